@@ -1,0 +1,56 @@
+"""cibuildwheel's settings for one build job, generated from the plan and the recipe. Pure."""
+
+from __future__ import annotations
+
+import shlex
+
+from builder.plan import Job
+
+# Written next to each job and passed with --config-file, so that an sdist's own
+# [tool.cibuildwheel] table (its test suite, its own images) does not leak into our builds.
+CONFIG_FILE_TEXT = "# wheelhouse: every cibuildwheel option comes from CIBW_* variables\n"
+
+
+def repair_command(job: Job) -> str:
+    return f"auditwheel repair --plat {job.target.platform_tag} -w {{dest_dir}} {{wheel}}"
+
+
+def before_all_command(job: Job) -> str:
+    steps: list[str] = []
+    packages = job.recipe.system_packages
+    if packages:
+        names = " ".join(shlex.quote(name) for name in packages)
+        steps.append(
+            "if command -v apk >/dev/null 2>&1; then apk add --no-cache "
+            f"{names}; else echo 'wheelhouse: recipe {job.name} needs system packages ({names}) "
+            "but this builder image has no apk; use the pypa images, or build them in "
+            "before-all' >&2; exit 1; fi"
+        )
+    if job.recipe.before_all:
+        steps.append(job.recipe.before_all)
+    return " && ".join(f"{{ {step}; }}" for step in steps)
+
+
+def environment_option(job: Job) -> str:
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in job.recipe.environment)
+
+
+def cibuildwheel_env(job: Job) -> dict[str, str]:
+    if job.image is None:
+        msg = f"{job.label}: a build job needs an image"
+        raise ValueError(msg)
+    arch_key = job.arch.upper()
+    return {
+        "CIBW_PLATFORM": "linux",
+        "CIBW_BUILD": job.target.cibw_identifier,
+        "CIBW_ARCHS": job.arch,
+        f"CIBW_MUSLLINUX_{arch_key}_IMAGE": job.image.builder,
+        "CIBW_BUILD_FRONTEND": "build",
+        "CIBW_BUILD_VERBOSITY": "1",
+        "CIBW_BEFORE_ALL": before_all_command(job),
+        "CIBW_BEFORE_BUILD": job.recipe.before_build or "",
+        "CIBW_ENVIRONMENT": environment_option(job),
+        "CIBW_REPAIR_WHEEL_COMMAND": repair_command(job),
+        "CIBW_TEST_COMMAND": job.recipe.test_command or "",
+        "CIBW_CONTAINER_ENGINE": "docker",
+    }

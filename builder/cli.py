@@ -1,0 +1,298 @@
+"""The `wheelhouse` command. Thin: each command builds settings and calls one library function.
+Errors become exit codes here and only here."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from builder.errors import CommandFailed, JobsFailed, WheelhouseError
+from builder.http_client import HttpClient
+from builder.images import build_local_images
+from builder.pipeline import BuildRequest, build
+from builder.plan import Job
+from builder.report import plan_table, print_failures, report_json, summary_table
+from builder.runner import Runner
+from builder.settings import Settings, default_environ, load_settings, with_overrides
+from index.errors import IndexProblem
+
+app = typer.Typer(
+    name="wheelhouse",
+    help=(
+        "Build musllinux wheels ahead of time and serve them from a private index, so that "
+        "Alpine images install in seconds instead of compiling.\n\n"
+        "Typical use:  wheelhouse images build;  wheelhouse build --list configs/deps.txt;  "
+        "wheelhouse serve"
+    ),
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+images_app = typer.Typer(help="Builder and runtime images.", no_args_is_help=True)
+app.add_typer(images_app, name="images")
+
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--config",
+        help="wheelhouse.toml, or a pyproject.toml with [tool.wheelhouse]. "
+        "Default: ./wheelhouse.toml, then ./pyproject.toml.",
+    ),
+]
+PythonOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--python", "-p", help="CPython version(s), e.g. 3.11 (repeat or comma-separate)."
+    ),
+]
+ArchOption = Annotated[
+    list[str] | None,
+    typer.Option("--arch", "-a", help="Architecture(s): x86_64, aarch64."),
+]
+WheelhouseOption = Annotated[
+    Path | None, typer.Option("--wheelhouse", "-w", help="Wheelhouse directory (output).")
+]
+
+
+def _settings(
+    config: Path | None,
+    *,
+    pythons: list[str] | None = None,
+    archs: list[str] | None = None,
+    wheelhouse: Path | None = None,
+    index_url: str | None = None,
+    images: str | None = None,
+) -> Settings:
+    settings = load_settings(config=config, cwd=Path.cwd(), env=default_environ())
+    return with_overrides(
+        settings,
+        pythons=pythons,
+        archs=archs,
+        wheelhouse=wheelhouse,
+        index_url=index_url,
+        images=images,
+    )
+
+
+@app.command("build")
+def build_command(
+    list_path: Annotated[
+        Path,
+        typer.Option(
+            "--list",
+            "-l",
+            help="The curated list: requirements syntax (pins, ranges, extras, markers, -r).",
+        ),
+    ],
+    config: ConfigOption = None,
+    python: PythonOption = None,
+    arch: ArchOption = None,
+    wheelhouse: WheelhouseOption = None,
+    index_url: Annotated[
+        str | None, typer.Option("--index-url", help="Upstream PEP 503/691 index.")
+    ] = None,
+    images: Annotated[
+        str | None, typer.Option("--images", help="auto, pypa (registry) or local.")
+    ] = None,
+    no_deps: Annotated[
+        bool,
+        typer.Option("--no-deps", help="Build only the listed packages, not their dependencies."),
+    ] = False,
+    build_from_source: Annotated[
+        bool,
+        typer.Option(
+            "--build-from-source", help="Compile even where upstream has a musllinux wheel."
+        ),
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the plan; build nothing.")
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable output on stdout.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Echo every command.")] = False,
+) -> None:
+    """Resolve the list against the upstream index, plan, build, repair and verify wheels.
+
+    Each (package, version, CPython, arch) becomes one job: build (cibuildwheel in a musllinux
+    container, auditwheel repair), mirror (upstream already ships a compatible wheel; copied and
+    sha256-verified) or skip (already in the wheelhouse with the same content key). Every new wheel
+    is installed and imported in a clean musl runtime image before it enters the wheelhouse.
+
+    Exit codes: 0 all good, 1 some jobs failed, 2 bad input, 3 upstream index, 4 environment.
+    """
+
+    def run() -> None:
+        settings = _settings(
+            config,
+            pythons=python,
+            archs=arch,
+            wheelhouse=wheelhouse,
+            index_url=index_url,
+            images=images,
+        )
+        request = BuildRequest(
+            list_path=list_path,
+            follow_deps=not no_deps,
+            force_source=build_from_source,
+            dry_run=dry_run,
+        )
+        echo = (
+            (lambda line: err.print(f"[dim]$ {line}[/]", markup=True, highlight=False))
+            if verbose
+            else None
+        )
+        runner = Runner(env=default_environ(), echo=echo)
+        counter = _Counter()
+        with HttpClient() as client:
+            report = build(
+                settings,
+                request,
+                runner=runner,
+                client=client,
+                note=lambda line: err.print(f"[blue]>[/] {line}", highlight=False),
+                progress=counter.progress,
+            )
+        for warning in report.warnings:
+            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        if dry_run:
+            if as_json:
+                sys.stdout.write(json.dumps(report.plan.to_json(), indent=2) + "\n")
+            else:
+                err.print(plan_table(report.plan))
+            return
+        if as_json:
+            sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
+        err.print(summary_table(report))
+        print_failures(err, report)
+        if report.failed:
+            raise JobsFailed(
+                f"{len(report.failed)} of {len(report.outcomes)} jobs failed "
+                "(the others completed; see above)"
+            )
+        err.print(f"[green]wheelhouse ready:[/] {settings.wheelhouse}", highlight=False)
+
+    _guarded(run)
+
+
+class _Counter:
+    """Live progress: one line per job step, numbered."""
+
+    def __init__(self) -> None:
+        self.started = 0
+
+    def progress(self, job: Job, step: str) -> None:
+        if step in ("build", "mirror", "fail"):
+            self.started += 1
+            err.print(f"[bold]\\[{self.started}][/] {step:6} {job.label}", highlight=False)
+        elif step == "failed":
+            err.print(f"    [red]failed[/] {job.label}", highlight=False)
+        elif step == "verify":
+            err.print(f"    verify {job.label}", highlight=False)
+
+
+@images_app.command("build")
+def images_build_command(
+    config: ConfigOption = None,
+    arch: ArchOption = None,
+    cache_dir: Annotated[
+        Path,
+        typer.Option("--cache-dir", help="Where Debian sources and the rootfs are kept."),
+    ] = Path("/var/cache/wheelhouse"),
+) -> None:
+    """Build the local musllinux builder and runtime images (no registry needed).
+
+    They come from Debian packages and Debian's CPython sources compiled against musl, laid out like
+    the pypa images, and are tagged with the hash of their recipe (infra/images/local): running this
+    again is instant until the recipe changes.
+    """
+
+    def run() -> None:
+        settings = _settings(config, archs=arch)
+        runner = Runner(env=default_environ())
+        for one_arch in settings.archs:
+            log = cache_dir / f"images-{one_arch}.log"
+            builder, runtime = build_local_images(
+                runner,
+                arch=one_arch,
+                policy=settings.musllinux,
+                cache_dir=cache_dir,
+                log=log,
+                progress=lambda line: err.print(f"[blue]>[/] {line}", highlight=False),
+            )
+            err.print(
+                f"[green]{one_arch}:[/] builder {builder}, runtime {runtime}", highlight=False
+            )
+
+    _guarded(run)
+
+
+@app.command("serve")
+def serve_command(
+    config: ConfigOption = None,
+    wheelhouse: WheelhouseOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8080,
+    htpasswd: Annotated[
+        Path | None, typer.Option(help="htpasswd file: enables uploads for its users.")
+    ] = None,
+    authenticate_reads: Annotated[
+        bool, typer.Option("--authenticate-reads", help="Require credentials to read too.")
+    ] = False,
+) -> None:
+    """Serve the wheelhouse as a PEP 503 index with pypiserver (the embedded default index).
+
+    Reads are open unless --authenticate-reads; uploads need --htpasswd; overwriting a file is
+    refused. The fallback redirect to PyPI for unknown projects is off: a private index that
+    forwards unknown names invites dependency confusion.
+    """
+    from index.serve import ServeOptions, serve  # noqa: PLC0415  (pypiserver is heavy)
+
+    def run() -> None:
+        settings = _settings(config, wheelhouse=wheelhouse)
+        options = ServeOptions(
+            wheelhouse=settings.wheelhouse,
+            host=host,
+            port=port,
+            htpasswd=htpasswd,
+            authenticate_reads=authenticate_reads,
+        )
+        code = serve(options, announce=lambda line: err.print(line, highlight=False, markup=False))
+        if code not in (0, -15, -2):
+            raise typer.Exit(code)
+
+    _guarded(run)
+
+
+def _guarded(run: Callable[[], None]) -> None:
+    try:
+        run()
+    except WheelhouseError as exc:
+        err.print("[red]error:[/] ", end="")
+        err.print(exc.message, highlight=False, markup=False)
+        if isinstance(exc, CommandFailed) and exc.log_tail:
+            err.print(exc.log_tail, highlight=False, markup=False)
+        if exc.hint:
+            err.print(f"  hint: {exc.hint}", highlight=False, markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except IndexProblem as exc:
+        err.print("[red]error:[/] ", end="")
+        err.print(exc.message, highlight=False, markup=False)
+        if exc.hint:
+            err.print(f"  hint: {exc.hint}", highlight=False, markup=False)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        err.print("[red]interrupted[/]")
+        raise typer.Exit(130) from None
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,117 @@
+"""Read runtime requirements (Requires-Dist) from core metadata, wheels and sdists. Pure parsing."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+from email.parser import BytesParser
+from pathlib import PurePosixPath
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+
+def requirements_from_metadata(metadata: bytes) -> list[Requirement]:
+    message = BytesParser().parsebytes(metadata, headersonly=True)
+    return _parse_all(message.get_all("Requires-Dist") or [])
+
+
+def requirements_from_wheel(wheel: bytes) -> list[Requirement]:
+    with zipfile.ZipFile(io.BytesIO(wheel)) as archive:
+        for name in archive.namelist():
+            path = PurePosixPath(name)
+            if (
+                len(path.parts) == 2
+                and path.parts[0].endswith(".dist-info")
+                and path.name == "METADATA"
+            ):
+                return requirements_from_metadata(archive.read(name))
+    return []
+
+
+def requirements_from_sdist(sdist: bytes, filename: str) -> list[Requirement] | None:
+    """Requires-Dist of an sdist: PKG-INFO when it is authoritative, else setuptools' requires.txt.
+
+    Returns None when the sdist does not say (dynamic dependencies and no egg-info).
+    """
+    members = _sdist_members(sdist, filename)
+    pkg_info = next((data for path, data in members if _is_top_file(path, "PKG-INFO")), None)
+    if pkg_info is not None:
+        message = BytesParser().parsebytes(pkg_info, headersonly=True)
+        dynamic = [value.lower() for value in message.get_all("Dynamic") or []]
+        version = message.get("Metadata-Version", "1.0")
+        listed = message.get_all("Requires-Dist")
+        if listed and "requires-dist" not in dynamic:
+            return _parse_all(listed)
+        if _at_least(version, (2, 2)) and "requires-dist" not in dynamic:
+            return []
+    requires_txt = next(
+        (data for path, data in members if path.endswith(".egg-info/requires.txt")), None
+    )
+    if requires_txt is not None:
+        return _parse_requires_txt(requires_txt.decode("utf-8", errors="replace"))
+    if any(path.endswith(".egg-info/PKG-INFO") for path, _ in members):
+        return []  # setuptools writes requires.txt only when there are requirements
+    return None
+
+
+def _sdist_members(sdist: bytes, filename: str) -> list[tuple[str, bytes]]:
+    wanted = ("PKG-INFO", "requires.txt")
+    result: list[tuple[str, bytes]] = []
+    if filename.endswith(".zip"):
+        with zipfile.ZipFile(io.BytesIO(sdist)) as archive:
+            for name in archive.namelist():
+                if name.endswith(wanted) and name.count("/") <= 2:
+                    result.append((name, archive.read(name)))
+        return result
+    with tarfile.open(fileobj=io.BytesIO(sdist), mode="r:*") as archive:
+        for member in archive.getmembers():
+            if member.isfile() and member.name.endswith(wanted) and member.name.count("/") <= 2:
+                handle = archive.extractfile(member)
+                if handle is not None:
+                    result.append((member.name, handle.read()))
+    return result
+
+
+def _is_top_file(path: str, name: str) -> bool:
+    parts = PurePosixPath(path).parts
+    return len(parts) == 2 and parts[1] == name
+
+
+def _at_least(version: str, wanted: tuple[int, int]) -> bool:
+    try:
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except ValueError:
+        return False
+    return (major, minor) >= wanted
+
+
+def _parse_requires_txt(text: str) -> list[Requirement]:
+    """setuptools' requires.txt: plain lines, then `[extra]` or `[extra:marker]` / `[:marker]` sections."""
+    lines: list[str] = []
+    section_marker: str | None = None
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            extra, _, marker = line[1:-1].partition(":")
+            clauses = []
+            if extra:
+                clauses.append(f'extra == "{extra}"')
+            if marker:
+                clauses.append(f"({marker})")
+            section_marker = " and ".join(clauses) or None
+            continue
+        lines.append(f"{line}; {section_marker}" if section_marker else line)
+    return _parse_all(lines)
+
+
+def _parse_all(lines: list[str]) -> list[Requirement]:
+    requirements: list[Requirement] = []
+    for line in lines:
+        try:
+            requirements.append(Requirement(line))
+        except InvalidRequirement:
+            continue  # upstream metadata we cannot parse is skipped, as pip warns and skips
+    return requirements

@@ -1,0 +1,133 @@
+"""Parse the curated list: requirements syntax, one requirement per line.
+
+Supported: comments (`#`), blank lines, line continuations (`\\`), `-r FILE` / `--requirement FILE`
+includes (relative to the including file), and PEP 508 requirements with extras, specifiers and
+environment markers. Anything else (URLs, editables, pip options) is refused with file:line, because
+a curated list of wheels to build must name released sdists on an index.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+from packaging.utils import canonicalize_name
+
+from builder.errors import InputError
+from builder.locations import Location
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListEntry:
+    requirement: Requirement
+    location: Location
+
+    @property
+    def name(self) -> str:
+        return canonicalize_name(self.requirement.name)
+
+
+def parse_list(path: Path) -> list[ListEntry]:
+    """Read a curated list (and its includes). Raises InputError naming file:line on any bad line."""
+    entries: list[ListEntry] = []
+    _parse_into(path, entries, stack=())
+    _refuse_duplicates(entries)
+    return entries
+
+
+def _parse_into(path: Path, entries: list[ListEntry], *, stack: tuple[Path, ...]) -> None:
+    resolved = path.resolve()
+    if resolved in stack:
+        chain = " -> ".join(str(p) for p in (*stack, resolved))
+        raise InputError(f"{path}: include cycle: {chain}")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        where = f"included from {stack[-1]}" if stack else "given on the command line"
+        raise InputError(
+            f"{path}: no such file ({where})", hint="check the path of the list"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read: {exc}") from None
+
+    for lineno, line in _logical_lines(text):
+        location = Location(path=path, line=lineno)
+        if line.startswith(("-r ", "--requirement ", "-r\t", "--requirement=")):
+            target = (
+                line.split("=", 1)[1]
+                if line.startswith("--requirement=")
+                else line.split(None, 1)[1]
+            )
+            target = target.strip()
+            if not target:
+                raise InputError(f"{location}: '-r' needs a file name")
+            _parse_into(path.parent / target, entries, stack=(*stack, resolved))
+            continue
+        if line.startswith("-"):
+            option = line.split()[0]
+            raise InputError(
+                f"{location}: option '{option}' is not supported in a curated list",
+                hint="only requirements and '-r FILE' includes are allowed; "
+                "set the upstream index in wheelhouse.toml (index-url)",
+            )
+        entries.append(ListEntry(requirement=_parse_requirement(line, location), location=location))
+
+
+def _parse_requirement(line: str, location: Location) -> Requirement:
+    try:
+        requirement = Requirement(line)
+    except InvalidRequirement as exc:
+        raise InputError(f"{location}: invalid requirement {line!r}: {exc}") from None
+    if requirement.url:
+        raise InputError(
+            f"{location}: {requirement.name} is given by URL ({requirement.url})",
+            hint="a curated list names released packages: use a version specifier instead",
+        )
+    return requirement
+
+
+def _logical_lines(text: str) -> list[tuple[int, str]]:
+    """Join continuation lines, strip comments; keep the line number where each one starts."""
+    result: list[tuple[int, str]] = []
+    pending = ""
+    start = 0
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _strip_comment(raw)
+        if not pending:
+            start = number
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        full = (pending + line).strip()
+        pending = ""
+        if full:
+            result.append((start, full))
+    if pending.strip():
+        result.append((start, pending.strip()))
+    return result
+
+
+def _strip_comment(line: str) -> str:
+    # A comment starts at '#' at the line start or after whitespace (pip's rule).
+    if line.lstrip().startswith("#"):
+        return ""
+    for index, char in enumerate(line):
+        if char == "#" and index > 0 and line[index - 1] in " \t":
+            return line[:index].rstrip()
+    return line.rstrip()
+
+
+def _refuse_duplicates(entries: list[ListEntry]) -> None:
+    seen: dict[str, ListEntry] = {}
+    for entry in entries:
+        if entry.requirement.marker is not None:
+            continue  # the same name under different markers is legitimate
+        first = seen.get(entry.name)
+        if first is not None:
+            raise InputError(
+                f"{entry.location}: {entry.requirement.name} is listed twice "
+                f"(first at {first.location})",
+                hint="keep one line per package, or distinguish them with markers",
+            )
+        seen[entry.name] = entry

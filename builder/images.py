@@ -1,0 +1,181 @@
+"""Builder and runtime images: selection by configuration, and the local images' build.
+
+- pypa:  cibuildwheel's own pinned musllinux image (needs the registry); verification in the
+         official `python:X.Y-alpine` image.
+- local: images this project builds from Debian packages and Debian's CPython sources compiled
+         against musl (infra/images/local), tagged with the hash of that recipe.
+- auto:  local images when built, else the pypa images when they can be had.
+"""
+
+from __future__ import annotations
+
+import configparser
+import hashlib
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+from builder.docker_engine import image_id, try_pull
+from builder.errors import EnvironmentProblem
+from builder.plan import ImageRef
+from builder.runner import Runner
+from builder.settings import Settings
+
+LOCAL_RECIPE_DIR = Path(__file__).resolve().parent.parent / "infra" / "images" / "local"
+LOCAL_PYTHON = "/opt/python/{abi}/bin/python"
+LOCAL_ARCHS = ("x86_64",)
+BUILD_HINT = "run `wheelhouse images build` (or `make images`) to build the local images"
+
+
+def recipe_hash(directory: Path = LOCAL_RECIPE_DIR) -> str:
+    """Hash of every file of the local image recipe: any change gives new image tags."""
+    if not directory.is_dir():
+        raise EnvironmentProblem(
+            f"the local image recipe is missing ({directory})",
+            hint="run wheelhouse from a checkout of its repository (pip install -e .)",
+        )
+    digest = hashlib.sha256()
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        digest.update(path.relative_to(directory).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def base_hash(directory: Path = LOCAL_RECIPE_DIR) -> str:
+    """Hash of the base rootfs recipe alone, so that editing the Dockerfile reuses the rootfs
+    (and, through Docker's layer cache, every unchanged stage)."""
+    script = directory / "base-rootfs.sh"
+    return hashlib.sha256(script.read_bytes()).hexdigest()[:16]
+
+
+def local_tags(arch: str, policy: str, digest: str) -> tuple[str, str, str]:
+    """(base, builder, runtime) tags of the local images for one arch."""
+    return (
+        f"wheelhouse-local/debian-bookworm-{arch}:{base_hash()}",
+        f"wheelhouse-local/{policy}_{arch}-builder:{digest}",
+        f"wheelhouse-local/{policy}_{arch}-runtime:{digest}",
+    )
+
+
+def pinned_pypa_image(arch: str, policy: str) -> str:
+    """cibuildwheel's pinned image for the policy and arch (a digest reference)."""
+    text = (
+        resources.files("cibuildwheel")
+        .joinpath("resources/pinned_docker_images.cfg")
+        .read_text(encoding="utf-8")
+    )
+    parser = configparser.ConfigParser()
+    parser.read_string(text)
+    try:
+        return parser[arch][policy].split("#", 1)[0].strip()
+    except KeyError:
+        raise EnvironmentProblem(f"cibuildwheel has no pinned {policy} image for {arch}") from None
+
+
+def select_images(settings: Settings, runner: Runner) -> dict[str, ImageRef]:
+    return {arch: _select(settings, runner, arch) for arch in settings.archs}
+
+
+def _select(settings: Settings, runner: Runner, arch: str) -> ImageRef:
+    override = settings.image_overrides.get(arch)
+    if override is not None and override.builder:
+        return ImageRef(
+            arch=arch,
+            kind="custom",
+            builder=override.builder,
+            builder_id=image_id(runner, override.builder) or override.builder,
+            runtime=override.runtime or "python:{python}-alpine",
+            runtime_python=override.runtime_python or "python{python}",
+        )
+    if settings.images in ("local", "auto"):
+        local = _local(runner, arch, settings.musllinux)
+        if local is not None:
+            return local
+        if settings.images == "local":
+            raise EnvironmentProblem(
+                f"the local {settings.musllinux}_{arch} images are not built", hint=BUILD_HINT
+            )
+    pinned = pinned_pypa_image(arch, settings.musllinux)
+    if image_id(runner, pinned) is None and not try_pull(runner, pinned):
+        raise EnvironmentProblem(
+            f"no builder image for {arch}: the local images are not built and "
+            f"cibuildwheel's {pinned} cannot be pulled",
+            hint=f'{BUILD_HINT}; or make the registry reachable and set images = "pypa"',
+        )
+    return ImageRef(
+        arch=arch,
+        kind="pypa",
+        builder=pinned,
+        builder_id=pinned,
+        runtime="python:{python}-alpine",
+        runtime_python="python{python}",
+    )
+
+
+def _local(runner: Runner, arch: str, policy: str) -> ImageRef | None:
+    if arch not in LOCAL_ARCHS:
+        return None
+    _, builder, runtime = local_tags(arch, policy, recipe_hash())
+    builder_id = image_id(runner, builder)
+    if builder_id is None or image_id(runner, runtime) is None:
+        return None
+    return ImageRef(
+        arch=arch,
+        kind="local",
+        builder=builder,
+        builder_id=builder_id,
+        runtime=runtime,
+        runtime_python=LOCAL_PYTHON,
+    )
+
+
+def build_local_images(
+    runner: Runner,
+    *,
+    arch: str,
+    policy: str,
+    cache_dir: Path,
+    log: Path,
+    progress: Callable[[str], None],
+) -> tuple[str, str]:
+    """Build (or find, by recipe hash) the local builder and runtime images for one arch."""
+    if arch not in LOCAL_ARCHS:
+        raise EnvironmentProblem(
+            f"local images for {arch} are not supported yet",
+            hint='use images = "pypa" for this arch where the registry is reachable',
+        )
+    digest = recipe_hash()
+    base, builder, runtime = local_tags(arch, policy, digest)
+    if image_id(runner, builder) and image_id(runner, runtime):
+        progress(f"{arch}: {builder} and {runtime} are up to date")
+        return builder, runtime
+    sources = cache_dir / "sources"
+    work = cache_dir / "work"
+    progress(f"{arch}: fetching Debian sources into {sources}")
+    runner.run(
+        ["bash", str(LOCAL_RECIPE_DIR / "fetch-sources.sh"), str(sources)],
+        log=log,
+        what="fetching Debian sources",
+    )
+    progress(f"{arch}: base rootfs {base}")
+    runner.run(
+        ["bash", str(LOCAL_RECIPE_DIR / "base-rootfs.sh"), base, str(work)],
+        log=log,
+        what="building the base rootfs (debootstrap)",
+    )
+    progress(f"{arch}: compiling musl CPython images (about 15 minutes the first time)")
+    runner.run(
+        [
+            "bash",
+            str(LOCAL_RECIPE_DIR / "build-images.sh"),
+            arch,
+            base,
+            builder,
+            runtime,
+            str(sources),
+            str(work),
+        ],
+        log=log,
+        what=f"building the local {arch} images",
+    )
+    return builder, runtime

@@ -1,0 +1,98 @@
+"""`manifest.json` in the wheelhouse: how each wheel was made. Written atomically."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from builder.errors import InputError
+from builder.http_client import file_sha256
+
+MANIFEST_NAME = "manifest.json"
+FORMAT_VERSION = 1
+
+
+@dataclass(frozen=True, kw_only=True)
+class WheelEntry:
+    filename: str
+    name: str
+    version: str
+    tags: list[str]
+    sha256: str
+    size: int
+    action: str  # "build" or "mirror"
+    source_sha256: str  # the sdist's (build) or the upstream wheel's (mirror)
+    key: str  # the job that made it
+    keys: list[str] = field(default_factory=list)  # every job key this file satisfies
+    python: str = ""
+    arch: str = ""
+    image: str = ""
+    image_id: str = ""
+    cibuildwheel: str = ""
+    auditwheel: str = ""
+    duration_s: float = 0.0
+    log: str = ""
+    grafted: list[str] = field(default_factory=list)
+    created: str = ""
+
+
+@dataclass(kw_only=True)
+class Manifest:
+    wheels: dict[str, WheelEntry] = field(default_factory=dict)
+
+    def add(self, entry: WheelEntry) -> None:
+        existing = self.wheels.get(entry.filename)
+        if existing is not None and existing.sha256 == entry.sha256:
+            keys = sorted({*existing.keys, *entry.keys, entry.key})
+            self.wheels[entry.filename] = WheelEntry(**{**asdict(existing), "keys": keys})
+            return
+        self.wheels[entry.filename] = WheelEntry(
+            **{**asdict(entry), "keys": sorted({*entry.keys, entry.key})}
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": FORMAT_VERSION,
+            "wheels": [asdict(self.wheels[name]) for name in sorted(self.wheels)],
+        }
+
+
+def load_manifest(wheelhouse: Path) -> Manifest:
+    path = wheelhouse / MANIFEST_NAME
+    if not path.exists():
+        return Manifest()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        entries = [WheelEntry(**item) for item in data["wheels"]]
+    except (ValueError, KeyError, TypeError) as exc:
+        raise InputError(
+            f"{path}: not a wheelhouse manifest ({exc})",
+            hint="move it aside; the next build rebuilds what it cannot account for",
+        ) from None
+    return Manifest(wheels={entry.filename: entry for entry in entries})
+
+
+def save_manifest(wheelhouse: Path, manifest: Manifest) -> Path:
+    path = wheelhouse / MANIFEST_NAME
+    partial = path.with_name(f".{MANIFEST_NAME}.{os.getpid()}.tmp")
+    partial.write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
+    partial.replace(path)
+    return path
+
+
+def present_keys(wheelhouse: Path, manifest: Manifest) -> dict[str, str]:
+    """Job keys whose wheel is in the wheelhouse with the recorded sha256."""
+    present: dict[str, str] = {}
+    for entry in manifest.wheels.values():
+        path = wheelhouse / entry.filename
+        if (
+            path.is_file()
+            and path.stat().st_size == entry.size
+            and file_sha256(path) == entry.sha256
+        ):
+            for key in {entry.key, *entry.keys}:
+                present[key] = entry.filename
+    return present

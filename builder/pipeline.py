@@ -1,0 +1,109 @@
+"""`wheelhouse build`: list -> resolve -> plan -> (build, repair, verify) -> wheelhouse + manifest."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+from builder.closure import Resolved, resolve_closure
+from builder.curated_list import parse_list
+from builder.docker_engine import check_engine
+from builder.errors import InputError
+from builder.execute import Executor, JobOutcome, Layout, Progress
+from builder.http_client import HttpClient
+from builder.images import select_images
+from builder.manifest import load_manifest, present_keys
+from builder.plan import Plan, ToolVersions, make_plan
+from builder.recipes import load_recipes
+from builder.runner import Runner
+from builder.settings import Settings
+from builder.targets import Target
+from builder.upstream import Upstream
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildRequest:
+    list_path: Path
+    follow_deps: bool = True
+    force_source: bool = False
+    dry_run: bool = False
+
+
+@dataclass(kw_only=True)
+class BuildReport:
+    plan: Plan
+    outcomes: list[JobOutcome] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    manifest_path: Path | None = None
+
+    @property
+    def failed(self) -> list[JobOutcome]:
+        return [outcome for outcome in self.outcomes if not outcome.ok]
+
+
+def tool_versions() -> ToolVersions:
+    return ToolVersions(
+        cibuildwheel=installed_version("cibuildwheel"), auditwheel=installed_version("auditwheel")
+    )
+
+
+def default_index_url() -> str:
+    """pip's own default index, so that wheelhouse follows the same upstream pip does."""
+    from pip._internal.models.index import PyPI  # noqa: PLC0415  (pip is a heavy import)
+
+    url: str = PyPI.simple_url
+    return url
+
+
+def build(
+    settings: Settings,
+    request: BuildRequest,
+    *,
+    runner: Runner,
+    client: HttpClient,
+    note: Callable[[str], None],
+    progress: Progress,
+) -> BuildReport:
+    entries = parse_list(request.list_path)
+    if not entries:
+        raise InputError(f"{request.list_path}: the list names no packages")
+    recipes = load_recipes(settings.recipes)
+    layout = Layout(wheelhouse=settings.wheelhouse)
+
+    index_url = settings.index_url or default_index_url()
+    upstream = Upstream(client=client, index_url=index_url, cache_dir=layout.cache)
+    targets = [
+        Target(python=python, arch=arch, musllinux=settings.musllinux)
+        for arch in settings.archs
+        for python in settings.pythons
+    ]
+    resolved: dict[Target, list[Resolved]] = {}
+    for target in targets:
+        note(f"resolving {len(entries)} requirements for {target} against {index_url}")
+        resolved[target] = resolve_closure(
+            entries, target, upstream, follow_deps=request.follow_deps
+        )
+
+    check_engine(runner)
+    images = select_images(settings, runner)
+    for image in images.values():
+        note(f"{image.arch}: builder {image.builder} ({image.kind}), runtime {image.runtime}")
+    manifest = load_manifest(layout.wheelhouse)
+    tools = tool_versions()
+    plan = make_plan(
+        resolved=resolved,
+        recipes=recipes,
+        images=images,
+        tools=tools,
+        present=present_keys(layout.wheelhouse, manifest),
+        force_source=request.force_source,
+    )
+    report = BuildReport(plan=plan, warnings=list(upstream.warnings))
+    if request.dry_run:
+        return report
+    executor = Executor(runner=runner, client=client, layout=layout, tools=tools, progress=progress)
+    report.outcomes = executor.run(plan, manifest)
+    report.manifest_path = layout.wheelhouse / "manifest.json"
+    return report

@@ -1,0 +1,130 @@
+"""Per-package recipes: `configs/recipes/<name>.toml`.
+
+A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key is optional:
+
+    import = ["yaml"]                    # modules the clean-environment test imports
+    system-packages = ["libffi-dev"]     # apk packages, installed before the build (pypa images)
+    before-all = "sh build-lib.sh"       # run once in the build container
+    before-build = "..."                 # run before each wheel's build
+    environment = { CFLAGS = "-O2" }     # build environment
+    test-command = "python -c '...'"     # extra test in the build container (cibuildwheel's)
+    build-from-source = true             # never mirror an upstream wheel
+    [[skip]]                             # combinations not to build, with the reason
+    python = "3.13"                      # optional: all Pythons when absent
+    arch = "aarch64"                     # optional: all arches when absent
+    reason = "no 3.13 support upstream"
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from builder.errors import InputError
+from builder.toml_fields import Table, load_toml
+
+RECIPE_KEYS = (
+    "import, system-packages, before-all, before-build, environment, test-command, "
+    "build-from-source, skip"
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkipRule:
+    python: str | None
+    arch: str | None
+    reason: str
+
+    def matches(self, *, python: str, arch: str) -> bool:
+        return (self.python in (None, python)) and (self.arch in (None, arch))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Recipe:
+    name: str
+    imports: tuple[str, ...] = ()
+    system_packages: tuple[str, ...] = ()
+    before_all: str | None = None
+    before_build: str | None = None
+    environment: tuple[tuple[str, str], ...] = ()
+    test_command: str | None = None
+    build_from_source: bool = False
+    skip: tuple[SkipRule, ...] = field(default_factory=tuple)
+    path: str | None = None
+
+    def skip_reason(self, *, python: str, arch: str) -> str | None:
+        for rule in self.skip:
+            if rule.matches(python=python, arch=arch):
+                return rule.reason
+        return None
+
+    def digest(self) -> str:
+        """A content hash of everything in the recipe that changes a build's output."""
+        data = asdict(self)
+        data.pop("path")
+        data.pop("skip")
+        data.pop("imports")
+        encoded = json.dumps(data, sort_keys=True).encode()
+        return hashlib.sha256(encoded).hexdigest()
+
+
+def empty_recipe(name: str) -> Recipe:
+    return Recipe(name=canonicalize_name(name))
+
+
+def load_recipes(directory: Path | None) -> dict[str, Recipe]:
+    """Load every `<name>.toml` in the directory, keyed by normalized project name."""
+    if directory is None or not directory.exists():
+        return {}
+    if not directory.is_dir():
+        raise InputError(f"{directory}: recipes must be a directory of <name>.toml files")
+    recipes: dict[str, Recipe] = {}
+    for path in sorted(directory.glob("*.toml")):
+        recipe = parse_recipe(path)
+        if recipe.name in recipes:
+            other = recipes[recipe.name].path
+            raise InputError(f"{path}: a second recipe for {recipe.name} (the first is {other})")
+        recipes[recipe.name] = recipe
+    return recipes
+
+
+def parse_recipe(path: Path) -> Recipe:
+    table = Table(load_toml(path), path=path)
+    name = canonicalize_name(path.stem)
+    recipe = Recipe(
+        name=name,
+        imports=_module_names(table.strings("import"), path),
+        system_packages=table.strings("system-packages"),
+        before_all=table.string("before-all"),
+        before_build=table.string("before-build"),
+        environment=tuple(sorted(table.string_map("environment").items())),
+        test_command=table.string("test-command"),
+        build_from_source=table.boolean("build-from-source", default=False),
+        skip=tuple(_skip_rule(rule) for rule in table.tables("skip")),
+        path=str(path),
+    )
+    table.refuse_unknown(known_hint=RECIPE_KEYS)
+    return recipe
+
+
+def _skip_rule(table: Table) -> SkipRule:
+    reason = table.string("reason")
+    rule = SkipRule(python=table.string("python"), arch=table.string("arch"), reason=reason or "")
+    table.refuse_unknown(known_hint="python, arch, reason")
+    if not reason:
+        raise InputError(
+            f"{table.path}: every [[skip]] needs a 'reason'",
+            hint='add reason = "why this combination cannot be built"',
+        )
+    return rule
+
+
+def _module_names(names: tuple[str, ...], path: Path) -> tuple[str, ...]:
+    for module in names:
+        if not all(part.isidentifier() for part in module.split(".")):
+            raise InputError(f"{path}: key 'import': {module!r} is not a module name")
+    return names

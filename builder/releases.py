@@ -1,0 +1,145 @@
+"""Releases of a project on an index, and the pure choices made from them.
+
+Given a project's index files: group them by version, pick the newest version a specifier allows for
+a target Python (honouring yanked and requires-python), and find an upstream wheel that an Alpine
+image of that target can install (musllinux or pure Python).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.tags import Tag
+from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
+    canonicalize_name,
+    parse_sdist_filename,
+    parse_wheel_filename,
+)
+from packaging.version import InvalidVersion, Version
+
+from builder.simple_api import IndexFile
+from builder.targets import Target
+
+
+@dataclass(frozen=True, kw_only=True)
+class WheelFile:
+    file: IndexFile
+    tags: frozenset[Tag]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Release:
+    name: str
+    version: Version
+    sdist: IndexFile | None
+    wheels: tuple[WheelFile, ...]
+
+    @property
+    def yanked(self) -> bool:
+        files = [w.file for w in self.wheels] + ([self.sdist] if self.sdist else [])
+        return bool(files) and all(f.yanked for f in files)
+
+    def requires_python(self) -> str | None:
+        for file in ([self.sdist] if self.sdist else []) + [w.file for w in self.wheels]:
+            if file.requires_python:
+                return file.requires_python
+        return None
+
+    def supports(self, target: Target) -> bool:
+        spec = self.requires_python()
+        if not spec:
+            return True
+        try:
+            return SpecifierSet(spec).contains(f"{target.python}.0", prereleases=True)
+        except InvalidSpecifier:
+            return True  # an unparseable requires-python is ignored, as pip does
+
+    def compatible_wheel(self, target: Target) -> WheelFile | None:
+        """The best upstream wheel this target installs, if any (not yanked)."""
+        ranking = {tag: index for index, tag in enumerate(target.supported_tags)}
+        best: tuple[int, WheelFile] | None = None
+        for wheel in self.wheels:
+            if wheel.file.yanked:
+                continue
+            ranks = [ranking[tag] for tag in wheel.tags if tag in ranking]
+            if ranks and (best is None or min(ranks) < best[0]):
+                best = (min(ranks), wheel)
+        return best[1] if best else None
+
+
+def group_releases(project: str, files: Iterable[IndexFile]) -> dict[Version, Release]:
+    """Group index files by version; files whose names do not parse are ignored."""
+    name = canonicalize_name(project)
+    sdists: dict[Version, IndexFile] = {}
+    wheels: dict[Version, list[WheelFile]] = {}
+    for file in files:
+        try:
+            if file.filename.endswith(".whl"):
+                wheel_name, version, _, wheel_tags = parse_wheel_filename(file.filename)
+                if canonicalize_name(wheel_name) == name:
+                    wheels.setdefault(version, []).append(
+                        WheelFile(file=file, tags=frozenset(wheel_tags))
+                    )
+            elif file.filename.endswith((".tar.gz", ".zip")):
+                sdist_name, version = parse_sdist_filename(file.filename)
+                if canonicalize_name(sdist_name) == name:
+                    current = sdists.get(version)
+                    # prefer .tar.gz (PEP 625) over legacy .zip
+                    if current is None or file.filename.endswith(".tar.gz"):
+                        sdists[version] = file
+        except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+            continue
+    versions = set(sdists) | set(wheels)
+    return {
+        version: Release(
+            name=name,
+            version=version,
+            sdist=sdists.get(version),
+            wheels=tuple(wheels.get(version, ())),
+        )
+        for version in versions
+    }
+
+
+def choose_release(
+    releases: dict[Version, Release], specifier: SpecifierSet, target: Target
+) -> Release | None:
+    """Newest release allowed by the specifier that supports the target.
+
+    Yanked releases are chosen only when the specifier pins them exactly (PEP 592). Pre-releases
+    only when the specifier names one, as pip does.
+    """
+    pinned = {
+        Version(spec.version)
+        for spec in specifier
+        if spec.operator in ("==", "===") and "*" not in spec.version
+    }
+    candidates = sorted(releases, reverse=True)
+    allowed = list(specifier.filter(candidates))
+    for version in allowed:
+        release = releases[version]
+        if release.yanked and version not in pinned:
+            continue
+        if not release.supports(target):
+            continue
+        return release
+    return None
+
+
+def explain_no_release(
+    project: str, releases: dict[Version, Release], specifier: SpecifierSet, target: Target
+) -> str:
+    if not releases:
+        return f"{project}: the index lists no files for this project"
+    allowed = list(specifier.filter(sorted(releases, reverse=True)))
+    if not allowed:
+        newest = max(releases)
+        return f"{project}{specifier}: no release matches (newest is {newest})"
+    return (
+        f"{project}{specifier}: matching releases ({', '.join(str(v) for v in allowed[:5])}) are "
+        f"yanked or do not support Python {target.python}"
+    )

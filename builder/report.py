@@ -1,0 +1,86 @@
+"""What a person (rich tables on stderr) and a machine (--json on stdout) see of a build."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from builder.pipeline import BuildReport
+from builder.plan import Plan
+
+ACTION_STYLE = {"build": "yellow", "mirror": "cyan", "skip": "dim", "fail": "red"}
+
+
+def plan_table(plan: Plan) -> Table:
+    table = Table(title=f"plan: {len(plan.jobs)} jobs", title_justify="left")
+    for column in ("package", "version", "python", "arch", "action", "reason", "key"):
+        table.add_column(column)
+    for job in plan.jobs:
+        style = ACTION_STYLE.get(job.action, "")
+        table.add_row(
+            job.name,
+            job.version,
+            job.python,
+            job.arch,
+            f"[{style}]{job.action}[/]",
+            job.reason,
+            job.key[:12],
+        )
+    return table
+
+
+def summary_table(report: BuildReport) -> Table:
+    table = Table(title="summary", title_justify="left")
+    for column in ("package", "version", "python", "arch", "action", "result", "time", "wheel"):
+        table.add_column(column)
+    outcomes = {id(outcome.job): outcome for outcome in report.outcomes}
+    for job in report.plan.jobs:
+        outcome = outcomes.get(id(job))
+        if outcome is None:
+            result, seconds, wheel = "[dim]skipped[/]", "", job.present_filename or ""
+        else:
+            result = "[green]ok[/]" if outcome.ok else "[red]FAILED[/]"
+            seconds, wheel = f"{outcome.duration_s:.1f}s", outcome.filename
+        table.add_row(
+            job.name, job.version, job.python, job.arch, job.action, result, seconds, wheel
+        )
+    return table
+
+
+def print_failures(console: Console, report: BuildReport) -> None:
+    for outcome in report.failed:
+        console.rule(f"[red]failed: {outcome.job.label}")
+        console.print(outcome.message, markup=False, highlight=False)
+        if outcome.log is not None:
+            console.print(f"full log: {outcome.log}", markup=False)
+
+
+def report_json(report: BuildReport) -> dict[str, Any]:
+    outcomes = {id(outcome.job): outcome for outcome in report.outcomes}
+    jobs: list[dict[str, Any]] = []
+    for job in report.plan.jobs:
+        item: dict[str, Any] = dict(job.to_json())
+        outcome = outcomes.get(id(job))
+        if outcome is not None:
+            item.update(
+                ok=outcome.ok,
+                wheel=outcome.filename or None,
+                duration_s=outcome.duration_s,
+                log=str(outcome.log) if outcome.log else None,
+                error=None if outcome.ok else outcome.message,
+            )
+        else:
+            item.update(ok=True, wheel=job.present_filename, duration_s=0.0, log=None, error=None)
+        jobs.append(item)
+    counts = {
+        action: len(report.plan.by_action(action)) for action in ("build", "mirror", "skip", "fail")
+    }
+    return {
+        "jobs": jobs,
+        "counts": counts,
+        "failed": len(report.failed),
+        "warnings": report.warnings,
+        "manifest": str(report.manifest_path) if report.manifest_path else None,
+    }

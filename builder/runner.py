@@ -1,0 +1,98 @@
+"""The one door to subprocesses: resolves the executable, echoes the command, keeps the log,
+and raises CommandFailed with the log's tail."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+import subprocess
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.errors import CommandFailed, EnvironmentProblem
+
+TAIL_LINES = 25
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    returncode: int
+    output: str
+
+
+class Runner:
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str],
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
+        self._env = dict(env)
+        self._echo = echo
+
+    @property
+    def env(self) -> Mapping[str, str]:
+        return self._env
+
+    def which(self, program: str) -> str:
+        found = shutil.which(program, path=self._env.get("PATH"))
+        if found is None:
+            raise EnvironmentProblem(
+                f"'{program}' is not on PATH", hint=f"install {program}, or fix PATH"
+            )
+        return found
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        log: Path | None = None,
+        cwd: Path | None = None,
+        timeout: float | None = None,
+        check: bool = True,
+        what: str | None = None,
+    ) -> Result:
+        """Run argv with this runner's environment (plus env). Output goes to log (appended) and is
+        returned; with check, a nonzero exit raises CommandFailed naming `what`."""
+        executable = self.which(argv[0])
+        command = [executable, *argv[1:]]
+        merged = {**self._env, **(env or {})}
+        printable = shlex.join(argv)
+        if self._echo is not None:
+            self._echo(printable)
+        try:
+            completed = subprocess.run(
+                command,
+                env=merged,
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                timeout=timeout,
+                check=False,
+            )
+            output = completed.stdout.decode("utf-8", errors="replace")
+            returncode = completed.returncode
+        except subprocess.TimeoutExpired as exc:
+            partial = exc.stdout.decode("utf-8", errors="replace") if exc.stdout else ""
+            output = partial + f"\n[wheelhouse] timed out after {timeout} s\n"
+            returncode = -1
+        if log is not None:
+            log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(f"$ {printable}\n{output}\n[exit {returncode}]\n")
+        if check and returncode != 0:
+            label = what or Path(argv[0]).name
+            where = f" (log: {log})" if log is not None else ""
+            raise CommandFailed(
+                f"{label} failed with exit code {returncode}{where}",
+                returncode=returncode,
+                log_tail=tail(output),
+            )
+        return Result(returncode=returncode, output=output)
+
+
+def tail(text: str, lines: int = TAIL_LINES) -> str:
+    return "\n".join(text.rstrip().splitlines()[-lines:])

@@ -1,0 +1,224 @@
+"""Settings: defaults, then the config file, then `WHEELHOUSE_*` environment variables, then flags.
+
+The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in `pyproject.toml`:
+
+    pythons = ["3.11", "3.13"]          # CPython versions to build for
+    archs = ["x86_64"]                  # x86_64 and/or aarch64
+    musllinux = "musllinux_1_2"         # the policy wheels are built and repaired for
+    images = "auto"                     # auto | pypa | local
+    index-url = "https://.../simple"    # upstream index (PEP 503 / PEP 691); default: pip's
+    wheelhouse = "wheelhouse"           # output directory (relative to the config file)
+    recipes = "configs/recipes"         # recipe directory (relative to the config file)
+    [images.x86_64]                     # explicit images for one arch, overriding `images`
+    builder = "my/musllinux-builder@sha256:..."
+    runtime = "my/musl-python:3.11"
+    runtime-python = "/opt/python/{abi}/bin/python"
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from builder.errors import InputError
+from builder.toml_fields import Table, load_toml
+
+SUPPORTED_ARCHS = ("x86_64", "aarch64")
+IMAGE_MODES = ("auto", "pypa", "local")
+SETTINGS_KEYS = "pythons, archs, musllinux, images, index-url, wheelhouse, recipes"
+ENV_PREFIX = "WHEELHOUSE_"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageOverride:
+    builder: str | None = None
+    runtime: str | None = None
+    runtime_python: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    pythons: tuple[str, ...] = ("3.11", "3.13")
+    archs: tuple[str, ...] = ("x86_64",)
+    musllinux: str = "musllinux_1_2"
+    images: str = "auto"
+    index_url: str | None = None
+    wheelhouse: Path = Path("wheelhouse")
+    recipes: Path | None = Path("configs/recipes")
+    image_overrides: Mapping[str, ImageOverride] = field(default_factory=dict)
+    source: str = "defaults"
+
+
+def load_settings(*, config: Path | None, cwd: Path, env: Mapping[str, str]) -> Settings:
+    """Build settings from the config file (explicit, or found in cwd) and the environment."""
+    settings = Settings(wheelhouse=cwd / "wheelhouse", recipes=cwd / "configs" / "recipes")
+    path, table = _find_config(config, cwd)
+    if table is not None and path is not None:
+        settings = _apply_table(settings, table, base=path.parent, source=str(path))
+    return _apply_env(settings, env, cwd=cwd)
+
+
+def _find_config(config: Path | None, cwd: Path) -> tuple[Path | None, Table | None]:
+    if config is not None:
+        data = load_toml(config)
+        if config.name == "pyproject.toml":
+            return config, _tool_table(data, config)
+        return config, Table(data, path=config)
+    candidate = cwd / "wheelhouse.toml"
+    if candidate.is_file():
+        return candidate, Table(load_toml(candidate), path=candidate)
+    pyproject = cwd / "pyproject.toml"
+    if pyproject.is_file():
+        table = _tool_table(load_toml(pyproject), pyproject)
+        if table is not None:
+            return pyproject, table
+    return None, None
+
+
+def _tool_table(data: dict[str, Any], path: Path) -> Table | None:
+    section = data.get("tool", {}).get("wheelhouse")
+    if section is None:
+        return None
+    if not isinstance(section, dict):
+        raise InputError(f"{path}: [tool.wheelhouse] must be a table")
+    return Table(section, path=path, prefix="tool.wheelhouse.")
+
+
+def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -> Settings:
+    pythons = table.strings("pythons", default=settings.pythons)
+    archs = table.strings("archs", default=settings.archs)
+    musllinux = table.string("musllinux", default=settings.musllinux) or settings.musllinux
+    images_value = table.raw("images")
+    overrides: dict[str, ImageOverride] = {}
+    mode = settings.images
+    if isinstance(images_value, str):
+        mode = images_value
+    elif isinstance(images_value, dict):
+        images_table = Table(images_value, path=table.path, prefix="images.")
+        for arch in images_table.keys():  # noqa: SIM118 (marks every key as read)
+            arch_table = images_table.table(arch) or Table({}, path=table.path)
+            overrides[arch] = ImageOverride(
+                builder=arch_table.string("builder"),
+                runtime=arch_table.string("runtime"),
+                runtime_python=arch_table.string("runtime-python"),
+            )
+            arch_table.refuse_unknown(known_hint="builder, runtime, runtime-python")
+            _check_arch(arch, f"{table.path}: [images.{arch}]")
+    elif images_value is not None:
+        raise InputError(f"{table.path}: key 'images' must be a string or a table of arches")
+    index_url = table.string("index-url", default=settings.index_url)
+    wheelhouse = table.string("wheelhouse")
+    recipes = table.string("recipes")
+    table.refuse_unknown(known_hint=SETTINGS_KEYS)
+    result = replace(
+        settings,
+        pythons=pythons,
+        archs=archs,
+        musllinux=musllinux,
+        images=mode,
+        index_url=index_url,
+        wheelhouse=base / wheelhouse if wheelhouse else settings.wheelhouse,
+        recipes=base / recipes if recipes else settings.recipes,
+        image_overrides=overrides,
+        source=source,
+    )
+    return validate(result, where=source)
+
+
+def _apply_env(settings: Settings, env: Mapping[str, str], *, cwd: Path) -> Settings:
+    known = {"PYTHONS", "ARCHS", "MUSLLINUX", "IMAGES", "INDEX_URL", "DIR", "RECIPES"}
+    unknown = sorted(
+        key for key in env if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] not in known
+    )
+    if unknown:
+        raise InputError(
+            f"unknown environment variable {', '.join(unknown)}",
+            hint="known: " + ", ".join(ENV_PREFIX + name for name in sorted(known)),
+        )
+    changes: dict[str, Any] = {}
+    if value := env.get(ENV_PREFIX + "PYTHONS"):
+        changes["pythons"] = _split(value)
+    if value := env.get(ENV_PREFIX + "ARCHS"):
+        changes["archs"] = _split(value)
+    if value := env.get(ENV_PREFIX + "MUSLLINUX"):
+        changes["musllinux"] = value
+    if value := env.get(ENV_PREFIX + "IMAGES"):
+        changes["images"] = value
+    if value := env.get(ENV_PREFIX + "INDEX_URL"):
+        changes["index_url"] = value
+    if value := env.get(ENV_PREFIX + "DIR"):
+        changes["wheelhouse"] = cwd / value
+    if value := env.get(ENV_PREFIX + "RECIPES"):
+        changes["recipes"] = cwd / value
+    if not changes:
+        return settings
+    return validate(replace(settings, **changes), where="the WHEELHOUSE_* environment")
+
+
+def with_overrides(
+    settings: Settings,
+    *,
+    pythons: list[str] | None = None,
+    archs: list[str] | None = None,
+    wheelhouse: Path | None = None,
+    index_url: str | None = None,
+    images: str | None = None,
+) -> Settings:
+    """Apply command-line flags, which win over the file and the environment."""
+    changes: dict[str, Any] = {}
+    if pythons:
+        changes["pythons"] = tuple(item for value in pythons for item in _split(value))
+    if archs:
+        changes["archs"] = tuple(item for value in archs for item in _split(value))
+    if wheelhouse is not None:
+        changes["wheelhouse"] = wheelhouse
+    if index_url is not None:
+        changes["index_url"] = index_url
+    if images is not None:
+        changes["images"] = images
+    return validate(replace(settings, **changes), where="the command line") if changes else settings
+
+
+def validate(settings: Settings, *, where: str) -> Settings:
+    if not settings.pythons:
+        raise InputError(f"{where}: no Python versions selected")
+    for python in settings.pythons:
+        parts = python.split(".")
+        if len(parts) != 2 or not all(part.isdigit() for part in parts) or parts[0] != "3":
+            raise InputError(
+                f"{where}: Python version {python!r} is not of the form 3.N", hint="e.g. 3.11"
+            )
+    if not settings.archs:
+        raise InputError(f"{where}: no architectures selected")
+    for arch in settings.archs:
+        _check_arch(arch, where)
+    if settings.images not in IMAGE_MODES:
+        raise InputError(
+            f"{where}: images = {settings.images!r} is not one of {', '.join(IMAGE_MODES)}"
+        )
+    if not settings.musllinux.startswith("musllinux_1_"):
+        raise InputError(
+            f"{where}: musllinux = {settings.musllinux!r} is not a musllinux policy",
+            hint="e.g. musllinux_1_2",
+        )
+    return settings
+
+
+def _check_arch(arch: str, where: str) -> None:
+    if arch not in SUPPORTED_ARCHS:
+        raise InputError(
+            f"{where}: unknown architecture {arch!r}",
+            hint=f"supported: {', '.join(SUPPORTED_ARCHS)}",
+        )
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.replace(" ", ",").split(",") if item.strip())
+
+
+def default_environ() -> Mapping[str, str]:
+    """The process environment; read only at the CLI's edge."""
+    return os.environ

@@ -1,0 +1,87 @@
+"""The upstream index as the resolver sees it: project pages and release requirements, cached."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from builder.core_metadata import (
+    requirements_from_metadata,
+    requirements_from_sdist,
+    requirements_from_wheel,
+)
+from builder.errors import UpstreamError
+from builder.http_client import HttpClient
+from builder.releases import Release, group_releases
+from builder.simple_api import ACCEPT, parse_project_page
+
+
+class Upstream:
+    def __init__(self, *, client: HttpClient, index_url: str, cache_dir: Path) -> None:
+        self._client = client
+        self._index_url = index_url.rstrip("/") + "/"
+        self._cache_dir = cache_dir
+        self._releases: dict[str, dict[Version, Release]] = {}
+        self._requirements: dict[tuple[str, Version], list[Requirement]] = {}
+        self.warnings: list[str] = []
+
+    @property
+    def index_url(self) -> str:
+        return self._index_url
+
+    @property
+    def client(self) -> HttpClient:
+        return self._client
+
+    def releases(self, project: str) -> dict[Version, Release]:
+        name = canonicalize_name(project)
+        if name not in self._releases:
+            url = f"{self._index_url}{name}/"
+            response = self._client.get(url, accept=ACCEPT, allow_404=True)
+            if response.status == 404:
+                raise UpstreamError(
+                    f"{project}: no such project on {self._index_url}",
+                    hint="check the spelling in the list",
+                )
+            files = parse_project_page(
+                response.body, content_type=response.content_type, page_url=response.url
+            )
+            self._releases[name] = group_releases(name, files)
+        return self._releases[name]
+
+    def requirements(self, release: Release) -> list[Requirement]:
+        """Runtime requirements of a release, from the cheapest authoritative source."""
+        key = (release.name, release.version)
+        if key not in self._requirements:
+            self._requirements[key] = self._fetch_requirements(release)
+        return self._requirements[key]
+
+    def _fetch_requirements(self, release: Release) -> list[Requirement]:
+        for wheel in release.wheels:
+            # PEP 658: many indexes serve <wheel>.metadata even when the page does not say so.
+            response = self._client.get(wheel.file.url + ".metadata", allow_404=True)
+            if response.status != 404:
+                return requirements_from_metadata(response.body)
+        if release.wheels:
+            smallest = release.wheels[0]
+            return requirements_from_wheel(self._client.get(smallest.file.url).body)
+        if release.sdist is None:
+            return []
+        sdist = self.download_sdist(release)
+        found = requirements_from_sdist(sdist.read_bytes(), release.sdist.filename)
+        if found is None:
+            self.warnings.append(
+                f"{release.name} {release.version}: the sdist does not declare its requirements "
+                "statically; dependencies were not followed"
+            )
+            return []
+        return found
+
+    def download_sdist(self, release: Release) -> Path:
+        if release.sdist is None:
+            raise UpstreamError(f"{release.name} {release.version}: the index has no sdist")
+        dest = self._cache_dir / "sdists" / release.sdist.filename
+        return self._client.download(release.sdist.url, dest, sha256=release.sdist.sha256)

@@ -1,0 +1,132 @@
+"""Verify wheels in the clean musl runtime image: install with pip, binary only, no index, no
+network, in a fresh venv per package; then import its modules."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from builder.plan import ImageRef
+from builder.runner import Runner, tail
+from builder.targets import Target
+
+# Runs inside the runtime image with its own interpreter. Kept here so the image needs nothing of
+# ours; it prints one JSON line per package.
+VERIFY_SCRIPT = r"""
+import json, subprocess, sys, tempfile, os
+spec = json.load(open(sys.argv[1]))
+links = []
+for directory in spec["find_links"]:
+    links += ["--find-links", directory]
+for item in spec["items"]:
+    venv = tempfile.mkdtemp(prefix="verify-")
+    result = {"name": item["name"], "version": item["version"], "ok": False, "output": ""}
+    steps = [
+        [sys.executable, "-m", "venv", "--without-pip", venv],
+        [sys.executable, "-m", "pip", "--python", venv + "/bin/python", "install", "--no-index",
+         "--only-binary", ":all:", "--disable-pip-version-check", "--no-cache-dir", *links,
+         item["name"] + "==" + item["version"]],
+        [venv + "/bin/python", "-c",
+         "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
+         "print('imported', *sys.argv[1:])", *item["imports"]],
+    ]
+    out = []
+    for step in steps:
+        proc = subprocess.run(step, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/tmp")
+        out.append("$ " + " ".join(step) + "\n" + proc.stdout.decode("utf-8", "replace"))
+        if proc.returncode != 0:
+            break
+    else:
+        result["ok"] = True
+    result["output"] = "\n".join(out)
+    print(json.dumps(result), flush=True)
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyItem:
+    name: str
+    version: str
+    imports: tuple[str, ...]
+
+
+@dataclass(frozen=True, kw_only=True)
+class VerifyResult:
+    name: str
+    version: str
+    ok: bool
+    output: str
+
+
+def verify_in_runtime(
+    runner: Runner,
+    *,
+    image: ImageRef,
+    target: Target,
+    items: list[VerifyItem],
+    find_links: list[Path],
+    work_dir: Path,
+    log: Path,
+) -> list[VerifyResult]:
+    """Run the verification for one target in one container; one result per item."""
+    work_dir.mkdir(parents=True, exist_ok=True)
+    (work_dir / "verify.py").write_text(VERIFY_SCRIPT, encoding="utf-8")
+    mounts: list[str] = ["--volume", f"{work_dir.resolve()}:/verify:ro"]
+    container_links: list[str] = []
+    for index, directory in enumerate(find_links):
+        mounts += ["--volume", f"{directory.resolve()}:/links/{index}:ro"]
+        container_links.append(f"/links/{index}")
+    spec = {
+        "find_links": container_links,
+        "items": [
+            {"name": item.name, "version": item.version, "imports": list(item.imports)}
+            for item in items
+        ],
+    }
+    (work_dir / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
+    runtime = image.runtime.format(python=target.python, abi=target.abi_dir)
+    result = runner.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "--platform",
+            f"linux/{_docker_arch(target.arch)}",
+            *mounts,
+            runtime,
+            image.runtime_interpreter(target),
+            "/verify/verify.py",
+            "/verify/spec.json",
+        ],
+        log=log,
+        check=False,
+        timeout=3600,
+    )
+    by_name: dict[str, VerifyResult] = {}
+    for line in result.output.splitlines():
+        if line.startswith("{"):
+            try:
+                data = json.loads(line)
+            except ValueError:
+                continue
+            by_name[data["name"]] = VerifyResult(
+                name=data["name"], version=data["version"], ok=data["ok"], output=data["output"]
+            )
+    missing = tail(result.output) or "no output"
+    return [
+        by_name.get(item.name)
+        or VerifyResult(
+            name=item.name,
+            version=item.version,
+            ok=False,
+            output=f"the runtime container did not report on {item.name}: {missing}",
+        )
+        for item in items
+    ]
+
+
+def _docker_arch(arch: str) -> str:
+    return {"x86_64": "amd64", "aarch64": "arm64"}[arch]

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Download the Debian source tarballs that the local musl builder images compile:
+# CPython (one per served version), OpenSSL, zlib and libffi.
+#
+# Uses a private apt state under $OUT/apt so the host's apt configuration is never changed.
+# The Debian mirror is taken from the host's own apt sources; nothing here names a host.
+#
+# usage: fetch-sources.sh OUT_DIR
+set -euo pipefail
+
+out=${1:?usage: fetch-sources.sh OUT_DIR}
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+
+# Every "suite package" line of sources.txt names one source package to fetch.
+mapfile -t wanted < <(grep -Ev '^\s*(#|$)' "$here/sources.txt")
+
+mirror=$(grep -h -m1 -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | head -n1 || true)
+if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
+  mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list)
+fi
+if [ -z "$mirror" ]; then
+  echo "fetch-sources: cannot find a Debian mirror in the host's apt sources" >&2
+  exit 2
+fi
+
+state="$out/apt"
+mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
+: > "$state/sources.list"
+for suite in $(printf '%s\n' "${wanted[@]}" | awk '{print $1}' | sort -u); do
+  echo "deb-src $mirror $suite main" >> "$state/sources.list"
+done
+
+apt_opts=(
+  -o "Dir::Etc::SourceList=$state/sources.list"
+  -o "Dir::Etc::SourceParts=-"
+  -o "Dir::State::Lists=$state/lists"
+  -o "Dir::Cache=$state/cache"
+  -o "APT::Get::Only-Source=true"
+  -o "Debug::NoLocking=true"
+)
+apt-get "${apt_opts[@]}" -q update
+
+cd "$out"
+for line in "${wanted[@]}"; do
+  read -r suite pkg <<<"$line"
+  if ls "$out"/"${pkg}"_*.orig.tar.* >/dev/null 2>&1; then
+    echo "fetch-sources: $pkg already present"
+    continue
+  fi
+  apt-get "${apt_opts[@]}" -q source --download-only "$pkg/$suite"
+done
+ls -l "$out"
