@@ -204,7 +204,9 @@ class Executor:
                 VerifyItem(
                     name=o.job.name,
                     version=o.job.version,
-                    imports=o.job.recipe.imports or tuple(import_names(_staged(o))),
+                    imports=tuple(
+                        dict.fromkeys([*import_names(_staged(o)), *o.job.recipe.imports])
+                    ),
                 )
                 for o in mine
             ]

@@ -72,8 +72,8 @@ def build(
     recipes = load_recipes(settings.recipes)
     layout = Layout(wheelhouse=settings.wheelhouse)
 
-    index_url = settings.index_url or default_index_url()
-    upstream = Upstream(client=client, index_url=index_url, cache_dir=layout.cache)
+    index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
+    upstream = Upstream(client=client, index_urls=index_urls, cache_dir=layout.cache)
     targets = [
         Target(python=python, arch=arch, musllinux=settings.musllinux)
         for arch in settings.archs
@@ -81,7 +81,7 @@ def build(
     ]
     resolved: dict[Target, list[Resolved]] = {}
     for target in targets:
-        note(f"resolving {len(entries)} requirements for {target} against {index_url}")
+        note(f"resolving {len(entries)} requirements for {target} against {', '.join(index_urls)}")
         resolved[target] = resolve_closure(
             entries, target, upstream, follow_deps=request.follow_deps
         )

@@ -2,7 +2,8 @@
 
 A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key is optional:
 
-    import = ["yaml"]                    # modules the clean-environment test imports
+    import = ["yaml.cyaml"]              # modules the clean-environment test imports, besides
+                                         # the wheel's top-level packages and every extension
     system-packages = ["libffi-dev"]     # apk packages, installed before the build (pypa images)
     before-all = "sh build-lib.sh"       # run once in the build container
     before-build = "..."                 # run before each wheel's build

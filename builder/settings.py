@@ -7,9 +7,10 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     musllinux = "musllinux_1_2"         # the policy wheels are built and repaired for
     images = "auto"                     # auto | pypa | local
     index-url = "https://.../simple"    # upstream index (PEP 503 / PEP 691); default: pip's
+    extra-index-urls = []               # more upstream indexes, consulted after index-url
     wheelhouse = "wheelhouse"           # output directory (relative to the config file)
     recipes = "configs/recipes"         # recipe directory (relative to the config file)
-    [images.x86_64]                     # explicit images for one arch, overriding `images`
+    [custom-images.x86_64]              # explicit images for one arch, overriding `images`
     builder = "my/musllinux-builder@sha256:..."
     runtime = "my/musl-python:3.11"
     runtime-python = "/opt/python/{abi}/bin/python"
@@ -28,7 +29,10 @@ from builder.toml_fields import Table, load_toml
 
 SUPPORTED_ARCHS = ("x86_64", "aarch64")
 IMAGE_MODES = ("auto", "pypa", "local")
-SETTINGS_KEYS = "pythons, archs, musllinux, images, index-url, wheelhouse, recipes"
+SETTINGS_KEYS = (
+    "pythons, archs, musllinux, images, custom-images, index-url, extra-index-urls, "
+    "wheelhouse, recipes"
+)
 ENV_PREFIX = "WHEELHOUSE_"
 
 
@@ -46,6 +50,7 @@ class Settings:
     musllinux: str = "musllinux_1_2"
     images: str = "auto"
     index_url: str | None = None
+    extra_index_urls: tuple[str, ...] = ()
     wheelhouse: Path = Path("wheelhouse")
     recipes: Path | None = Path("configs/recipes")
     image_overrides: Mapping[str, ImageOverride] = field(default_factory=dict)
@@ -91,25 +96,21 @@ def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -
     pythons = table.strings("pythons", default=settings.pythons)
     archs = table.strings("archs", default=settings.archs)
     musllinux = table.string("musllinux", default=settings.musllinux) or settings.musllinux
-    images_value = table.raw("images")
+    mode = table.string("images", default=settings.images) or settings.images
     overrides: dict[str, ImageOverride] = {}
-    mode = settings.images
-    if isinstance(images_value, str):
-        mode = images_value
-    elif isinstance(images_value, dict):
-        images_table = Table(images_value, path=table.path, prefix="images.")
-        for arch in images_table.keys():  # noqa: SIM118 (marks every key as read)
-            arch_table = images_table.table(arch) or Table({}, path=table.path)
+    custom = table.table("custom-images")
+    if custom is not None:
+        for arch in custom.keys():  # noqa: SIM118 (marks every key as read)
+            arch_table = custom.table(arch) or Table({}, path=table.path)
             overrides[arch] = ImageOverride(
                 builder=arch_table.string("builder"),
                 runtime=arch_table.string("runtime"),
                 runtime_python=arch_table.string("runtime-python"),
             )
             arch_table.refuse_unknown(known_hint="builder, runtime, runtime-python")
-            _check_arch(arch, f"{table.path}: [images.{arch}]")
-    elif images_value is not None:
-        raise InputError(f"{table.path}: key 'images' must be a string or a table of arches")
+            _check_arch(arch, f"{table.path}: [custom-images.{arch}]")
     index_url = table.string("index-url", default=settings.index_url)
+    extra_index_urls = table.strings("extra-index-urls", default=settings.extra_index_urls)
     wheelhouse = table.string("wheelhouse")
     recipes = table.string("recipes")
     table.refuse_unknown(known_hint=SETTINGS_KEYS)
@@ -120,6 +121,7 @@ def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -
         musllinux=musllinux,
         images=mode,
         index_url=index_url,
+        extra_index_urls=extra_index_urls,
         wheelhouse=base / wheelhouse if wheelhouse else settings.wheelhouse,
         recipes=base / recipes if recipes else settings.recipes,
         image_overrides=overrides,
@@ -129,7 +131,16 @@ def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -
 
 
 def _apply_env(settings: Settings, env: Mapping[str, str], *, cwd: Path) -> Settings:
-    known = {"PYTHONS", "ARCHS", "MUSLLINUX", "IMAGES", "INDEX_URL", "DIR", "RECIPES"}
+    known = {
+        "PYTHONS",
+        "ARCHS",
+        "MUSLLINUX",
+        "IMAGES",
+        "INDEX_URL",
+        "EXTRA_INDEX_URLS",
+        "DIR",
+        "RECIPES",
+    }
     unknown = sorted(
         key for key in env if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] not in known
     )
@@ -149,6 +160,8 @@ def _apply_env(settings: Settings, env: Mapping[str, str], *, cwd: Path) -> Sett
         changes["images"] = value
     if value := env.get(ENV_PREFIX + "INDEX_URL"):
         changes["index_url"] = value
+    if value := env.get(ENV_PREFIX + "EXTRA_INDEX_URLS"):
+        changes["extra_index_urls"] = _split(value)
     if value := env.get(ENV_PREFIX + "DIR"):
         changes["wheelhouse"] = cwd / value
     if value := env.get(ENV_PREFIX + "RECIPES"):

@@ -20,17 +20,20 @@ from builder.simple_api import ACCEPT, parse_project_page
 
 
 class Upstream:
-    def __init__(self, *, client: HttpClient, index_url: str, cache_dir: Path) -> None:
+    """One or more simple indexes, consulted in order: the first index that knows a project is
+    the only one used for it (no merging, so a private name cannot be shadowed by a later index)."""
+
+    def __init__(self, *, client: HttpClient, index_urls: list[str], cache_dir: Path) -> None:
         self._client = client
-        self._index_url = index_url.rstrip("/") + "/"
+        self._index_urls = [url.rstrip("/") + "/" for url in index_urls]
         self._cache_dir = cache_dir
         self._releases: dict[str, dict[Version, Release]] = {}
         self._requirements: dict[tuple[str, Version], list[Requirement]] = {}
         self.warnings: list[str] = []
 
     @property
-    def index_url(self) -> str:
-        return self._index_url
+    def index_urls(self) -> list[str]:
+        return list(self._index_urls)
 
     @property
     def client(self) -> HttpClient:
@@ -39,17 +42,19 @@ class Upstream:
     def releases(self, project: str) -> dict[Version, Release]:
         name = canonicalize_name(project)
         if name not in self._releases:
-            url = f"{self._index_url}{name}/"
-            response = self._client.get(url, accept=ACCEPT, allow_404=True)
-            if response.status == 404:
+            for index_url in self._index_urls:
+                response = self._client.get(f"{index_url}{name}/", accept=ACCEPT, allow_404=True)
+                if response.status != 404:
+                    files = parse_project_page(
+                        response.body, content_type=response.content_type, page_url=response.url
+                    )
+                    self._releases[name] = group_releases(name, files)
+                    break
+            else:
                 raise UpstreamError(
-                    f"{project}: no such project on {self._index_url}",
+                    f"{project}: no such project on {', '.join(self._index_urls)}",
                     hint="check the spelling in the list",
                 )
-            files = parse_project_page(
-                response.body, content_type=response.content_type, page_url=response.url
-            )
-            self._releases[name] = group_releases(name, files)
         return self._releases[name]
 
     def requirements(self, release: Release) -> list[Requirement]:

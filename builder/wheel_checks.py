@@ -71,7 +71,9 @@ def graft_problems(wheel: Path) -> list[str]:
 
 
 def import_names(wheel: Path) -> list[str]:
-    """Top-level importable names of a wheel: top_level.txt when present, else its file list."""
+    """What the clean-environment test imports: the wheel's top-level packages, plus every
+    extension module it ships. Importing the extensions themselves matters: many packages fall
+    back to pure Python when their extension fails to load, which would hide a broken build."""
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
         top_level = [
@@ -83,7 +85,21 @@ def import_names(wheel: Path) -> list[str]:
         else:
             found = sorted(_names_from_files(names))
     public = [name for name in found if not name.startswith("_")]
-    return public or found
+    return list(dict.fromkeys([*(public or found), *extension_modules(names)]))
+
+
+def extension_modules(names: list[str]) -> list[str]:
+    """Dotted names of the extension modules among a wheel's files (not grafted libraries)."""
+    modules: set[str] = set()
+    for name in names:
+        path = PurePosixPath(name)
+        if path.suffix != ".so" or path.parts[0].endswith((".libs", ".data", ".dist-info")):
+            continue
+        stem = path.name.split(".", 1)[0]
+        parts = [*path.parts[:-1], stem]
+        if all(part.isidentifier() for part in parts):
+            modules.add(".".join(parts))
+    return sorted(modules)
 
 
 def _names_from_files(names: list[str]) -> set[str]:
@@ -92,7 +108,7 @@ def _names_from_files(names: list[str]) -> set[str]:
         parts = PurePosixPath(name).parts
         if not parts or parts[0].endswith((".dist-info", ".data", ".libs")):
             continue
-        if len(parts) > 1 and parts[-1] == "__init__.py" and len(parts) == 2:
+        if len(parts) == 2 and parts[-1] == "__init__.py":
             found.add(parts[0])
         elif len(parts) == 1:
             stem = parts[0].split(".")[0]

@@ -1,0 +1,5 @@
+"""`python -m builder` runs the wheelhouse CLI."""
+
+from builder.cli import main
+
+main()

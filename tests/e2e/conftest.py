@@ -1,0 +1,68 @@
+"""End-to-end tier: real Docker engine, real local (or pypa) images, real cibuildwheel."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from builder.images import local_tags, recipe_hash
+from builder.pipeline import default_index_url
+from tests.support import build_sdist, static_server, write_simple_tree
+
+FIXTURE_PACKAGES = Path(__file__).parent.parent / "fixtures" / "packages"
+PROJECT = Path(__file__).parent / "project"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+@pytest.fixture(scope="session")
+def engine() -> None:
+    """The Docker engine and the local images must be there: a missing one fails, never skips."""
+    probe = subprocess.run(["docker", "version"], capture_output=True, text=True, check=False)
+    if probe.returncode != 0:
+        pytest.fail(f"the Docker engine is not running (bash .ci/run starts it): {probe.stderr}")
+    if os.environ.get("WHEELHOUSE_IMAGES", "local") == "local":
+        _, builder, runtime = local_tags("x86_64", "musllinux_1_2", recipe_hash())
+        for image in (builder, runtime):
+            found = subprocess.run(
+                ["docker", "image", "inspect", image], capture_output=True, check=False
+            )
+            if found.returncode != 0:
+                pytest.fail(f"image {image} is missing: run `wheelhouse images build`")
+
+
+@pytest.fixture(scope="session")
+def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The fixture projects' sdists, served as a PEP 503 index on a free loopback port."""
+    work = tmp_path_factory.mktemp("fixture-index")
+    sdists = [
+        build_sdist(FIXTURE_PACKAGES / name, work / "dist") for name in ("graftdemo", "brokendemo")
+    ]
+    write_simple_tree(sdists, work / "root")
+    with static_server(work / "root") as url:
+        yield f"{url}/simple/"
+
+
+@pytest.fixture(scope="session")
+def e2e_project(tmp_path_factory: pytest.TempPathFactory, fixture_index: str, engine: None) -> Path:
+    """A copy of tests/e2e/project with a config pointing at the fixture index, then the
+    upstream index (pip's default)."""
+    project = tmp_path_factory.mktemp("project")
+    shutil.copytree(PROJECT, project, dirs_exist_ok=True)
+    (project / "wheelhouse.toml").write_text(
+        'pythons = ["3.11", "3.13"]\n'
+        'archs = ["x86_64"]\n'
+        f'images = "{os.environ.get("WHEELHOUSE_IMAGES", "local")}"\n'
+        f'index-url = "{fixture_index}"\n'
+        f'extra-index-urls = ["{default_index_url()}"]\n'
+    )
+    return project

@@ -1,0 +1,182 @@
+"""`wheelhouse build` end to end: compile, mirror, repair, check, verify, skip on the second run."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builder.images import local_tags, recipe_hash
+from tests.support import wheelhouse_cli
+
+COMPILED = {"simplejson", "xxhash", "markupsafe", "graftdemo"}
+MIRRORED = {"msgpack", "python-dateutil", "six"}
+PYTHONS = {"3.11", "3.13"}
+
+
+@pytest.fixture(scope="module")
+def first_run(e2e_project: Path) -> dict[str, Any]:
+    result = wheelhouse_cli("build", "--list", "deps.txt", "--json", cwd=e2e_project)
+    assert result.stdout, result.stderr
+    return {"code": result.returncode, "report": json.loads(result.stdout), "stderr": result.stderr}
+
+
+def jobs(report: dict[str, Any], name: str) -> list[dict[str, Any]]:
+    return [job for job in report["jobs"] if job["name"] == name]
+
+
+def test_broken_fixture_fails_alone_with_a_clear_message(first_run: dict[str, Any]) -> None:
+    assert first_run["code"] == 1
+    report = first_run["report"]
+    failed = [job for job in report["jobs"] if not job["ok"]]
+    assert {(job["name"], job["python"]) for job in failed} == {
+        ("brokendemo", "3.11"),
+        ("brokendemo", "3.13"),
+    }
+    for job in failed:
+        assert "cibuildwheel for brokendemo 1.0.0" in job["error"]
+        assert "fails to compile on purpose" in job["error"]
+        assert Path(job["log"]).is_file()
+    assert "failed: brokendemo 1.0.0 cp3.11 x86_64" in first_run["stderr"]
+
+
+def test_compiled_and_mirrored_as_planned(first_run: dict[str, Any]) -> None:
+    report = first_run["report"]
+    for name in COMPILED:
+        assert {(j["python"], j["action"], j["ok"]) for j in jobs(report, name)} == {
+            (python, "build", True) for python in PYTHONS
+        }, name
+    for name in MIRRORED:
+        assert {(j["python"], j["action"], j["ok"]) for j in jobs(report, name)} == {
+            (python, "mirror", True) for python in PYTHONS
+        }, name
+
+
+def test_built_wheels_are_musllinux_audited_and_carry_no_libc(
+    first_run: dict[str, Any], e2e_project: Path
+) -> None:
+    wheelhouse = e2e_project / "wheelhouse"
+    built = [j for j in first_run["report"]["jobs"] if j["action"] == "build" and j["ok"]]
+    assert len(built) == 2 * len(COMPILED)
+    for job in built:
+        wheel = wheelhouse / job["wheel"]
+        python_tag = "cp" + job["python"].replace(".", "")
+        assert wheel.name.endswith(f"-{python_tag}-{python_tag}-musllinux_1_2_x86_64.whl")
+        show = subprocess.run(
+            [sys.executable, "-m", "auditwheel", "show", str(wheel)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        verdict = " ".join(show.stdout.split())
+        assert 'consistent with the following platform tag: "musllinux_1_2_x86_64"' in verdict
+        import zipfile
+
+        with zipfile.ZipFile(wheel) as archive:
+            names = archive.namelist()
+        libs = [n for n in names if ".libs/" in n]
+        assert not [n for n in libs if "libc.musl" in n or "ld-musl" in n], libs
+        assert any(n.endswith("-linux-musl.so") for n in names), names
+        if job["name"] == "graftdemo":
+            assert any(n.startswith("graftdemo.libs/libgreet") for n in libs), libs
+        else:
+            assert libs == []
+
+
+def test_manifest_says_how_each_wheel_was_made(
+    first_run: dict[str, Any], e2e_project: Path
+) -> None:
+    manifest = json.loads((e2e_project / "wheelhouse" / "manifest.json").read_text())
+    entries = {entry["filename"]: entry for entry in manifest["wheels"]}
+    for job in first_run["report"]["jobs"]:
+        if not job["ok"]:
+            assert not any(f.startswith(job["name"]) for f in entries)
+            continue
+        entry = entries[job["wheel"]]
+        assert job["key"] in entry["keys"]
+        assert entry["sha256"] and entry["size"] > 0 and entry["source_sha256"]
+        if job["action"] == "build":
+            assert entry["image_id"].startswith("sha256:")
+            assert entry["cibuildwheel"] and entry["auditwheel"]
+            assert (e2e_project / "wheelhouse" / entry["log"]).is_file()
+            assert entry["duration_s"] > 0
+
+
+def test_every_wheel_installs_and_imports_in_the_clean_runtime_image(
+    first_run: dict[str, Any], e2e_project: Path
+) -> None:
+    """Independent of the pipeline's own verification: pip in the runtime image (no compiler,
+    no network) installs the whole list from the wheelhouse, and the code runs."""
+    _, _, runtime = local_tags("x86_64", "musllinux_1_2", recipe_hash())
+    wheelhouse = (e2e_project / "wheelhouse").resolve()
+    script = (
+        "set -e; for py in /opt/python/cp311-cp311/bin/python /opt/python/cp313-cp313/bin/python; do "
+        "$py -m venv --without-pip /tmp/v; "
+        "$py -m pip --python /tmp/v/bin/python install -q --no-index --only-binary :all: "
+        "--find-links /wheelhouse simplejson xxhash markupsafe msgpack python-dateutil graftdemo; "
+        "/tmp/v/bin/python -c 'import simplejson._speedups, xxhash, "
+        "markupsafe._speedups, msgpack, dateutil.parser, graftdemo; "
+        'assert graftdemo.answer(20) == 42; print("ok", __import__("sys").version_info[:2])\'; '
+        "rm -rf /tmp/v; done; ! command -v cc"
+    )
+    result = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "none",
+            "-v",
+            f"{wheelhouse}:/wheelhouse:ro",
+            runtime,
+            "sh",
+            "-c",
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("ok (3,") == 2
+
+
+def test_second_run_builds_nothing_and_starts_no_container(
+    first_run: dict[str, Any], e2e_project: Path
+) -> None:
+    (e2e_project / "ok.txt").write_text(
+        (e2e_project / "deps.txt").read_text().replace("-r broken.txt", "")
+    )
+    since = f"{time.time():.3f}"
+    result = wheelhouse_cli("build", "--list", "ok.txt", "--json", cwd=e2e_project)
+    until = f"{time.time():.3f}"
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["counts"]["build"] == 0
+    assert report["counts"]["mirror"] == 0
+    assert report["counts"]["skip"] == len(report["jobs"]) == 2 * (len(COMPILED) + len(MIRRORED))
+    events = subprocess.run(
+        [
+            "docker",
+            "events",
+            "--since",
+            since,
+            "--until",
+            until,
+            "--filter",
+            "type=container",
+            "--filter",
+            "event=create",
+            "--filter",
+            "event=start",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert events.stdout.strip() == "", events.stdout

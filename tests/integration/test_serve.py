@@ -1,0 +1,115 @@
+"""`wheelhouse serve`: a real pypiserver process over a wheelhouse directory."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.support import free_port
+
+
+def make_wheel(directory: Path, filename: str) -> Path:
+    path = directory / filename
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("demo/__init__.py", "")
+        archive.writestr(
+            "demo-1.0.dist-info/METADATA", "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n"
+        )
+    return path
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
+    wheelhouse = tmp_path / "wheelhouse"
+    wheelhouse.mkdir()
+    make_wheel(wheelhouse, "demo-1.0-py3-none-any.whl")
+    (wheelhouse / ".cache" / "sdists").mkdir(parents=True)
+    make_wheel(wheelhouse / ".cache" / "sdists", "hidden-1.0-py3-none-any.whl")
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "builder",
+            "serve",
+            "--wheelhouse",
+            str(wheelhouse),
+            "--port",
+            str(port),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        process.kill()
+        pytest.fail(f"wheelhouse serve did not start: {process.communicate()[0]}")
+    try:
+        yield base, process, wheelhouse
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.communicate()  # reaps the process and closes its pipe
+
+
+def test_reads_open_uploads_refused_no_fallback_no_dot_directories(
+    served: tuple[str, subprocess.Popen[str], Path],
+) -> None:
+    base, _, _ = served
+    page = httpx.get(f"{base}/simple/demo/", timeout=10)
+    assert page.status_code == 200
+    assert "demo-1.0-py3-none-any.whl#sha256=" in page.text
+    root = httpx.get(f"{base}/simple/", timeout=10).text
+    assert "hidden" not in root
+    unknown = httpx.get(f"{base}/simple/requests/", timeout=10, follow_redirects=False)
+    assert unknown.status_code == 404  # no redirect to PyPI: no dependency confusion
+    upload = httpx.post(
+        f"{base}/",
+        data={":action": "file_upload", "name": "evil", "version": "1.0"},
+        files={"content": ("evil-1.0-py3-none-any.whl", b"x")},
+        timeout=10,
+    )
+    assert upload.status_code in (401, 403)
+
+
+def test_prints_the_pip_line_and_stops_cleanly_on_sigterm(
+    served: tuple[str, subprocess.Popen[str], Path],
+) -> None:
+    base, process, _ = served
+    process.send_signal(signal.SIGTERM)
+    output, _ = process.communicate(timeout=30)
+    port = base.rsplit(":", 1)[1]
+    assert (
+        f"pip install --extra-index-url http://localhost:{port}/simple/ --only-binary :all:"
+        in output
+    )
+    assert "uploads are disabled" in output
+    assert process.returncode == 0
+
+
+def test_missing_wheelhouse_is_a_clear_error(tmp_path: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "builder", "serve", "--wheelhouse", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "no wheelhouse at" in result.stderr
+    assert "Traceback" not in result.stderr

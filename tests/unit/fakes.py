@@ -1,0 +1,52 @@
+"""A dictionary standing in for an index, for tests of pure resolution logic."""
+
+from __future__ import annotations
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from builder.releases import Release, group_releases
+from builder.simple_api import IndexFile
+
+
+def sdist(
+    name: str, version: str, *, requires_python: str | None = None, yanked: bool = False
+) -> IndexFile:
+    filename = f"{name}-{version}.tar.gz"
+    return IndexFile(
+        filename=filename,
+        url=f"http://index.invalid/files/{filename}",
+        sha256=f"sha-{name}-{version}",
+        requires_python=requires_python,
+        yanked=yanked,
+        has_metadata=False,
+    )
+
+
+def wheel(filename: str) -> IndexFile:
+    return IndexFile(
+        filename=filename,
+        url=f"http://index.invalid/files/{filename}",
+        sha256=f"sha-{filename}",
+        requires_python=None,
+        yanked=False,
+        has_metadata=True,
+    )
+
+
+class FakeIndex:
+    def __init__(
+        self, files: dict[str, list[IndexFile]], requirements: dict[tuple[str, str], list[str]]
+    ) -> None:
+        self._files = files
+        self._requirements = requirements
+        self.asked: list[str] = []
+
+    def releases(self, project: str) -> dict[Version, Release]:
+        self.asked.append(project)
+        return group_releases(project, self._files.get(canonicalize_name(project), []))
+
+    def requirements(self, release: Release) -> list[Requirement]:
+        lines = self._requirements.get((release.name, str(release.version)), [])
+        return [Requirement(line) for line in lines]

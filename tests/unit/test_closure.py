@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from packaging.requirements import Requirement
+
+from builder.closure import resolve_closure
+from builder.curated_list import ListEntry
+from builder.errors import UpstreamError
+from builder.locations import Location
+from builder.targets import Target
+from tests.unit.fakes import FakeIndex, sdist
+
+PY311 = Target(python="3.11", arch="x86_64")
+PY313 = Target(python="3.13", arch="x86_64")
+
+
+def entries(*lines: str) -> list[ListEntry]:
+    return [
+        ListEntry(requirement=Requirement(line), location=Location(path=Path("deps.txt"), line=n))
+        for n, line in enumerate(lines, start=1)
+    ]
+
+
+def index() -> FakeIndex:
+    return FakeIndex(
+        files={
+            "app": [sdist("app", "1.0")],
+            "lib": [sdist("lib", "1.0"), sdist("lib", "2.0"), sdist("lib", "3.0")],
+            "base": [sdist("base", "1.0")],
+            "old-only": [sdist("old-only", "1.0")],
+            "socks": [sdist("socks", "1.0")],
+        },
+        requirements={
+            ("app", "1.0"): [
+                "lib>=1",
+                'old-only ; python_version < "3.12"',
+                'socks ; extra == "proxy"',
+            ],
+            ("lib", "3.0"): ["base"],
+            ("lib", "2.0"): ["base"],
+        },
+    )
+
+
+def names(result: list) -> list[str]:  # type: ignore[type-arg]
+    return [f"{r.release.name}=={r.release.version}" for r in result]
+
+
+def test_closure_follows_markers_per_python_and_orders_dependencies_first() -> None:
+    assert names(resolve_closure(entries("app"), PY311, index(), follow_deps=True)) == [
+        "base==1.0",
+        "lib==3.0",
+        "old-only==1.0",
+        "app==1.0",
+    ]
+    assert names(resolve_closure(entries("app"), PY313, index(), follow_deps=True)) == [
+        "base==1.0",
+        "lib==3.0",
+        "app==1.0",
+    ]
+
+
+def test_extras_pull_in_their_requirements() -> None:
+    result = resolve_closure(entries("app[proxy]"), PY313, index(), follow_deps=True)
+    assert "socks==1.0" in names(result)
+    assert [r.direct for r in result if r.release.name == "app"] == [True]
+
+
+def test_no_deps_resolves_only_the_list() -> None:
+    result = resolve_closure(entries("app", "lib<3"), PY311, index(), follow_deps=False)
+    assert names(result) == ["app==1.0", "lib==2.0"]
+
+
+def test_a_later_tighter_requirement_is_honoured() -> None:
+    # app asks lib>=1 first (3.0 chosen), the list then pins lib<3: the walk restarts.
+    result = resolve_closure(entries("app", "lib<3"), PY311, index(), follow_deps=True)
+    assert "lib==2.0" in names(result)
+    assert "lib==3.0" not in names(result)
+
+
+def test_markers_on_list_lines_are_evaluated_per_target() -> None:
+    result = resolve_closure(
+        entries('lib ; python_version >= "3.13"'), PY311, index(), follow_deps=True
+    )
+    assert result == []
+
+
+def test_unknown_version_names_the_list_line() -> None:
+    with pytest.raises(
+        UpstreamError, match=r"lib>=9: no release matches \(newest is 3\.0\).*deps\.txt:1"
+    ):
+        resolve_closure(entries("lib>=9"), PY311, index(), follow_deps=True)

@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.curated_list import parse_list
+from builder.errors import InputError
+
+
+def test_good_list_parses_pins_ranges_extras_markers_continuations_and_includes(
+    fixtures: Path,
+) -> None:
+    entries = parse_list(fixtures / "lists" / "good.txt")
+    assert [e.name for e in entries] == [
+        "simplejson",
+        "multidict",
+        "requests",
+        "tomli",
+        "attrs",
+        "markupsafe",
+    ]
+    requests = entries[2]
+    assert requests.requirement.extras == {"socks"}
+    assert str(requests.requirement.marker) == 'python_version >= "3.11"'
+    assert str(entries[4].requirement.specifier) == ">=23"
+    assert str(entries[4].location).endswith("good.txt:6")
+    assert str(entries[5].location).endswith("included.txt:1")
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("bad-line.txt", r"bad-line\.txt:2: invalid requirement 'this is not a requirement'"),
+        ("url.txt", r"url\.txt:2: foo is given by URL"),
+        ("option.txt", r"option\.txt:2: option '--index-url' is not supported"),
+        (
+            "missing-include.txt",
+            r"missing\.txt: no such file \(included from .*missing-include\.txt\)",
+        ),
+        ("cycle-a.txt", r"include cycle"),
+        ("duplicate.txt", r"duplicate\.txt:3: Six is listed twice \(first at .*duplicate\.txt:1\)"),
+    ],
+)
+def test_bad_lists_name_file_and_line(fixtures: Path, name: str, expected: str) -> None:
+    with pytest.raises(InputError, match=expected) as caught:
+        parse_list(fixtures / "lists" / name)
+    assert caught.value.exit_code == 2
+
+
+def test_missing_list_file_is_an_input_error(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match=r"no such file \(given on the command line\)"):
+        parse_list(tmp_path / "nope.txt")
+
+
+def test_same_name_under_different_markers_is_allowed(tmp_path: Path) -> None:
+    path = tmp_path / "deps.txt"
+    path.write_text('numpy<2 ; python_version < "3.12"\nnumpy>=2 ; python_version >= "3.12"\n')
+    assert len(parse_list(path)) == 2

@@ -1,0 +1,107 @@
+from __future__ import annotations
+
+from dataclasses import replace
+
+from packaging.version import Version
+
+from builder.closure import Resolved
+from builder.plan import ImageRef, ToolVersions, make_plan
+from builder.recipes import Recipe, SkipRule
+from builder.releases import group_releases
+from builder.targets import Target
+from tests.unit.fakes import sdist, wheel
+
+PY311 = Target(python="3.11", arch="x86_64")
+PY313 = Target(python="3.13", arch="x86_64")
+IMAGE = ImageRef(
+    arch="x86_64",
+    kind="local",
+    builder="builder:1",
+    builder_id="sha256:1",
+    runtime="runtime:1",
+    runtime_python="/opt/python/{abi}/bin/python",
+)
+TOOLS = ToolVersions(cibuildwheel="4.3.3", auditwheel="6.8.2")
+
+
+def resolved(name: str, files: list, version: str = "1.0") -> Resolved:  # type: ignore[type-arg]
+    release = group_releases(name, files)[Version(version)]
+    return Resolved(release=release, origin="deps.txt:1", direct=True, extras=frozenset())
+
+
+C_EXT = resolved(
+    "cext", [sdist("cext", "1.0"), wheel("cext-1.0-cp311-cp311-manylinux_2_17_x86_64.whl")]
+)
+MUSL = resolved(
+    "musl", [sdist("musl", "1.0"), wheel("musl-1.0-cp311-cp311-musllinux_1_2_x86_64.whl")]
+)
+PURE = resolved("pure", [wheel("pure-1.0-py3-none-any.whl")])
+NOTHING = resolved("nothing", [wheel("nothing-1.0-cp311-cp311-win_amd64.whl")])
+
+
+def plan_for(closure: list[Resolved], **kwargs: object):  # type: ignore[no-untyped-def]
+    args: dict[str, object] = {
+        "resolved": {PY311: closure},
+        "recipes": {},
+        "images": {"x86_64": IMAGE},
+        "tools": TOOLS,
+        "present": {},
+    }
+    args.update(kwargs)
+    return make_plan(**args)  # type: ignore[arg-type]
+
+
+def test_actions_build_mirror_and_fail() -> None:
+    plan = plan_for([C_EXT, MUSL, PURE, NOTHING])
+    assert [(j.name, j.action) for j in plan.jobs] == [
+        ("cext", "build"),
+        ("musl", "mirror"),
+        ("pure", "mirror"),
+        ("nothing", "fail"),
+    ]
+    assert plan.jobs[1].wheel is not None
+    assert plan.jobs[1].wheel.filename == "musl-1.0-cp311-cp311-musllinux_1_2_x86_64.whl"
+    assert "no sdist" in plan.jobs[3].reason
+
+
+def test_json_shape() -> None:
+    data = plan_for([C_EXT]).to_json()
+    job = data["jobs"][0]
+    assert set(job) >= {"name", "version", "python", "arch", "action", "key"}
+    assert job["python"] == "3.11"
+    assert job["action"] == "build"
+
+
+def test_present_key_skips_and_forcing_source_builds() -> None:
+    first = plan_for([C_EXT, MUSL])
+    present = {job.key: f"{job.name}.whl" for job in first.jobs}
+    again = plan_for([C_EXT, MUSL], present=present)
+    assert [j.action for j in again.jobs] == ["skip", "skip"]
+    forced = plan_for([MUSL], force_source=True)
+    assert [j.action for j in forced.jobs] == ["build"]
+    by_recipe = plan_for([MUSL], recipes={"musl": Recipe(name="musl", build_from_source=True)})
+    assert [j.action for j in by_recipe.jobs] == ["build"]
+
+
+def test_key_changes_with_every_build_input() -> None:
+    base = plan_for([C_EXT]).jobs[0].key
+    assert plan_for([C_EXT]).jobs[0].key == base  # stable
+    other_image = plan_for([C_EXT], images={"x86_64": replace(IMAGE, builder_id="sha256:2")})
+    assert other_image.jobs[0].key != base
+    other_tools = plan_for([C_EXT], tools=ToolVersions(cibuildwheel="4.3.4", auditwheel="6.8.2"))
+    assert other_tools.jobs[0].key != base
+    other_recipe = plan_for([C_EXT], recipes={"cext": Recipe(name="cext", before_build="true")})
+    assert other_recipe.jobs[0].key != base
+    other_python = make_plan(
+        resolved={PY313: [C_EXT]}, recipes={}, images={"x86_64": IMAGE}, tools=TOOLS, present={}
+    )
+    assert other_python.jobs[0].key != base
+
+
+def test_recipe_skip_rule() -> None:
+    recipe = Recipe(
+        name="cext", skip=(SkipRule(python="3.11", arch=None, reason="broken on 3.11"),)
+    )
+    plan = plan_for([C_EXT], recipes={"cext": recipe})
+    assert plan.jobs[0].action == "skip"
+    assert plan.jobs[0].reason == "recipe: broken on 3.11"

@@ -1,0 +1,55 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.errors import InputError
+from builder.recipes import load_recipes, parse_recipe
+
+
+def test_good_recipe_reads_every_key(fixtures: Path) -> None:
+    recipes = load_recipes(fixtures / "recipes" / "good")
+    recipe = recipes["pyyaml"]
+    assert recipe.imports == ("yaml", "yaml._yaml")
+    assert recipe.system_packages == ("yaml-dev",)
+    assert recipe.before_all == "echo before all"
+    assert recipe.before_build == "echo before build"
+    assert dict(recipe.environment) == {"CFLAGS": "-O2 -g0", "PIP_CONSTRAINT": "/tmp/c.txt"}
+    assert recipe.build_from_source is True
+    assert recipe.skip_reason(python="3.13", arch="aarch64") == "no 3.13 support upstream"
+    assert recipe.skip_reason(python="3.13", arch="x86_64") is None
+
+
+@pytest.mark.parametrize(
+    ("directory", "expected"),
+    [
+        ("unknown-key", r"x\.toml: unknown key 'before_all'"),
+        ("wrong-type", r"x\.toml: key 'build-from-source' must be true or false, not a string"),
+        ("skip-no-reason", r"x\.toml: every \[\[skip\]\] needs a 'reason'"),
+    ],
+)
+def test_bad_recipes_name_file_and_key(fixtures: Path, directory: str, expected: str) -> None:
+    with pytest.raises(InputError, match=expected):
+        load_recipes(fixtures / "recipes" / directory)
+
+
+def test_invalid_toml_and_bad_module_names_are_input_errors(tmp_path: Path) -> None:
+    broken = tmp_path / "a.toml"
+    broken.write_text("import = [")
+    with pytest.raises(InputError, match=r"a\.toml: not valid TOML"):
+        parse_recipe(broken)
+    bad_import = tmp_path / "b.toml"
+    bad_import.write_text('import = ["not a module"]')
+    with pytest.raises(InputError, match=r"b\.toml: key 'import': 'not a module'"):
+        parse_recipe(bad_import)
+
+
+def test_recipe_digest_changes_with_build_inputs_only(tmp_path: Path) -> None:
+    path = tmp_path / "demo.toml"
+    path.write_text('import = ["demo"]\nbefore-build = "true"\n')
+    first = parse_recipe(path).digest()
+    path.write_text('import = ["demo", "demo.x"]\nbefore-build = "true"\n')
+    assert parse_recipe(path).digest() == first  # the test imports do not change the wheel
+    path.write_text('import = ["demo"]\nbefore-build = "false"\n')
+    assert parse_recipe(path).digest() != first

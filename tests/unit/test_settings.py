@@ -1,0 +1,59 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from builder.errors import InputError
+from builder.settings import load_settings, with_overrides
+
+
+def test_defaults_without_a_config_file(tmp_path: Path) -> None:
+    settings = load_settings(config=None, cwd=tmp_path, env={})
+    assert settings.pythons == ("3.11", "3.13")
+    assert settings.archs == ("x86_64",)
+    assert settings.images == "auto"
+    assert settings.wheelhouse == tmp_path / "wheelhouse"
+
+
+def test_wheelhouse_toml_then_environment_then_flags(tmp_path: Path) -> None:
+    (tmp_path / "wheelhouse.toml").write_text(
+        'pythons = ["3.12"]\nimages = "local"\nwheelhouse = "out"\n'
+        'index-url = "http://127.0.0.1:1/simple"\n[custom-images.x86_64]\nbuilder = "b"\n'
+    )
+    settings = load_settings(config=None, cwd=tmp_path, env={"WHEELHOUSE_ARCHS": "x86_64"})
+    assert settings.pythons == ("3.12",)
+    assert settings.images == "local"
+    assert settings.wheelhouse == tmp_path / "out"
+    assert settings.image_overrides["x86_64"].builder == "b"
+    overridden = load_settings(config=None, cwd=tmp_path, env={"WHEELHOUSE_PYTHONS": "3.11,3.13"})
+    assert overridden.pythons == ("3.11", "3.13")
+    flagged = with_overrides(overridden, pythons=["3.12"], images="pypa")
+    assert flagged.pythons == ("3.12",)
+    assert flagged.images == "pypa"
+
+
+def test_pyproject_tool_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.wheelhouse]\narchs = ["aarch64"]\n')
+    assert load_settings(config=None, cwd=tmp_path, env={}).archs == ("aarch64",)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('archs = ["arm64"]\n', r"unknown architecture 'arm64'"),
+        ('pythons = ["3"]\n', r"Python version '3' is not of the form 3\.N"),
+        ('images = "registry"\n', r"images = 'registry' is not one of auto, pypa, local"),
+        ('pyhtons = ["3.11"]\n', r"wheelhouse\.toml: unknown key 'pyhtons'"),
+        ("pythons = 3.11\n", r"key 'pythons' must be a list of strings"),
+    ],
+)
+def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str) -> None:
+    (tmp_path / "wheelhouse.toml").write_text(text)
+    with pytest.raises(InputError, match=expected):
+        load_settings(config=None, cwd=tmp_path, env={})
+
+
+def test_unknown_environment_variable_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="WHEELHOUSE_PYTHON"):
+        load_settings(config=None, cwd=tmp_path, env={"WHEELHOUSE_PYTHON": "3.11"})

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from packaging.specifiers import SpecifierSet
+from packaging.version import Version
+
+from builder.releases import choose_release, group_releases
+from builder.simple_api import PEP691_JSON, parse_project_page
+from builder.targets import Target
+from tests.unit.fakes import sdist, wheel
+
+PAGE_URL = "https://index.invalid/simple/demo/"
+PY311 = Target(python="3.11", arch="x86_64")
+
+
+def test_html_page_gives_urls_hashes_requires_python_yanked_and_metadata(fixtures: Path) -> None:
+    files = parse_project_page(
+        (fixtures / "pages" / "demo.html").read_bytes(), content_type="text/html", page_url=PAGE_URL
+    )
+    assert [f.filename for f in files] == [
+        "demo-1.0.tar.gz",
+        "demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl",
+        "demo-2.0.tar.gz",
+        "demo-1.5.tar.gz",
+    ]
+    first = files[0]
+    assert first.url == "https://index.invalid/files/demo-1.0.tar.gz"
+    assert first.sha256 == "aaaa"
+    assert first.requires_python == ">=3.8"
+    assert files[1].has_metadata
+    assert files[2].yanked
+    assert not files[0].yanked
+
+
+def test_json_page_is_used_when_offered(fixtures: Path) -> None:
+    files = parse_project_page(
+        (fixtures / "pages" / "demo.json").read_bytes(), content_type=PEP691_JSON, page_url=PAGE_URL
+    )
+    assert [f.sha256 for f in files] == ["aaaa", "ffff", "dddd"]
+    assert files[1].url == "https://files.example.invalid/demo-1.0-py3-none-any.whl"
+    assert files[1].has_metadata
+    assert files[2].yanked
+
+
+def test_choose_skips_yanked_unless_pinned_and_honours_requires_python(fixtures: Path) -> None:
+    files = parse_project_page(
+        (fixtures / "pages" / "demo.html").read_bytes(), content_type="text/html", page_url=PAGE_URL
+    )
+    releases = group_releases("demo", files)
+    chosen = choose_release(releases, SpecifierSet(), PY311)
+    assert chosen is not None
+    assert chosen.version == Version("1.0")  # 2.0 is yanked, 1.5 needs Python >= 3.12
+    newer = choose_release(releases, SpecifierSet(), Target(python="3.13", arch="x86_64"))
+    assert newer is not None
+    assert newer.version == Version("1.5")
+    pinned = choose_release(releases, SpecifierSet("==2.0"), PY311)
+    assert pinned is not None
+    assert pinned.version == Version("2.0")
+
+
+def test_prereleases_only_when_asked() -> None:
+    releases = group_releases("demo", [sdist("demo", "1.0"), sdist("demo", "2.0rc1")])
+    stable = choose_release(releases, SpecifierSet(), PY311)
+    assert stable is not None
+    assert stable.version == Version("1.0")
+    pre = choose_release(releases, SpecifierSet(">=2.0rc1"), PY311)
+    assert pre is not None
+    assert pre.version == Version("2.0rc1")
+
+
+def test_compatible_wheel_prefers_musllinux_then_pure_and_rejects_glibc() -> None:
+    releases = group_releases(
+        "demo",
+        [
+            sdist("demo", "1.0"),
+            wheel("demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl"),
+            wheel("demo-1.0-py3-none-any.whl"),
+            wheel("demo-1.0-cp311-cp311-musllinux_1_1_x86_64.whl"),
+            wheel("demo-1.0-cp313-cp313-musllinux_1_2_x86_64.whl"),
+        ],
+    )
+    release = releases[Version("1.0")]
+    best = release.compatible_wheel(PY311)
+    assert best is not None
+    assert best.file.filename == "demo-1.0-cp311-cp311-musllinux_1_1_x86_64.whl"
+    glibc_only = group_releases(
+        "demo", [sdist("demo", "1.0"), wheel("demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl")]
+    )[Version("1.0")]
+    assert glibc_only.compatible_wheel(PY311) is None
+    newer_policy = group_releases("demo", [wheel("demo-1.0-cp311-cp311-musllinux_1_3_x86_64.whl")])[
+        Version("1.0")
+    ]
+    assert newer_policy.compatible_wheel(PY311) is None

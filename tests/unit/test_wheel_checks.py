@@ -1,0 +1,144 @@
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from builder.cibuildwheel_options import before_all_command, cibuildwheel_env
+from builder.core_metadata import requirements_from_sdist
+from builder.plan import ImageRef, Job
+from builder.recipes import Recipe
+from builder.targets import Target
+from builder.wheel_checks import (
+    auditwheel_show_problems,
+    graft_problems,
+    import_names,
+    tag_problems,
+)
+
+PY311 = Target(python="3.11", arch="x86_64")
+
+SHOW_OK = """
+demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl is consistent with the
+following platform tag: "musllinux_1_2_x86_64".
+
+The wheel references external versioned symbols in these
+system-provided shared libraries: libc.musl-x86_64.so.1
+"""
+
+
+def make_wheel(path: Path, names: list[str]) -> Path:
+    with zipfile.ZipFile(path, "w") as archive:
+        for name in names:
+            archive.writestr(name, "")
+    return path
+
+
+def test_auditwheel_show_verdicts() -> None:
+    assert auditwheel_show_problems(SHOW_OK, PY311) == []
+    glibc = SHOW_OK.replace("musllinux_1_2_x86_64", "manylinux_2_17_x86_64")
+    assert "only consistent with manylinux" in auditwheel_show_problems(glibc, PY311)[0]
+    assert "no platform tag" in auditwheel_show_problems("nothing useful", PY311)[0]
+
+
+def test_tags_must_be_musllinux_for_the_target() -> None:
+    assert tag_problems("demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl", PY311) == []
+    assert tag_problems("demo-1.0-cp311-cp311-linux_x86_64.whl", PY311) != []
+    assert tag_problems("demo-1.0-cp313-cp313-musllinux_1_2_x86_64.whl", PY311) != []
+
+
+def test_grafted_libc_is_a_failure(tmp_path: Path) -> None:
+    good = make_wheel(tmp_path / "good.whl", ["demo/__init__.py", "demo.libs/libgreet-ab12cd.so.1"])
+    assert graft_problems(good) == []
+    bad = make_wheel(tmp_path / "bad.whl", ["demo/__init__.py", "demo.libs/libc.musl-x86_64.so.1"])
+    assert "grafts the platform library libc.musl-x86_64.so.1" in graft_problems(bad)[0]
+
+
+def test_import_names_from_top_level_or_files(tmp_path: Path) -> None:
+    listed = tmp_path / "a.whl"
+    with zipfile.ZipFile(listed, "w") as archive:
+        archive.writestr("yaml/__init__.py", "")
+        archive.writestr("PyYAML-5.4.1.dist-info/top_level.txt", "_yaml\nyaml\n")
+        archive.writestr("yaml/_yaml.cpython-311-x86_64-linux-musl.so", "")
+        archive.writestr("PyYAML.libs/libyaml-0-ab12.so.2", "")
+    assert import_names(listed) == ["yaml", "yaml._yaml"]
+    unlisted = make_wheel(
+        tmp_path / "b.whl",
+        [
+            "six.py",
+            "dateutil/__init__.py",
+            "dateutil/tz/__init__.py",
+            "fast.cpython-311-x86_64-linux-musl.so",
+            "demo.libs/libx.so",
+            "x-1.0.dist-info/METADATA",
+        ],
+    )
+    assert import_names(unlisted) == ["dateutil", "fast", "six"]
+
+
+def job_with(recipe: Recipe) -> Job:
+    image = ImageRef(
+        arch="x86_64",
+        kind="local",
+        builder="b:1",
+        builder_id="sha256:1",
+        runtime="r:1",
+        runtime_python="/opt/python/{abi}/bin/python",
+    )
+    return Job(
+        name="demo",
+        version="1.0",
+        target=PY311,
+        action="build",
+        key="k",
+        reason="",
+        recipe=recipe,
+        origin="deps.txt:1",
+        direct=True,
+        image=image,
+    )
+
+
+def test_cibuildwheel_environment_comes_from_plan_and_recipe() -> None:
+    recipe = Recipe(
+        name="demo",
+        system_packages=("yaml-dev",),
+        before_all="sh build.sh",
+        environment=(("CFLAGS", "-O2 -g0"),),
+        test_command="python -c 'import demo'",
+    )
+    env = cibuildwheel_env(job_with(recipe))
+    assert env["CIBW_BUILD"] == "cp311-musllinux_x86_64"
+    assert env["CIBW_ARCHS"] == "x86_64"
+    assert env["CIBW_MUSLLINUX_X86_64_IMAGE"] == "b:1"
+    assert env["CIBW_ENVIRONMENT"] == "CFLAGS='-O2 -g0'"
+    assert env["CIBW_REPAIR_WHEEL_COMMAND"].startswith(
+        "auditwheel repair --plat musllinux_1_2_x86_64"
+    )
+    assert env["CIBW_TEST_COMMAND"] == "python -c 'import demo'"
+    before_all = before_all_command(job_with(recipe))
+    assert "apk add --no-cache yaml-dev" in before_all
+    assert before_all.endswith("{ sh build.sh; }")
+    assert cibuildwheel_env(job_with(Recipe(name="demo")))["CIBW_BEFORE_ALL"] == ""
+
+
+def test_sdist_requirements_from_egg_info_requires_txt(tmp_path: Path) -> None:
+    import io
+    import tarfile
+
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, text in {
+            "demo-1.0/PKG-INFO": "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n",
+            "demo-1.0/demo.egg-info/requires.txt": "six>=1.5\n\n[socks]\nPySocks\n\n[:python_version < '3.8']\nzipp\n",
+        }.items():
+            data = text.encode()
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    found = requirements_from_sdist(buffer.getvalue(), "demo-1.0.tar.gz")
+    assert found is not None
+    assert [str(r) for r in found] == [
+        "six>=1.5",
+        'PySocks; extra == "socks"',
+        'zipp; python_version < "3.8"',
+    ]
