@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.status import Status
 
 from builder.errors import CommandFailed, JobsFailed, WheelhouseError
 from builder.http_client import HttpClient
@@ -37,7 +38,7 @@ app = typer.Typer(
 images_app = typer.Typer(help="Builder and runtime images.", no_args_is_help=True)
 app.add_typer(images_app, name="images")
 
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # long paths and commands stay copy-pasteable
 
 ConfigOption = Annotated[
     Path | None,
@@ -151,15 +152,15 @@ def build_command(
             else None
         )
         runner = Runner(env=default_environ(), echo=echo)
-        counter = _Counter()
-        with HttpClient() as client:
+        with HttpClient() as client, err.status("starting", spinner="dots") as status:
+            live = _LiveProgress(status)
             report = build(
                 settings,
                 request,
                 runner=runner,
                 client=client,
-                note=lambda line: err.print(f"[blue]>[/] {line}", highlight=False),
-                progress=counter.progress,
+                note=live.note,
+                progress=live.progress,
             )
         for warning in report.warnings:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
@@ -183,20 +184,29 @@ def build_command(
     _guarded(run)
 
 
-class _Counter:
-    """Live progress: one line per job step, numbered."""
+class _LiveProgress:
+    """A spinner naming the step under way (on a terminal), and a numbered line per job step."""
 
-    def __init__(self) -> None:
-        self.started = 0
+    def __init__(self, status: Status) -> None:
+        self._status = status
+        self._started = 0
+        self._failed = 0
+
+    def note(self, line: str) -> None:
+        err.print(f"[blue]>[/] {line}", highlight=False)
+        self._status.update(line)
 
     def progress(self, job: Job, step: str) -> None:
         if step in ("build", "mirror", "fail"):
-            self.started += 1
-            err.print(f"[bold]\\[{self.started}][/] {step:6} {job.label}", highlight=False)
+            self._started += 1
+            err.print(f"[bold]\\[{self._started}][/] {step:6} {job.label}", highlight=False)
         elif step == "failed":
+            self._failed += 1
             err.print(f"    [red]failed[/] {job.label}", highlight=False)
         elif step == "verify":
             err.print(f"    verify {job.label}", highlight=False)
+        failed = f", {self._failed} failed" if self._failed else ""
+        self._status.update(f"{step} {job.label}  (job {self._started}{failed})")
 
 
 @images_app.command("build")
@@ -265,9 +275,7 @@ def serve_command(
             htpasswd=htpasswd,
             authenticate_reads=authenticate_reads,
         )
-        code = serve(options, announce=lambda line: err.print(line, highlight=False, markup=False))
-        if code not in (0, -15, -2):
-            raise typer.Exit(code)
+        serve(options, announce=lambda line: err.print(line, highlight=False, markup=False))
 
     _guarded(run)
 

@@ -12,8 +12,6 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,12 +30,9 @@ class ServeOptions:
     authenticate_reads: bool = False
 
 
-def pypiserver_command(options: ServeOptions, *, password_file: Path) -> list[str]:
+def pypiserver_arguments(options: ServeOptions, *, password_file: Path) -> list[str]:
     actions = "update,download,list" if options.authenticate_reads else "update"
     return [
-        sys.executable,
-        "-m",
-        "pypiserver",
         "run",
         "--host",
         options.host,
@@ -75,20 +70,28 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None]) -> int:
         if password_file is None:
             password_file = Path(scratch) / "nobody.htpasswd"
             password_file.write_text("", encoding="utf-8")  # no users: uploads are refused
-        command = pypiserver_command(options, password_file=password_file)
+        arguments = pypiserver_arguments(options, password_file=password_file)
         url = index_url(options)
         announce(f"serving {options.wheelhouse} at {url}")
         announce(f"install with:  pip install --extra-index-url {url} --only-binary :all: PACKAGE")
         if options.htpasswd is None:
             announce("uploads are disabled (no --htpasswd)")
-        process = subprocess.Popen(command)
+        # In-process, so there is no child to orphan; SIGTERM ends the server loop like Ctrl-C.
+        from pypiserver.__main__ import main as pypiserver_main  # noqa: PLC0415 (heavy import)
 
-        def forward(signum: int, _frame: FrameType | None) -> None:
-            process.send_signal(signum)
-
-        previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+        previous = signal.signal(signal.SIGTERM, _interrupt)
         try:
-            return process.wait()
+            pypiserver_main(arguments)
+        except OSError as exc:
+            raise IndexProblem(
+                f"cannot listen on {options.host}:{options.port}: {exc.strerror}",
+                hint="choose another --port, or stop what is using it",
+            ) from None
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
+            signal.signal(signal.SIGTERM, previous)
+        announce("stopped")
+        return 0
+
+
+def _interrupt(_signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt

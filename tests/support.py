@@ -10,10 +10,12 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
 
 
@@ -22,6 +24,21 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+def wait_for_http(url: str, timeout: float = 30.0) -> None:
+    """Readiness probe: poll until the URL answers 200, or fail."""
+    deadline = time.monotonic() + timeout
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return
+        except httpx.TransportError as exc:
+            last = str(exc)
+        time.sleep(0.2)
+    msg = f"{url} did not answer within {timeout} s ({last})"
+    raise TimeoutError(msg)
 
 
 def write_simple_tree(files: list[Path], root: Path) -> None:
@@ -47,7 +64,7 @@ def write_simple_tree(files: list[Path], root: Path) -> None:
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

@@ -6,13 +6,14 @@ import json
 import subprocess
 import sys
 import time
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from builder.images import local_tags, recipe_hash
-from tests.support import wheelhouse_cli
+from tests.support import free_port, wait_for_http, wheelhouse_cli
 
 COMPILED = {"simplejson", "xxhash", "markupsafe", "graftdemo"}
 MIRRORED = {"msgpack", "python-dateutil", "six"}
@@ -75,8 +76,6 @@ def test_built_wheels_are_musllinux_audited_and_carry_no_libc(
         )
         verdict = " ".join(show.stdout.split())
         assert 'consistent with the following platform tag: "musllinux_1_2_x86_64"' in verdict
-        import zipfile
-
         with zipfile.ZipFile(wheel) as archive:
             names = archive.namelist()
         libs = [n for n in names if ".libs/" in n]
@@ -180,3 +179,41 @@ def test_second_run_builds_nothing_and_starts_no_container(
         check=True,
     )
     assert events.stdout.strip() == "", events.stdout
+
+
+def test_pip_in_the_runtime_image_installs_from_wheelhouse_serve(
+    first_run: dict[str, Any], e2e_project: Path
+) -> None:
+    """The main job's promise: `wheelhouse serve` over the built wheelhouse, and pip on musl
+    installs binary-only from it (the container shares the host's loopback, nothing else)."""
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "builder", "serve", "--port", str(port)],
+        cwd=e2e_project,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for_http(f"http://127.0.0.1:{port}/health")
+        _, _, runtime = local_tags("x86_64", "musllinux_1_2", recipe_hash())
+        script = (
+            "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv --without-pip /tmp/v; "
+            f"$py -m pip --python /tmp/v/bin/python install --index-url http://127.0.0.1:{port}/simple/ "
+            "--only-binary :all: --no-cache-dir simplejson xxhash graftdemo python-dateutil; "
+            "/tmp/v/bin/python -c 'import simplejson._speedups, xxhash, graftdemo, dateutil; "
+            "print(graftdemo.answer(1))'"
+        )
+        result = subprocess.run(
+            ["docker", "run", "--rm", "--network", "host", runtime, "sh", "-c", script],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.stdout.strip().endswith("4")
+        assert "Successfully installed" in result.stdout and "six-1.17.0" in result.stdout
+    finally:
+        server.terminate()
+        output, _ = server.communicate(timeout=30)
+    assert server.returncode == 0, output

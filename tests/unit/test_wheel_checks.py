@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import io
+import tarfile
 import zipfile
 from pathlib import Path
 
@@ -121,10 +123,7 @@ def test_cibuildwheel_environment_comes_from_plan_and_recipe() -> None:
     assert cibuildwheel_env(job_with(Recipe(name="demo")))["CIBW_BEFORE_ALL"] == ""
 
 
-def test_sdist_requirements_from_egg_info_requires_txt(tmp_path: Path) -> None:
-    import io
-    import tarfile
-
+def test_sdist_requirements_from_egg_info_requires_txt() -> None:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name, text in {

@@ -1,0 +1,88 @@
+"""The upstream HTTP door against a real local server: retries, final errors, sha256 checks."""
+
+from __future__ import annotations
+
+import hashlib
+import http.server
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import ClassVar
+
+import pytest
+
+from builder.errors import UpstreamError
+from builder.http_client import HttpClient
+from tests.support import free_port
+
+BODY = b"wheel bytes"
+
+
+class _Flaky(http.server.BaseHTTPRequestHandler):
+    hits: ClassVar[dict[str, int]] = {}
+
+    def do_GET(self) -> None:
+        count = self.hits.get(self.path, 0) + 1
+        self.hits[self.path] = count
+        if self.path == "/flaky" and count < 3:
+            self.send_response(503)
+            self.end_headers()
+            return
+        if self.path in ("/flaky", "/file"):
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(BODY)))
+            self.end_headers()
+            self.wfile.write(BODY)
+            return
+        self.send_response(404 if self.path == "/missing" else 403)
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def server() -> Iterator[str]:
+    _Flaky.hits = {}
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), _Flaky)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_retries_server_errors_then_succeeds(server: str) -> None:
+    with HttpClient(retries=3, backoff=0.0) as client:
+        assert client.get(f"{server}/flaky").body == BODY
+    assert _Flaky.hits["/flaky"] == 3
+
+
+def test_client_errors_are_final_and_name_the_url(server: str) -> None:
+    with HttpClient(retries=3, backoff=0.0) as client:
+        with pytest.raises(UpstreamError, match=r"GET .*/forbidden failed: HTTP 403"):
+            client.get(f"{server}/forbidden")
+        assert client.get(f"{server}/missing", allow_404=True).status == 404
+    assert _Flaky.hits["/forbidden"] == 1
+
+
+def test_unreachable_server_is_an_upstream_error() -> None:
+    with (
+        HttpClient(retries=1, backoff=0.0, timeout=2) as client,
+        pytest.raises(UpstreamError, match="ConnectError"),
+    ):
+        client.get(f"http://127.0.0.1:{free_port()}/simple/x/")
+
+
+def test_download_verifies_sha256_and_leaves_nothing_on_mismatch(
+    server: str, tmp_path: Path
+) -> None:
+    good = hashlib.sha256(BODY).hexdigest()
+    with HttpClient(retries=0) as client:
+        path = client.download(f"{server}/file", tmp_path / "a.whl", sha256=good)
+        assert path.read_bytes() == BODY
+        with pytest.raises(UpstreamError, match="sha256 mismatch"):
+            client.download(f"{server}/file", tmp_path / "b.whl", sha256="0" * 64)
+    assert not (tmp_path / "b.whl").exists()
