@@ -112,11 +112,10 @@ class _Walk:
                 if new_extras == old_extras:
                     continue
             else:
-                release = choose_release(self.source.releases(name), spec, self.target)
+                releases = self._releases(name, origin)
+                release = choose_release(releases, spec, self.target)
                 if release is None:
-                    reason = explain_no_release(
-                        requirement.name, self.source.releases(name), spec, self.target
-                    )
+                    reason = explain_no_release(requirement.name, releases, spec, self.target)
                     raise UpstreamError(f"{reason} (for {self.target}; from {origin})")
                 self.chosen[name] = release
                 self.origin[name] = origin
@@ -130,6 +129,12 @@ class _Walk:
                         (dependency, f"required by {release.name} {release.version}", name)
                     )
         return None
+
+    def _releases(self, name: str, origin: str) -> dict[Version, Release]:
+        try:
+            return self.source.releases(name)
+        except UpstreamError as exc:
+            raise UpstreamError(f"{exc.message} (from {origin})", hint=exc.hint) from None
 
     def ordered(self) -> list[Resolved]:
         """Dependencies before dependents; ties keep discovery order. Cycles are broken."""

@@ -17,12 +17,9 @@ def check_engine(runner: Runner) -> None:
         ["docker", "version", "--format", "{{.Server.APIVersion}}"], check=False, timeout=30
     )
     if result.returncode != 0:
-        raise EnvironmentProblem(
-            "the Docker engine is not reachable: " + result.output.strip().splitlines()[-1:][0]
-            if result.output.strip()
-            else "the Docker engine is not reachable",
-            hint=ENGINE_HINT,
-        )
+        lines = result.output.strip().splitlines()
+        detail = f": {lines[-1]}" if lines else ""
+        raise EnvironmentProblem(f"the Docker engine is not reachable{detail}", hint=ENGINE_HINT)
 
 
 def image_id(runner: Runner, image: str) -> str | None:

@@ -11,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -71,7 +71,13 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 @contextmanager
 def static_server(root: Path) -> Iterator[str]:
     """Serve a directory over HTTP on a free loopback port; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(root))
+    with http_server(functools.partial(_QuietHandler, directory=str(root))) as url:
+        yield url
+
+
+@contextmanager
+def http_server(handler: Callable[..., http.server.BaseHTTPRequestHandler]) -> Iterator[str]:
+    """Run a request handler on a free loopback port in a thread; yields the base URL."""
     server = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -13,7 +12,7 @@ import pytest
 
 from builder.errors import UpstreamError
 from builder.http_client import HttpClient
-from tests.support import free_port
+from tests.support import free_port, http_server
 
 BODY = b"wheel bytes"
 
@@ -44,14 +43,8 @@ class _Flaky(http.server.BaseHTTPRequestHandler):
 @pytest.fixture
 def server() -> Iterator[str]:
     _Flaky.hits = {}
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", free_port()), _Flaky)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
+    with http_server(_Flaky) as url:
+        yield url
 
 
 def test_retries_server_errors_then_succeeds(server: str) -> None:

@@ -92,3 +92,24 @@ def test_unknown_version_names_the_list_line() -> None:
         UpstreamError, match=r"lib>=9: no release matches \(newest is 3\.0\).*deps\.txt:1"
     ):
         resolve_closure(entries("lib>=9"), PY311, index(), follow_deps=True)
+
+
+def test_unknown_project_names_the_line_that_asked_for_it() -> None:
+    with pytest.raises(UpstreamError, match=r"no such project.*\(from deps\.txt:2\)"):
+        resolve_closure(entries("lib", "nope"), PY311, MissingAware(index()), follow_deps=True)
+
+
+class MissingAware:
+    """The fake index, raising as the real one does for a project it does not know."""
+
+    def __init__(self, inner: FakeIndex) -> None:
+        self._inner = inner
+
+    def releases(self, project: str):  # type: ignore[no-untyped-def]
+        found = self._inner.releases(project)
+        if not found:
+            raise UpstreamError(f"{project}: no such project on http://index.invalid/simple/")
+        return found
+
+    def requirements(self, release):  # type: ignore[no-untyped-def]
+        return self._inner.requirements(release)
