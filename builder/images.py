@@ -163,7 +163,9 @@ def build_local_images(
         log=log,
         what="building the base rootfs (debootstrap)",
     )
-    progress(f"{arch}: compiling musl CPython images (about 15 minutes the first time)")
+    progress(
+        f"{arch}: compiling musl CPython 3.11 and 3.13 into the images (about 6 minutes the first time; log: {log})"
+    )
     runner.run(
         [
             "bash",
