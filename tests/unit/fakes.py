@@ -6,33 +6,41 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from builder.plan import ImageRef
 from builder.releases import Release, group_releases
 from builder.simple_api import IndexFile
+
+IMAGE = ImageRef(
+    arch="x86_64",
+    kind="local",
+    builder="builder:1",
+    builder_id="sha256:1",
+    runtime="runtime:1",
+    runtime_python="/opt/python/{abi}/bin/python",
+)
+
+
+def index_file(
+    filename: str, *, requires_python: str | None = None, yanked: bool = False
+) -> IndexFile:
+    return IndexFile(
+        filename=filename,
+        url=f"http://index.invalid/files/{filename}",
+        sha256=f"sha-{filename}",
+        requires_python=requires_python,
+        yanked=yanked,
+        has_metadata=filename.endswith(".whl"),
+    )
 
 
 def sdist(
     name: str, version: str, *, requires_python: str | None = None, yanked: bool = False
 ) -> IndexFile:
-    filename = f"{name}-{version}.tar.gz"
-    return IndexFile(
-        filename=filename,
-        url=f"http://index.invalid/files/{filename}",
-        sha256=f"sha-{name}-{version}",
-        requires_python=requires_python,
-        yanked=yanked,
-        has_metadata=False,
-    )
+    return index_file(f"{name}-{version}.tar.gz", requires_python=requires_python, yanked=yanked)
 
 
 def wheel(filename: str) -> IndexFile:
-    return IndexFile(
-        filename=filename,
-        url=f"http://index.invalid/files/{filename}",
-        sha256=f"sha-{filename}",
-        requires_python=None,
-        yanked=False,
-        has_metadata=True,
-    )
+    return index_file(filename)
 
 
 class FakeIndex:

@@ -5,22 +5,14 @@ from dataclasses import replace
 from packaging.version import Version
 
 from builder.closure import Resolved
-from builder.plan import ImageRef, ToolVersions, make_plan
+from builder.plan import ToolVersions, make_plan
 from builder.recipes import Recipe, SkipRule
 from builder.releases import group_releases
 from builder.targets import Target
-from tests.unit.fakes import sdist, wheel
+from tests.unit.fakes import IMAGE, sdist, wheel
 
 PY311 = Target(python="3.11", arch="x86_64")
 PY313 = Target(python="3.13", arch="x86_64")
-IMAGE = ImageRef(
-    arch="x86_64",
-    kind="local",
-    builder="builder:1",
-    builder_id="sha256:1",
-    runtime="runtime:1",
-    runtime_python="/opt/python/{abi}/bin/python",
-)
 TOOLS = ToolVersions(cibuildwheel="4.3.3", auditwheel="6.8.2")
 
 

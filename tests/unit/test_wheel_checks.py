@@ -7,7 +7,7 @@ from pathlib import Path
 
 from builder.cibuildwheel_options import before_all_command, cibuildwheel_env
 from builder.core_metadata import requirements_from_sdist
-from builder.plan import ImageRef, Job
+from builder.plan import Job
 from builder.recipes import Recipe
 from builder.targets import Target
 from builder.wheel_checks import (
@@ -16,6 +16,7 @@ from builder.wheel_checks import (
     import_names,
     tag_problems,
 )
+from tests.unit.fakes import IMAGE
 
 PY311 = Target(python="3.11", arch="x86_64")
 
@@ -78,14 +79,6 @@ def test_import_names_from_top_level_or_files(tmp_path: Path) -> None:
 
 
 def job_with(recipe: Recipe) -> Job:
-    image = ImageRef(
-        arch="x86_64",
-        kind="local",
-        builder="b:1",
-        builder_id="sha256:1",
-        runtime="r:1",
-        runtime_python="/opt/python/{abi}/bin/python",
-    )
     return Job(
         name="demo",
         version="1.0",
@@ -96,7 +89,7 @@ def job_with(recipe: Recipe) -> Job:
         recipe=recipe,
         origin="deps.txt:1",
         direct=True,
-        image=image,
+        image=IMAGE,
     )
 
 
@@ -111,7 +104,7 @@ def test_cibuildwheel_environment_comes_from_plan_and_recipe() -> None:
     env = cibuildwheel_env(job_with(recipe))
     assert env["CIBW_BUILD"] == "cp311-musllinux_x86_64"
     assert env["CIBW_ARCHS"] == "x86_64"
-    assert env["CIBW_MUSLLINUX_X86_64_IMAGE"] == "b:1"
+    assert env["CIBW_MUSLLINUX_X86_64_IMAGE"] == "builder:1"
     assert env["CIBW_ENVIRONMENT"] == "CFLAGS='-O2 -g0'"
     assert env["CIBW_REPAIR_WHEEL_COMMAND"].startswith(
         "auditwheel repair --plat musllinux_1_2_x86_64"
