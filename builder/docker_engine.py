@@ -32,15 +32,6 @@ def image_id(runner: Runner, image: str) -> str | None:
     return result.output.strip() or None
 
 
-def image_platform(runner: Runner, image: str) -> str | None:
-    result = runner.run(
-        ["docker", "image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", image],
-        check=False,
-        timeout=60,
-    )
-    return result.output.strip() if result.returncode == 0 else None
-
-
 def try_pull(runner: Runner, image: str) -> bool:
     try:
         runner.run(["docker", "pull", "--quiet", image], timeout=600, what=f"docker pull {image}")

@@ -197,7 +197,8 @@ class Executor:
             image = mine[0].job.require_image()
             links_dir = self._layout.staging / f"verify-{target.python}-{target.arch}"
             links_dir.mkdir(parents=True, exist_ok=True)
-            for outcome in staged:
+            # Each target's own jobs cover its whole closure (a pure wheel is staged per target).
+            for outcome in mine:
                 wheel = _staged(outcome)
                 _link_or_copy(wheel, links_dir / wheel.name)
             items = [
@@ -247,8 +248,9 @@ class Executor:
                 )
                 continue
             if not dest.exists():
-                shutil.copy2(outcome.wheel, dest.with_name(dest.name + ".part"))
-                dest.with_name(dest.name + ".part").replace(dest)
+                partial = dest.with_name(dest.name + ".part")
+                shutil.copy2(outcome.wheel, partial)
+                partial.replace(dest)
             job = outcome.job
             source = job.sdist.sha256 if job.sdist else (job.wheel.sha256 if job.wheel else "")
             manifest.add(

@@ -40,10 +40,6 @@ class Table:
         self._read.add(key)
         return self._data.get(key)
 
-    def raw(self, key: str) -> Any:
-        """The value as parsed, for keys that accept more than one type."""
-        return self._get(key)
-
     def string(self, key: str, default: str | None = None) -> str | None:
         value = self._get(key)
         if value is None:

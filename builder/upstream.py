@@ -31,14 +31,6 @@ class Upstream:
         self._requirements: dict[tuple[str, Version], list[Requirement]] = {}
         self.warnings: list[str] = []
 
-    @property
-    def index_urls(self) -> list[str]:
-        return list(self._index_urls)
-
-    @property
-    def client(self) -> HttpClient:
-        return self._client
-
     def releases(self, project: str) -> dict[Version, Release]:
         name = canonicalize_name(project)
         if name not in self._releases:
