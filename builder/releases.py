@@ -21,7 +21,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from builder.simple_api import IndexFile
+from index.simple_pages import IndexFile
 from builder.targets import Target
 
 

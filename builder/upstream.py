@@ -16,7 +16,7 @@ from builder.core_metadata import (
 from builder.errors import UpstreamError
 from builder.http_client import HttpClient
 from builder.releases import Release, group_releases
-from builder.simple_api import ACCEPT, parse_project_page
+from index.simple_pages import ACCEPT, parse_project_page
 
 
 class Upstream:

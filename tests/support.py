@@ -11,6 +11,7 @@ import subprocess
 import sys
 import threading
 import time
+import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -110,3 +111,34 @@ def wheelhouse_cli(
         env=env,
         check=False,
     )
+
+
+def make_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    tag: str = "py3-none-any",
+    requires_python: str | None = None,
+    payload: str = "",
+) -> Path:
+    """A small, valid pure-Python wheel: a module named after the project, METADATA and RECORD."""
+    directory.mkdir(parents=True, exist_ok=True)
+    module = canonicalize_name(name).replace("-", "_")
+    path = directory / f"{module}-{version}-{tag}.whl"
+    dist_info = f"{module}-{version}.dist-info"
+    metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
+    if requires_python:
+        metadata += f"Requires-Python: {requires_python}\n"
+    members = {
+        f"{module}/__init__.py": f"VERSION = {version!r}\n{payload}",
+        f"{dist_info}/METADATA": metadata,
+        f"{dist_info}/WHEEL": f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n",
+    }
+    with zipfile.ZipFile(path, "w") as archive:
+        for member, text in members.items():
+            archive.writestr(member, text)
+        archive.writestr(
+            f"{dist_info}/RECORD", "".join(f"{m},,\n" for m in members) + f"{dist_info}/RECORD,,\n"
+        )
+    return path

@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from builder.plan import ImageRef
 from builder.releases import Release, group_releases
-from builder.simple_api import IndexFile
+from index.simple_pages import IndexFile
 
 IMAGE = ImageRef(
     arch="x86_64",

@@ -6,8 +6,8 @@ from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from builder.releases import choose_release, group_releases
-from builder.simple_api import PEP691_JSON, parse_project_page
 from builder.targets import Target
+from index.simple_pages import PEP691_JSON, parse_project_page
 from tests.unit.fakes import sdist, wheel
 
 PAGE_URL = "https://index.invalid/simple/demo/"

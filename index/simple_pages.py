@@ -1,4 +1,6 @@
-"""Read a project's files from a PEP 503 (HTML) or PEP 691 (JSON) simple index page. Pure parsing."""
+"""Read the files of a project from any PEP 503 (HTML) or PEP 691 (JSON) simple page. Pure.
+
+Used by the builder to read upstream indexes and by publishers to read what a server holds."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ def _parse_json(data: dict[str, Any], page_url: str) -> list[IndexFile]:
     for item in data.get("files", []):
         hashes = item.get("hashes") or {}
         yanked = item.get("yanked", False)
-        metadata = item.get("core-metadata", item.get("data-dist-info-metadata", False))
+        metadata = item.get("core-metadata", item.get("dist-info-metadata", False))
         files.append(
             IndexFile(
                 filename=item["filename"],

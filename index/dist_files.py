@@ -1,0 +1,109 @@
+"""Look inside a wheel on disk before it is published: a mis-named, truncated or corrupt file is
+refused here, before anything leaves the machine."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from email.parser import HeaderParser
+from pathlib import Path
+
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
+
+from index.errors import IndexProblem
+from index.model import DistFile
+
+
+@dataclass(frozen=True, kw_only=True)
+class LocalDist:
+    path: Path
+    entry: DistFile
+    metadata: bytes  # the wheel's METADATA, published as <filename>.metadata (PEP 658)
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def inspect_wheel(
+    path: Path, *, upload_time: datetime, expected_sha256: str | None = None
+) -> LocalDist:
+    """Check a wheel and describe it. Raises IndexProblem naming the file and what is wrong."""
+    try:
+        name, version, _, _ = parse_wheel_filename(path.name)
+    except InvalidWheelFilename as exc:
+        raise IndexProblem(
+            f"{path}: not a valid wheel filename ({exc})",
+            hint="wheel names follow {name}-{version}(-{build})?-{python}-{abi}-{platform}.whl; "
+            "rename or remove the file",
+        ) from None
+    if not path.is_file():
+        raise IndexProblem(f"{path}: no such file")
+    sha256 = file_sha256(path)
+    if expected_sha256 is not None and sha256 != expected_sha256:
+        raise IndexProblem(
+            f"{path}: sha256 {sha256[:12]}... differs from the manifest's {expected_sha256[:12]}...",
+            hint="the file changed after it was built; rebuild it (`wheelhouse build`)",
+        )
+    try:
+        with zipfile.ZipFile(path) as archive:
+            broken = archive.testzip()
+            if broken is not None:
+                raise IndexProblem(f"{path}: member {broken} fails its CRC check")
+            metadata_name = _metadata_member(archive)
+            metadata = archive.read(metadata_name)
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise IndexProblem(
+            f"{path}: not a readable wheel ({exc}); truncated or corrupt",
+            hint="rebuild it, or remove it from the wheelhouse",
+        ) from None
+    headers = HeaderParser().parsestr(metadata.decode("utf-8", errors="replace"))
+    declared = (headers.get("Name") or "", headers.get("Version") or "")
+    if canonicalize_name(declared[0]) != name or _normalized_version(declared[1]) != version:
+        raise IndexProblem(
+            f"{path}: the filename says {name} {version}, but its METADATA says "
+            f"{declared[0]} {declared[1]}",
+            hint="the file was renamed; publish it under its real name",
+        )
+    return LocalDist(
+        path=path,
+        entry=DistFile(
+            filename=path.name,
+            sha256=sha256,
+            size=path.stat().st_size,
+            upload_time=upload_time,
+            requires_python=headers.get("Requires-Python") or None,
+            metadata_sha256=sha256_of(metadata),
+        ),
+        metadata=metadata,
+    )
+
+
+def _metadata_member(archive: zipfile.ZipFile) -> str:
+    candidates = [
+        member
+        for member in archive.namelist()
+        if member.count("/") == 1 and member.endswith(".dist-info/METADATA")
+    ]
+    if len(candidates) != 1:
+        msg = f"expected one .dist-info/METADATA, found {len(candidates)}"
+        raise zipfile.BadZipFile(msg)
+    return candidates[0]
+
+
+def _normalized_version(text: str) -> Version | None:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return None

@@ -1,0 +1,221 @@
+"""Publish to a pypiserver (or any upload API that twine speaks) with twine.
+
+Before uploading, each project's simple page is read: a file already there with the same sha256 is
+skipped, and a different file under the same name stops the whole publish before anything is sent
+(unless overwrite, which the server must also allow). Credentials come from TWINE_USERNAME /
+TWINE_PASSWORD, a ~/.pypirc section whose `repository` is this URL, or keyring; they are handed to
+twine and never printed.
+"""
+
+from __future__ import annotations
+
+import configparser
+import subprocess
+import sys
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from index.dist_files import LocalDist
+from index.errors import IndexProblem
+from index.model import DistFile, ProjectPage, files_beyond_newest, project_name
+from index.simple_pages import ACCEPT, IndexFile, parse_project_page
+from index.static_publish import PublishReport
+
+Progress = Callable[[str], None]
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+class PypiserverClient:
+    def __init__(self, url: str, *, env: Mapping[str, str], pypirc: Path | None = None) -> None:
+        self.url = url
+        self.env = dict(env)
+        self.section, section_auth = _pypirc_section(url, pypirc or Path.home() / ".pypirc")
+        username = self.env.get("TWINE_USERNAME") or section_auth[0]
+        password = self.env.get("TWINE_PASSWORD") or section_auth[1]
+        self.auth = (username, password) if username and password else None
+
+    def files(self, project: str) -> list[IndexFile]:
+        page_url = f"{self.url}simple/{project_name(project)}/"
+        response = self._request("GET", page_url)
+        if response.status_code == 404:
+            return []
+        self._raise_for(response, reading=True)
+        return parse_project_page(
+            response.content,
+            content_type=response.headers.get("content-type", "text/html"),
+            page_url=page_url,
+        )
+
+    def upload(self, paths: list[Path]) -> None:
+        where = ["--repository", self.section] if self.section else ["--repository-url", self.url]
+        command = [
+            sys.executable,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            *where,
+            *(str(path) for path in paths),
+        ]
+        result = subprocess.run(
+            command, env=self.env, capture_output=True, text=True, check=False, timeout=3600
+        )
+        if result.returncode == 0:
+            return
+        output = (result.stdout + result.stderr).strip()
+        raise _upload_problem(self.url, output)
+
+    def remove(self, project: str, version: str) -> None:
+        response = self._request(
+            "POST", self.url, data={":action": "remove_pkg", "name": project, "version": version}
+        )
+        self._raise_for(response, reading=False)
+
+    def _request(self, method: str, url: str, data: dict[str, str] | None = None) -> httpx.Response:
+        try:
+            return httpx.request(
+                method,
+                url,
+                data=data,
+                auth=self.auth,
+                headers={"Accept": ACCEPT},
+                timeout=30,
+                follow_redirects=True,
+            )
+        except httpx.TransportError as exc:
+            raise IndexProblem(
+                f"cannot reach {self.url} ({exc.__class__.__name__}: {exc})",
+                hint="check the URL and that the server is up",
+            ) from None
+
+    def _raise_for(self, response: httpx.Response, *, reading: bool) -> None:
+        if response.status_code in (401, 403):
+            raise _credentials_problem(self.url, given=self.auth is not None)
+        if response.status_code >= 400:
+            action = "reading" if reading else "changing"
+            raise IndexProblem(
+                f"{self.url} answered {response.status_code} when {action} {response.url}: "
+                f"{response.text[:200]}"
+            )
+
+
+def publish_pypiserver(
+    client: PypiserverClient,
+    dists: list[LocalDist],
+    *,
+    overwrite: bool = False,
+    progress: Progress = lambda _line: None,
+) -> PublishReport:
+    report = PublishReport(target=client.url)
+    progress(f"checking {len(dists)} files against {client.url}")
+    published: dict[str, str | None] = {}
+    for project in sorted({dist.entry.project for dist in dists}):
+        published.update({item.filename: item.sha256 for item in client.files(project)})
+    conflicts = [
+        dist.entry.filename
+        for dist in dists
+        if dist.entry.filename in published
+        and published[dist.entry.filename] not in (None, dist.entry.sha256)
+    ]
+    if conflicts and not overwrite:
+        raise IndexProblem(
+            f"{client.url} already has a different file named {', '.join(sorted(conflicts))}; "
+            "nothing was uploaded",
+            hint="bump the version or build number, or pass --overwrite (the server must allow it)",
+        )
+    todo = [
+        dist for dist in dists if published.get(dist.entry.filename, "missing") != dist.entry.sha256
+    ]
+    report.unchanged = [d.entry.filename for d in dists if d not in todo]
+    if todo:
+        progress(f"uploading {len(todo)} files with twine")
+        client.upload([dist.path for dist in todo])
+        report.uploaded = [dist.entry.filename for dist in todo]
+    return report
+
+
+def prune_pypiserver(
+    client: PypiserverClient, projects: list[str], *, keep: int, dry_run: bool = False
+) -> list[str]:
+    if not projects:
+        raise IndexProblem(
+            "pruning a pypiserver needs the projects named (--project NAME)",
+            hint="pypiserver's root page is not read back here; name what to prune",
+        )
+    removed: list[str] = []
+    for project in projects:
+        page = ProjectPage(
+            name=project_name(project),
+            files=tuple(
+                DistFile(
+                    filename=item.filename,
+                    sha256=item.sha256 or "",
+                    size=0,
+                    upload_time=_EPOCH,
+                    yanked="" if item.yanked else None,
+                )
+                for item in client.files(project)
+            ),
+        )
+        doomed = files_beyond_newest(page, keep)
+        for version in sorted({str(item.version) for item in doomed}):
+            if not dry_run:
+                client.remove(project, version)
+        removed += [item.filename for item in doomed]
+    return removed
+
+
+def _pypirc_section(url: str, path: Path) -> tuple[str | None, tuple[str | None, str | None]]:
+    if not path.is_file():
+        return None, (None, None)
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except configparser.Error:
+        # Never echo the parser's message: it can contain a password.
+        raise IndexProblem(f"{path}: malformed .pypirc") from None
+    for section in parser.sections():
+        repository = parser.get(section, "repository", fallback="").rstrip("/") + "/"
+        if repository == url:
+            return section, (
+                parser.get(section, "username", fallback=None),
+                parser.get(section, "password", fallback=None),
+            )
+    return None, (None, None)
+
+
+def _credentials_problem(url: str, *, given: bool) -> IndexProblem:
+    if given:
+        return IndexProblem(
+            f"{url} refused the credentials (wrong username or password)",
+            hint="check TWINE_USERNAME / TWINE_PASSWORD or the .pypirc section for this URL",
+        )
+    return IndexProblem(
+        f"{url} needs credentials and none were found",
+        hint="set TWINE_USERNAME and TWINE_PASSWORD, add a ~/.pypirc section with "
+        f"repository = {url}, or store them in keyring",
+    )
+
+
+def _upload_problem(url: str, output: str) -> IndexProblem:
+    tail = "\n".join(line for line in output.splitlines()[-6:] if line.strip())
+    if "401" in output or "403" in output:
+        problem = _credentials_problem(url, given=True)
+        problem.message += f"\n{tail}"
+        return problem
+    if "Credential not found" in output or (
+        "username" in output.lower() and "NonInteractive" in output
+    ):
+        return _credentials_problem(url, given=False)
+    if "409" in output:
+        return IndexProblem(
+            f"{url} refused to overwrite a file\n{tail}",
+            hint="pypiserver overwrites only when started with --overwrite",
+        )
+    if "ConnectionError" in output or "Connection refused" in output:
+        return IndexProblem(f"cannot reach {url}\n{tail}", hint="check the URL and the server")
+    return IndexProblem(f"twine upload to {url} failed\n{tail}")

@@ -1,0 +1,148 @@
+"""Render the index model as PEP 503 HTML and its PEP 691 JSON twin, and read the JSON back. Pure.
+
+Links are relative (`../../files/<name>`), so the same tree works from any web server, S3 website
+hosting behind a CDN, or `file://`. Both formats carry the sha256, requires-python, yank state and
+PEP 658 core metadata (under the PEP 714 name and the older one, for older pip); the JSON also has
+size and PEP 700 upload-time.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+from index.model import DistFile, ProjectPage, RootPage, project_name
+
+HTML = "text/html; charset=utf-8"
+API_VERSION = "1.1"
+FILES_FROM_PROJECT_PAGE = "../../files/"
+_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S.%fZ"
+
+
+class MalformedPage(ValueError):
+    """A JSON page that is not one this module wrote."""
+
+
+def format_upload_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
+def parse_upload_time(text: str) -> datetime:
+    return datetime.strptime(text, _TIME_FORMAT).replace(tzinfo=UTC)
+
+
+def file_url(filename: str) -> str:
+    return FILES_FROM_PROJECT_PAGE + filename
+
+
+def render_project_html(page: ProjectPage) -> str:
+    lines = [
+        "<!DOCTYPE html>",
+        "<html>",
+        "  <head>",
+        f'    <meta name="pypi:repository-version" content="{API_VERSION}">',
+        f"    <title>Links for {escape(page.name)}</title>",
+        "  </head>",
+        "  <body>",
+        f"    <h1>Links for {escape(page.name)}</h1>",
+    ]
+    for item in page.files:
+        attributes = [f'href="{escape(file_url(item.filename))}#sha256={item.sha256}"']
+        if item.requires_python:
+            attributes.append(f'data-requires-python="{escape(item.requires_python)}"')
+        if item.metadata_sha256:
+            value = f"sha256={item.metadata_sha256}"
+            attributes.append(f'data-core-metadata="{value}"')
+            attributes.append(f'data-dist-info-metadata="{value}"')
+        if item.yanked is not None:
+            attributes.append(f'data-yanked="{escape(item.yanked)}"')
+        lines.append(f"    <a {' '.join(attributes)}>{escape(item.filename)}</a><br>")
+    lines += ["  </body>", "</html>", ""]
+    return "\n".join(lines)
+
+
+def project_json(page: ProjectPage) -> dict[str, Any]:
+    files: list[dict[str, Any]] = []
+    for item in page.files:
+        entry: dict[str, Any] = {
+            "filename": item.filename,
+            "url": file_url(item.filename),
+            "hashes": {"sha256": item.sha256},
+        }
+        if item.requires_python:
+            entry["requires-python"] = item.requires_python
+        metadata: dict[str, str] | bool = (
+            {"sha256": item.metadata_sha256} if item.metadata_sha256 else False
+        )
+        entry["core-metadata"] = metadata
+        entry["dist-info-metadata"] = metadata
+        entry["yanked"] = (item.yanked or True) if item.yanked is not None else False
+        entry["size"] = item.size
+        entry["upload-time"] = format_upload_time(item.upload_time)
+        files.append(entry)
+    return {
+        "meta": {"api-version": API_VERSION},
+        "name": page.name,
+        "versions": [str(version) for version in page.versions],
+        "files": files,
+    }
+
+
+def render_project_json(page: ProjectPage) -> str:
+    return json.dumps(project_json(page), indent=1, sort_keys=False) + "\n"
+
+
+def parse_project_json(text: str | bytes) -> ProjectPage:
+    try:
+        data = json.loads(text)
+        files = []
+        for entry in data["files"]:
+            metadata = entry.get("core-metadata", False)
+            yanked = entry.get("yanked", False)
+            files.append(
+                DistFile(
+                    filename=entry["filename"],
+                    sha256=entry["hashes"]["sha256"],
+                    size=int(entry["size"]),
+                    upload_time=parse_upload_time(entry["upload-time"]),
+                    requires_python=entry.get("requires-python") or None,
+                    metadata_sha256=metadata["sha256"] if isinstance(metadata, dict) else None,
+                    yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
+                )
+            )
+        return ProjectPage(name=project_name(data["name"]), files=tuple(files))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MalformedPage(str(exc)) from None
+
+
+def render_root_html(root: RootPage) -> str:
+    lines = [
+        "<!DOCTYPE html>",
+        "<html>",
+        "  <head>",
+        f'    <meta name="pypi:repository-version" content="{API_VERSION}">',
+        "    <title>Simple index</title>",
+        "  </head>",
+        "  <body>",
+    ]
+    lines += [f'    <a href="{escape(name)}/">{escape(name)}</a><br>' for name in root.projects]
+    lines += ["  </body>", "</html>", ""]
+    return "\n".join(lines)
+
+
+def render_root_json(root: RootPage) -> str:
+    data = {
+        "meta": {"api-version": API_VERSION},
+        "projects": [{"name": name} for name in root.projects],
+    }
+    return json.dumps(data, indent=1) + "\n"
+
+
+def parse_root_json(text: str | bytes) -> RootPage:
+    try:
+        data = json.loads(text)
+        return RootPage(projects=tuple(project_name(item["name"]) for item in data["projects"]))
+    except (ValueError, KeyError, TypeError) as exc:
+        raise MalformedPage(str(exc)) from None

@@ -1,0 +1,172 @@
+"""The `s3://bucket/prefix` target, through boto3 with the standard credential chain.
+
+Conditional writes use S3's own: `If-Match` on the ETag that was read, `If-None-Match: *` to create.
+Each object records its sha256 in its metadata, so re-publishing compares without downloading.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from index.dist_files import file_sha256, sha256_of
+from index.errors import IndexProblem
+from index.storage import Blob, Conflict
+
+_CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
+_MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+
+
+def connect_s3(endpoint_url: str | None) -> Any:
+    import boto3  # noqa: PLC0415 (heavy import, only for S3 targets)
+    from botocore.config import Config  # noqa: PLC0415
+
+    config = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10)
+    return boto3.client("s3", endpoint_url=endpoint_url, config=config)
+
+
+class S3Storage:
+    def __init__(self, client: Any, *, bucket: str, prefix: str, endpoint_url: str | None) -> None:
+        self.client = client
+        self.bucket = bucket
+        self.prefix = prefix.strip("/")
+        self.endpoint_url = endpoint_url
+
+    @property
+    def description(self) -> str:
+        where = f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+        return where if self.endpoint_url is None else f"{where} at {self.endpoint_url}"
+
+    def _key(self, key: str) -> str:
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    def get(self, key: str) -> Blob | None:
+        with self._errors(key) as missing:
+            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+            return Blob(data=response["Body"].read(), etag=response["ETag"])
+        if missing:
+            return None
+        raise AssertionError  # _errors either returns with missing set or raises
+
+    def file_sha256(self, key: str) -> str | None:
+        with self._errors(key) as missing:
+            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+            recorded = head.get("Metadata", {}).get("sha256")
+            if recorded:
+                return str(recorded)
+            blob = self.get(key)  # written by something else: hash what is there
+            return None if blob is None else sha256_of(blob.data)
+        if missing:
+            return None
+        raise AssertionError
+
+    def put(
+        self,
+        key: str,
+        data: bytes,
+        *,
+        content_type: str,
+        cache_control: str,
+        if_match: str | None = None,
+        create_only: bool = False,
+        sha256: str | None = None,
+    ) -> None:
+        arguments: dict[str, Any] = {
+            "Bucket": self.bucket,
+            "Key": self._key(key),
+            "Body": data,
+            "ContentType": content_type,
+            "CacheControl": cache_control,
+            "Metadata": {"sha256": sha256 or sha256_of(data)},
+        }
+        if if_match is not None:
+            arguments["IfMatch"] = if_match
+        if create_only:
+            arguments["IfNoneMatch"] = "*"
+        with self._errors(key, conflict=True):
+            self.client.put_object(**arguments)
+
+    def put_file(
+        self,
+        key: str,
+        path: Path,
+        *,
+        content_type: str,
+        cache_control: str,
+        create_only: bool,
+        sha256: str,
+    ) -> None:
+        if file_sha256(path) != sha256:
+            raise IndexProblem(f"{path} changed while publishing; run the publish again")
+        self.put(
+            key,
+            path.read_bytes(),
+            content_type=content_type,
+            cache_control=cache_control,
+            create_only=create_only,
+            sha256=sha256,
+        )
+
+    def delete(self, key: str) -> None:
+        with self._errors(key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+
+    def keys(self, prefix: str) -> list[str]:
+        found: list[str] = []
+        start = self._key(prefix)
+        strip = f"{self.prefix}/" if self.prefix else ""
+        with self._errors(prefix):
+            paginator = self.client.get_paginator("list_objects_v2")
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=start):
+                found.extend(item["Key"].removeprefix(strip) for item in page.get("Contents", []))
+        return sorted(found)
+
+    @contextlib.contextmanager
+    def _errors(self, key: str, *, conflict: bool = False) -> Iterator[list[bool]]:
+        """Turn botocore's exceptions into Conflict or IndexProblem; a missing key sets the flag."""
+        from botocore.exceptions import (  # noqa: PLC0415
+            BotoCoreError,
+            ClientError,
+            EndpointConnectionError,
+            NoCredentialsError,
+        )
+
+        missing: list[bool] = []
+        try:
+            yield missing
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", ""))
+            if conflict and code in _CONFLICT_CODES:
+                raise Conflict(key) from None
+            if code in _MISSING_CODES:
+                missing.append(True)
+                return
+            raise self._client_problem(code, exc) from None
+        except NoCredentialsError:
+            raise IndexProblem(
+                f"{self.description}: no AWS credentials found",
+                hint="set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or use an "
+                "instance role",
+            ) from None
+        except EndpointConnectionError:
+            raise IndexProblem(
+                f"cannot reach the S3 endpoint for {self.description}",
+                hint="check --endpoint-url and that the service is up",
+            ) from None
+        except BotoCoreError as exc:
+            raise IndexProblem(f"{self.description}: {exc}") from None
+
+    def _client_problem(self, code: str, exc: Exception) -> IndexProblem:
+        if code == "NoSuchBucket":
+            return IndexProblem(
+                f"bucket {self.bucket!r} does not exist ({self.description})",
+                hint=f"create it first: aws s3 mb s3://{self.bucket}",
+            )
+        if code in {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"}:
+            return IndexProblem(
+                f"{self.description} refused the credentials ({code})",
+                hint="check AWS_PROFILE / AWS_ACCESS_KEY_ID and the bucket policy",
+            )
+        return IndexProblem(f"{self.description}: {exc}")

@@ -1,0 +1,118 @@
+"""Pure index logic: merging, yanking, pruning, export, target strings."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from index.errors import IndexProblem
+from index.export import render_requirements
+from index.model import (
+    DistFile,
+    ProjectPage,
+    files_beyond_newest,
+    project_name,
+    with_files,
+    with_yank,
+)
+from index.targets import DirTarget, PypiserverTarget, S3Target, parse_target
+
+WHEN = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def entry(filename: str, sha: str = "0", *, yanked: str | None = None) -> DistFile:
+    return DistFile(filename=filename, sha256=sha * 64, size=1, upload_time=WHEN, yanked=yanked)
+
+
+def page(*files: DistFile) -> ProjectPage:
+    return ProjectPage(name=project_name("demo"), files=files)
+
+
+def test_adding_the_same_file_keeps_its_upload_time_and_yank_state() -> None:
+    first = page(entry("demo-1.0-py3-none-any.whl", yanked="bad"))
+    again = DistFile(
+        filename="demo-1.0-py3-none-any.whl", sha256="0" * 64, size=1, upload_time=datetime.now(UTC)
+    )
+    assert with_files(first, [again]) == first
+
+
+def test_a_different_file_under_a_published_name_is_refused_unless_overwrite() -> None:
+    first = page(entry("demo-1.0-py3-none-any.whl", "0"))
+    other = entry("demo-1.0-py3-none-any.whl", "1")
+    with pytest.raises(ValueError, match="another sha256"):
+        with_files(first, [other])
+    assert with_files(first, [other], overwrite=True).files == (other,)
+
+
+def test_yank_and_unyank() -> None:
+    first = page(entry("demo-1.0-py3-none-any.whl"), entry("demo-2.0-py3-none-any.whl"))
+    yanked = with_yank(first, ["demo-2.0-py3-none-any.whl"], "broken")
+    assert [f.yanked for f in yanked.files] == [None, "broken"]
+    assert with_yank(yanked, ["demo-2.0-py3-none-any.whl"], None) == first
+
+
+def test_prune_keeps_the_newest_live_versions_by_version_order() -> None:
+    files = [entry(f"demo-{v}-py3-none-any.whl") for v in ("1.2", "1.10", "1.9", "0.1")]
+    doomed = files_beyond_newest(page(*files), keep=2)
+    assert sorted(f.filename for f in doomed) == [
+        "demo-0.1-py3-none-any.whl",
+        "demo-1.2-py3-none-any.whl",
+    ]
+
+
+def test_prune_does_not_count_yanked_versions_and_never_empties_a_project() -> None:
+    files = [
+        entry("demo-1.0-py3-none-any.whl"),
+        entry("demo-2.0-py3-none-any.whl"),
+        entry("demo-3.0-py3-none-any.whl", yanked=""),
+    ]
+    assert [f.filename for f in files_beyond_newest(page(*files), keep=1)] == [
+        "demo-1.0-py3-none-any.whl"
+    ]
+    all_yanked = page(entry("demo-1.0-py3-none-any.whl", yanked=""))
+    assert files_beyond_newest(all_yanked, keep=1) == []
+
+
+def test_export_pins_the_newest_live_version_with_every_file_hash() -> None:
+    demo = page(
+        entry("demo-1.0-py3-none-any.whl", "a"),
+        entry("demo-2.0-cp311-cp311-musllinux_1_2_x86_64.whl", "b"),
+        entry("demo-2.0-cp313-cp313-musllinux_1_2_x86_64.whl", "c"),
+        entry("demo-3.0-py3-none-any.whl", "d", yanked="broken"),
+    )
+    text = render_requirements([demo], index_url="http://idx/simple/")
+    body = [line for line in text.splitlines() if not line.startswith("#")]
+    assert body == [
+        "demo==2.0 \\",
+        f"    --hash=sha256:{'b' * 64} \\",
+        f"    --hash=sha256:{'c' * 64}",
+    ]
+    assert "--extra-index-url http://idx/simple/" in text
+
+
+def test_export_of_an_unknown_project_is_an_error() -> None:
+    with pytest.raises(IndexProblem, match="not in the index: nope"):
+        render_requirements([page(entry("demo-1.0-py3-none-any.whl"))], only=["Nope"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("dir:/srv/index", DirTarget(path=Path("/srv/index"))),
+        ("s3://bucket", S3Target(bucket="bucket", prefix="")),
+        ("s3://bucket/team/index/", S3Target(bucket="bucket", prefix="team/index")),
+        ("http://host:8080", PypiserverTarget(url="http://host:8080/")),
+        ("https://host/simple/", PypiserverTarget(url="https://host/")),
+    ],
+)
+def test_targets(text: str, expected: object) -> None:
+    assert parse_target(text) == expected
+
+
+@pytest.mark.parametrize("text", ["ftp://host/", "/srv/index", "dir:", "s3://", "gs://b/p"])
+def test_unknown_or_incomplete_targets_are_clear_errors(text: str) -> None:
+    with pytest.raises(IndexProblem) as caught:
+        parse_target(text)
+    assert text in caught.value.message
