@@ -6,6 +6,7 @@ import json
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,12 +31,12 @@ class Recording(DirStorage):
         super().__init__(root)
         self.writes: list[str] = []
 
-    def put(self, key: str, data: bytes, **kwargs: object) -> None:  # type: ignore[override]
-        super().put(key, data, **kwargs)  # type: ignore[arg-type]
+    def put(self, key: str, data: bytes, **kwargs: Any) -> None:
+        super().put(key, data, **kwargs)
         self.writes.append(key)
 
-    def put_file(self, key: str, path: Path, **kwargs: object) -> None:  # type: ignore[override]
-        super().put_file(key, path, **kwargs)  # type: ignore[arg-type]
+    def put_file(self, key: str, path: Path, **kwargs: Any) -> None:
+        super().put_file(key, path, **kwargs)
         self.writes.append(key)
 
 
