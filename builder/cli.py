@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -13,15 +14,24 @@ import typer
 from rich.console import Console
 from rich.status import Status
 
-from builder.errors import CommandFailed, JobsFailed, WheelhouseError
+from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
 from builder.http_client import HttpClient
 from builder.images import build_local_images
 from builder.pipeline import BuildRequest, build
 from builder.plan import Job
+from builder.publishing import (
+    TargetAccess,
+    collect_wheels,
+    export_requirements,
+    prune_target,
+    publish,
+    yank_files,
+)
 from builder.report import plan_table, print_failures, report_json, summary_table
 from builder.runner import Runner
 from builder.settings import Settings, default_environ, load_settings, with_overrides
 from index.errors import IndexProblem
+from index.targets import TARGET_HELP, parse_target
 
 app = typer.Typer(
     name="wheelhouse",
@@ -276,6 +286,192 @@ def serve_command(
             authenticate_reads=authenticate_reads,
         )
         serve(options, announce=lambda line: err.print(line, highlight=False, markup=False))
+
+    _guarded(run)
+
+
+EndpointOption = Annotated[
+    str | None,
+    typer.Option(
+        "--endpoint-url",
+        help="S3-compatible endpoint (MinIO, Ceph, moto); default: AWS. Credentials come from "
+        "the standard chain (AWS_* variables, AWS_PROFILE, ~/.aws, instance role).",
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")]
+
+
+def _say(line: str) -> None:
+    err.print(f"[blue]>[/] {line}", highlight=False)
+
+
+def _access(target: str, endpoint_url: str | None) -> TargetAccess:
+    return TargetAccess(target=target, endpoint_url=endpoint_url, env=default_environ())
+
+
+@app.command("publish")
+def publish_command(
+    to: Annotated[str, typer.Option("--to", "-t", help=f"Where: {TARGET_HELP}.")],
+    config: ConfigOption = None,
+    wheelhouse: WheelhouseOption = None,
+    manifest: Annotated[
+        Path | None,
+        typer.Option(
+            "--manifest", help="Publish only the wheels this manifest lists (they sit beside it)."
+        ),
+    ] = None,
+    endpoint_url: EndpointOption = None,
+    overwrite: Annotated[
+        bool,
+        typer.Option(
+            "--overwrite", help="Replace a published file that has the same name but other content."
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Publish the wheelhouse to a static index directory, S3, or a pypiserver.
+
+    \b
+      dir:PATH          a static PEP 503/691 tree any web server (or file://) can serve
+      s3://BUCKET/PFX   the same tree in S3 (boto3; --endpoint-url for S3-compatible stores)
+      http(s)://HOST/   a pypiserver, uploading with twine (TWINE_USERNAME / TWINE_PASSWORD,
+                        a ~/.pypirc section with this repository URL, or keyring)
+
+    Every wheel is checked first (name, zip, METADATA, the manifest's sha256): a bad file stops
+    the publish before anything is sent. Files already there with the same sha256 are skipped; a
+    different file under a published name is refused unless --overwrite. Static targets get the
+    files first, then project pages, then the root, so a reader never sees a dangling link.
+    """
+
+    def run() -> None:
+        parse_target(to)  # a wrong target is reported before any wheel is read
+        settings = _settings(config, wheelhouse=wheelhouse)
+        dists = collect_wheels(settings.wheelhouse, manifest=manifest)
+        _say(f"{len(dists)} wheels checked")
+        report = publish(_access(to, endpoint_url), dists, overwrite=overwrite, progress=_say)
+        if as_json:
+            sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
+        err.print(
+            f"[green]published[/] to {report.target}: {len(report.uploaded)} uploaded, "
+            f"{len(report.unchanged)} already there, {len(report.pages)} pages written",
+            highlight=False,
+        )
+
+    _guarded(run)
+
+
+@app.command("export")
+def export_command(
+    source: Annotated[
+        str | None,
+        typer.Option(
+            "--from", help="A static index (dir:PATH or s3://...). Default: the wheelhouse."
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    wheelhouse: WheelhouseOption = None,
+    endpoint_url: EndpointOption = None,
+    project: Annotated[
+        list[str] | None, typer.Option("--project", "-P", help="Only these projects (repeat).")
+    ] = None,
+    index_url: Annotated[
+        str | None,
+        typer.Option("--index-url", help="The index URL to name in the usage comment."),
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
+    ] = None,
+) -> None:
+    """Write a requirements file pinned to the index's newest versions, with --hash lines.
+
+    pip then runs in hash-checking mode and accepts only these exact wheels, even with PyPI as
+    the primary index: neither a newer upload of the same name on PyPI (dependency confusion) nor
+    PyPI's sdist of the same version can satisfy it. Yanked versions are left out.
+    """
+
+    def run() -> None:
+        settings = _settings(config, wheelhouse=wheelhouse)
+        text = export_requirements(
+            source=None if source is None else _access(source, endpoint_url),
+            wheelhouse=settings.wheelhouse,
+            only=project or [],
+            index_url=index_url,
+        )
+        if output is None:
+            sys.stdout.write(text)
+        else:
+            output.write_text(text, encoding="utf-8")
+            _say(f"wrote {output}")
+
+    _guarded(run)
+
+
+TargetOption = Annotated[
+    str, typer.Option("--target", "-t", help=f"The published index: {TARGET_HELP}.")
+]
+
+
+@app.command("yank")
+def yank_command(
+    project: Annotated[str, typer.Argument(help="The project.")],
+    target: TargetOption,
+    version: Annotated[str | None, typer.Option(help="Every file of this version.")] = None,
+    file: Annotated[str | None, typer.Option("--file", help="One file, by name.")] = None,
+    reason: Annotated[str, typer.Option(help="Shown to users by pip.")] = "",
+    undo: Annotated[bool, typer.Option("--undo", help="Un-yank instead.")] = False,
+    endpoint_url: EndpointOption = None,
+) -> None:
+    """Yank files on a static index (PEP 592): pip skips them unless pinned exactly.
+
+    The files stay, and the HTML and JSON pages both mark them; --undo reverses it.
+    """
+
+    def run() -> None:
+        if (version is None) == (file is None):
+            raise InputError("name what to yank: --version V or --file FILENAME (one of them)")
+        changed = yank_files(
+            _access(target, endpoint_url),
+            project,
+            version=version,
+            filename=file,
+            reason=None if undo else reason,
+        )
+        verb = "un-yanked" if undo else "yanked"
+        for name in changed:
+            err.print(f"{verb} {name}", highlight=False)
+
+    _guarded(run)
+
+
+@app.command("prune")
+def prune_command(
+    target: TargetOption,
+    keep: Annotated[int, typer.Option("--keep", help="Newest non-yanked versions to keep.")],
+    project: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--project", "-P", help="Only these projects (default: all; pypiserver: required)."
+        ),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would go.")] = False,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Delete every version older than the newest --keep non-yanked ones.
+
+    Pages are rewritten first, then the files deleted, so no page links to a deleted file.
+    """
+
+    def run() -> None:
+        removed = prune_target(
+            _access(target, endpoint_url), keep=keep, projects=project or [], dry_run=dry_run
+        )
+        if as_json:
+            sys.stdout.write(json.dumps({"removed": removed, "dry_run": dry_run}) + "\n")
+        verb = "would remove" if dry_run else "removed"
+        for name in removed:
+            err.print(f"{verb} {name}", highlight=False)
+        err.print(f"{len(removed)} files {verb}", highlight=False)
 
     _guarded(run)
 

@@ -60,8 +60,8 @@ class Manifest:
         }
 
 
-def load_manifest(wheelhouse: Path) -> Manifest:
-    path = wheelhouse / MANIFEST_NAME
+def load_manifest(wheelhouse: Path, *, name: str = MANIFEST_NAME) -> Manifest:
+    path = wheelhouse / name
     if not path.exists():
         return Manifest()
     try:

@@ -21,8 +21,8 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from index.simple_pages import IndexFile
 from builder.targets import Target
+from index.simple_pages import IndexFile
 
 
 @dataclass(frozen=True, kw_only=True)

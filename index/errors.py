@@ -10,3 +10,9 @@ class IndexProblem(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+
+
+class TargetUnavailable(IndexProblem):
+    """The target could not be reached, or refused the credentials."""
+
+    exit_code = 3

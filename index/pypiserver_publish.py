@@ -19,7 +19,7 @@ from pathlib import Path
 import httpx
 
 from index.dist_files import LocalDist
-from index.errors import IndexProblem
+from index.errors import IndexProblem, TargetUnavailable
 from index.model import DistFile, ProjectPage, files_beyond_newest, project_name
 from index.simple_pages import ACCEPT, IndexFile, parse_project_page
 from index.static_publish import PublishReport
@@ -87,7 +87,7 @@ class PypiserverClient:
                 follow_redirects=True,
             )
         except httpx.TransportError as exc:
-            raise IndexProblem(
+            raise TargetUnavailable(
                 f"cannot reach {self.url} ({exc.__class__.__name__}: {exc})",
                 hint="check the URL and that the server is up",
             ) from None
@@ -190,11 +190,11 @@ def _pypirc_section(url: str, path: Path) -> tuple[str | None, tuple[str | None,
 
 def _credentials_problem(url: str, *, given: bool) -> IndexProblem:
     if given:
-        return IndexProblem(
+        return TargetUnavailable(
             f"{url} refused the credentials (wrong username or password)",
             hint="check TWINE_USERNAME / TWINE_PASSWORD or the .pypirc section for this URL",
         )
-    return IndexProblem(
+    return TargetUnavailable(
         f"{url} needs credentials and none were found",
         hint="set TWINE_USERNAME and TWINE_PASSWORD, add a ~/.pypirc section with "
         f"repository = {url}, or store them in keyring",
@@ -217,5 +217,5 @@ def _upload_problem(url: str, output: str) -> IndexProblem:
             hint="pypiserver overwrites only when started with --overwrite",
         )
     if "ConnectionError" in output or "Connection refused" in output:
-        return IndexProblem(f"cannot reach {url}\n{tail}", hint="check the URL and the server")
+        return TargetUnavailable(f"cannot reach {url}\n{tail}", hint="check the URL and the server")
     return IndexProblem(f"twine upload to {url} failed\n{tail}")

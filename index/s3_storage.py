@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from index.dist_files import file_sha256, sha256_of
-from index.errors import IndexProblem
+from index.errors import IndexProblem, TargetUnavailable
 from index.storage import Blob, Conflict
 
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
@@ -145,13 +145,13 @@ class S3Storage:
                 return
             raise self._client_problem(code, exc) from None
         except NoCredentialsError:
-            raise IndexProblem(
+            raise TargetUnavailable(
                 f"{self.description}: no AWS credentials found",
                 hint="set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or use an "
                 "instance role",
             ) from None
         except EndpointConnectionError:
-            raise IndexProblem(
+            raise TargetUnavailable(
                 f"cannot reach the S3 endpoint for {self.description}",
                 hint="check --endpoint-url and that the service is up",
             ) from None
@@ -165,7 +165,7 @@ class S3Storage:
                 hint=f"create it first: aws s3 mb s3://{self.bucket}",
             )
         if code in {"AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "403"}:
-            return IndexProblem(
+            return TargetUnavailable(
                 f"{self.description} refused the credentials ({code})",
                 hint="check AWS_PROFILE / AWS_ACCESS_KEY_ID and the bucket policy",
             )

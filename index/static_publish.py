@@ -173,6 +173,11 @@ def prune(
 
 
 def read_index(storage: Storage) -> list[ProjectPage]:
+    if storage.get(ROOT_JSON) is None:
+        raise IndexProblem(
+            f"no index at {storage.description} (no {ROOT_JSON})",
+            hint="publish to it first: `wheelhouse publish --to ...`",
+        )
     return [_read_project(storage, name) for name in read_root(storage).projects]
 
 

@@ -142,3 +142,106 @@ def make_wheel(
             f"{dist_info}/RECORD", "".join(f"{m},,\n" for m in members) + f"{dist_info}/RECORD,,\n"
         )
     return path
+
+
+class AccessLog(list[str]):
+    """The request paths a test server saw, in order."""
+
+
+@contextmanager
+def logging_static_server(root: Path) -> Iterator[tuple[str, AccessLog]]:
+    """Like static_server, and records every GET path (to see what a client fetched)."""
+    log = AccessLog()
+
+    class Handler(_QuietHandler):
+        def do_GET(self) -> None:
+            log.append(self.path)
+            super().do_GET()
+
+    with http_server(functools.partial(Handler, directory=str(root))) as url:
+        yield url, log
+
+
+@contextmanager
+def background_process(
+    command: list[str], *, ready_url: str, log: Path, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start a server process, wait until ready_url answers, stop it afterwards."""
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
+    try:
+        try:
+            wait_for_http(ready_url)
+        except TimeoutError as exc:
+            process.kill()
+            process.wait()
+            msg = f"{command[:3]} did not start: {log.read_text(errors='replace')[-2000:]}"
+            raise RuntimeError(msg) from exc
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+S3_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@contextmanager
+def moto_s3_server(log_dir: Path) -> Iterator[str]:
+    """moto's S3 in server mode, a real HTTP endpoint on a free port; yields its URL."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
+    with background_process(command, ready_url=f"{url}/moto-api/", log=log_dir / "moto.log"):
+        yield url
+
+
+@contextmanager
+def website_proxy(endpoint: str, bucket: str, prefix: str) -> Iterator[tuple[str, AccessLog]]:
+    """What S3 website hosting or a CDN with origin access does in front of a private bucket:
+    `dir/` -> `dir/index.html`, objects fetched with the origin's credentials. Yields its base URL
+    and the paths requested."""
+    import boto3  # noqa: PLC0415
+
+    log = AccessLog()
+    client = boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
+        region_name=S3_ENV["AWS_DEFAULT_REGION"],
+    )
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            log.append(self.path)
+            path = self.path.split("?", 1)[0]
+            if path.endswith("/"):
+                path += "index.html"
+            key = f"{prefix}{path}" if prefix else path.lstrip("/")
+            try:
+                found = client.get_object(Bucket=bucket, Key=key)
+            except client.exceptions.NoSuchKey:
+                self.send_error(404)
+                return
+            body = found["Body"].read()
+            self.send_response(200)
+            self.send_header("Content-Type", found["ContentType"])
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass
+
+    with http_server(Handler) as url:
+        yield url, log
