@@ -10,6 +10,7 @@ twine and never printed.
 from __future__ import annotations
 
 import configparser
+import re
 import subprocess
 import sys
 from collections.abc import Callable, Mapping
@@ -26,6 +27,7 @@ from index.static_publish import PublishReport
 
 Progress = Callable[[str], None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class PypiserverClient:
@@ -49,7 +51,7 @@ class PypiserverClient:
             page_url=page_url,
         )
 
-    def upload(self, paths: list[Path]) -> None:
+    def upload(self, paths: list[Path], *, replacing: bool = False) -> None:
         where = ["--repository", self.section] if self.section else ["--repository-url", self.url]
         command = [
             sys.executable,
@@ -62,12 +64,17 @@ class PypiserverClient:
             *(str(path) for path in paths),
         ]
         result = subprocess.run(
-            command, env=self.env, capture_output=True, text=True, check=False, timeout=3600
+            command,
+            env={**self.env, "NO_COLOR": "1", "COLUMNS": "200"},
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=3600,
         )
         if result.returncode == 0:
             return
-        output = (result.stdout + result.stderr).strip()
-        raise _upload_problem(self.url, output)
+        output = _ANSI.sub("", result.stdout + result.stderr).strip()
+        raise _upload_problem(self.url, output, replacing=replacing)
 
     def remove(self, project: str, version: str) -> None:
         response = self._request(
@@ -133,7 +140,7 @@ def publish_pypiserver(
     report.unchanged = [d.entry.filename for d in dists if d not in todo]
     if todo:
         progress(f"uploading {len(todo)} files with twine")
-        client.upload([dist.path for dist in todo])
+        client.upload([dist.path for dist in todo], replacing=bool(conflicts))
         report.uploaded = [dist.entry.filename for dist in todo]
     return report
 
@@ -201,7 +208,7 @@ def _credentials_problem(url: str, *, given: bool) -> IndexProblem:
     )
 
 
-def _upload_problem(url: str, output: str) -> IndexProblem:
+def _upload_problem(url: str, output: str, *, replacing: bool) -> IndexProblem:
     tail = "\n".join(line for line in output.splitlines()[-6:] if line.strip())
     if "401" in output or "403" in output:
         problem = _credentials_problem(url, given=True)
@@ -211,7 +218,7 @@ def _upload_problem(url: str, output: str) -> IndexProblem:
         "username" in output.lower() and "NonInteractive" in output
     ):
         return _credentials_problem(url, given=False)
-    if "409" in output:
+    if "409" in output or (replacing and "400" in output):  # pypiserver says 400 to twine
         return IndexProblem(
             f"{url} refused to overwrite a file\n{tail}",
             hint="pypiserver overwrites only when started with --overwrite",
