@@ -120,6 +120,7 @@ def make_wheel(
     *,
     tag: str = "py3-none-any",
     requires_python: str | None = None,
+    requires: tuple[str, ...] = (),
     payload: str = "",
 ) -> Path:
     """A small, valid pure-Python wheel: a module named after the project, METADATA and RECORD."""
@@ -130,6 +131,7 @@ def make_wheel(
     metadata = f"Metadata-Version: 2.1\nName: {name}\nVersion: {version}\n"
     if requires_python:
         metadata += f"Requires-Python: {requires_python}\n"
+    metadata += "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
     members = {
         f"{module}/__init__.py": f"VERSION = {version!r}\n{payload}",
         f"{dist_info}/METADATA": metadata,

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from builder.images import local_tags, recipe_hash
 from builder.pipeline import default_index_url
-from tests.support import build_sdist, static_server, write_simple_tree
+from tests.support import build_sdist, static_server, wheelhouse_cli, write_simple_tree
 
 FIXTURE_PACKAGES = Path(__file__).parent.parent / "fixtures" / "packages"
 PROJECT = Path(__file__).parent / "project"
@@ -66,3 +68,11 @@ def e2e_project(tmp_path_factory: pytest.TempPathFactory, fixture_index: str, en
         f'extra-index-urls = ["{default_index_url()}"]\n'
     )
     return project
+
+
+@pytest.fixture(scope="session")
+def first_run(e2e_project: Path) -> dict[str, Any]:
+    """`wheelhouse build` over the e2e list, once per session; later tests use its wheelhouse."""
+    result = wheelhouse_cli("build", "--list", "deps.txt", "--json", cwd=e2e_project)
+    assert result.stdout, result.stderr
+    return {"code": result.returncode, "report": json.loads(result.stdout), "stderr": result.stderr}

@@ -10,21 +10,12 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from builder.images import local_tags, recipe_hash
 from tests.support import free_port, wait_for_http, wheelhouse_cli
 
 COMPILED = {"simplejson", "xxhash", "markupsafe", "graftdemo"}
 MIRRORED = {"msgpack", "python-dateutil", "six"}
 PYTHONS = {"3.11", "3.13"}
-
-
-@pytest.fixture(scope="module")
-def first_run(e2e_project: Path) -> dict[str, Any]:
-    result = wheelhouse_cli("build", "--list", "deps.txt", "--json", cwd=e2e_project)
-    assert result.stdout, result.stderr
-    return {"code": result.returncode, "report": json.loads(result.stdout), "stderr": result.stderr}
 
 
 def jobs(report: dict[str, Any], name: str) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
 from pypi_simple import ProjectPage as ClientPage
 from pypi_simple import PyPISimple
@@ -127,9 +128,10 @@ def test_publish_is_read_by_pypi_simple_and_increments_touch_only_their_project(
         assert package.digests["sha256"]
         metadata = client.get_package_metadata(package)
         assert "Name: alpha" in metadata
-    as_json = ClientPage.from_json_data(
-        json.loads(s3.read("simple/alpha/index.json")), base_url=f"{url}/simple/alpha/"
-    )
+        as_json = ClientPage.from_json_data(
+            httpx.get(f"{url}/simple/alpha/index.json", timeout=10).json(),
+            base_url=f"{url}/simple/alpha/",
+        )
     assert as_json.packages[0].size == (wheelhouse / "alpha-1.0-py3-none-any.whl").stat().st_size
     assert as_json.packages[0].upload_time is not None
 

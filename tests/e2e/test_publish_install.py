@@ -1,0 +1,222 @@
+"""Publish the built wheelhouse to every target, then install from each with pip in the clean
+musl runtime image (no compiler; the container shares the host's loopback and nothing else)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from passlib.apache import HtpasswdFile
+
+from builder.images import local_tags, recipe_hash
+from tests.support import (
+    S3_ENV,
+    background_process,
+    free_port,
+    make_wheel,
+    moto_s3_server,
+    static_server,
+    website_proxy,
+    wheelhouse_cli,
+    write_simple_tree,
+)
+
+WANTED = "simplejson xxhash graftdemo python-dateutil"
+CHECK = (
+    "import simplejson._speedups, xxhash, graftdemo, dateutil.parser; "
+    "print('answer', graftdemo.answer(20))"
+)
+
+
+def runtime_image() -> str:
+    return local_tags("x86_64", "musllinux_1_2", recipe_hash())[2]
+
+
+def pip_in_runtime(
+    arguments: str, *, python: str = "cp313-cp313", mount: Path | None = None
+) -> str:
+    script = (
+        f"set -e; py=/opt/python/{python}/bin/python; $py -m venv --without-pip /tmp/v; "
+        f"$py -m pip --python /tmp/v/bin/python install --no-cache-dir --disable-pip-version-check "
+        f'{arguments}; /tmp/v/bin/python -c "{CHECK}"'
+    )
+    result = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--network",
+            "host",
+            runtime_image(),
+            "sh",
+            "-c",
+            script,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return result.stdout
+
+
+@pytest.fixture(scope="module")
+def wheelhouse(first_run: dict[str, Any], e2e_project: Path) -> Path:
+    return e2e_project / "wheelhouse"
+
+
+def publish(wheelhouse: Path, target: str, env: dict[str, str], *extra: str) -> None:
+    result = wheelhouse_cli(
+        "publish",
+        "--to",
+        target,
+        "--wheelhouse",
+        str(wheelhouse),
+        *extra,
+        cwd=wheelhouse.parent,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.fixture(scope="module", params=["pypiserver", "dir-over-http", "s3"])
+def published_index(
+    request: pytest.FixtureRequest, wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The built wheelhouse published to one target; yields the URL pip uses."""
+    work = tmp_path_factory.mktemp(str(request.param))
+    env = {**os.environ, **S3_ENV, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
+    with ExitStack() as stack:
+        if request.param == "pypiserver":
+            served = work / "served"
+            served.mkdir()
+            htpasswd = HtpasswdFile(str(work / "htpasswd"), new=True)
+            htpasswd.set_password("ci", "ci-secret")
+            htpasswd.save()
+            port = free_port()
+            stack.enter_context(
+                background_process(
+                    [
+                        sys.executable,
+                        "-m",
+                        "builder",
+                        "serve",
+                        "--wheelhouse",
+                        str(served),
+                        "--port",
+                        str(port),
+                        "--htpasswd",
+                        str(work / "htpasswd"),
+                    ],
+                    ready_url=f"http://127.0.0.1:{port}/health",
+                    log=work / "serve.log",
+                )
+            )
+            url = f"http://127.0.0.1:{port}/"
+            publish(wheelhouse, url, {**env, "TWINE_USERNAME": "ci", "TWINE_PASSWORD": "ci-secret"})
+            yield f"{url}simple/"
+        elif request.param == "dir-over-http":
+            publish(wheelhouse, f"dir:{work / 'index'}", env)
+            yield stack.enter_context(static_server(work / "index")) + "/simple/"
+        else:
+            endpoint = stack.enter_context(moto_s3_server(work))
+            boto3.client(
+                "s3",
+                endpoint_url=endpoint,
+                aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
+                aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
+                region_name=S3_ENV["AWS_DEFAULT_REGION"],
+            ).create_bucket(Bucket="wheels")
+            publish(wheelhouse, "s3://wheels/alpine", env, "--endpoint-url", endpoint)
+            url, _ = stack.enter_context(website_proxy(endpoint, "wheels", "alpine"))
+            yield f"{url}/simple/"
+
+
+def test_pip_installs_binary_only_from_the_published_index(published_index: str) -> None:
+    output = pip_in_runtime(f"--index-url {published_index} --only-binary :all: {WANTED}")
+    assert "answer 42" in output
+    assert "Building wheel" not in output  # nothing compiled on the client
+    assert "six-1.17.0" in output  # the closure came along
+
+
+def test_exported_hashes_defeat_dependency_confusion(wheelhouse: Path, tmp_path: Path) -> None:
+    """PyPI-as-primary, played by a local index holding an impostor `simplejson 99.0` wheel:
+    without hashes pip takes the impostor; with `wheelhouse export`'s requirements it installs
+    exactly our wheels from the extra index."""
+    impostor = make_wheel(tmp_path / "impostor", "simplejson", "99.0", payload="IMPOSTOR = True\n")
+    write_simple_tree([impostor], tmp_path / "primary")
+    export = wheelhouse_cli(
+        "export",
+        "--wheelhouse",
+        str(wheelhouse),
+        "--project",
+        "simplejson",
+        "--project",
+        "six",
+        "--output",
+        str(tmp_path / "requirements.txt"),
+        cwd=wheelhouse.parent,
+    )
+    assert export.returncode == 0, export.stderr
+    requirements = (tmp_path / "requirements.txt").read_text()
+    assert "simplejson==3.17.2 \\" in requirements
+    assert requirements.count("--hash=sha256:") >= 3  # cp311 + cp313 simplejson, six
+
+    index_dir = tmp_path / "ours"
+    publish(wheelhouse, f"dir:{index_dir}", dict(os.environ))
+    with static_server(tmp_path / "primary") as primary, static_server(index_dir) as ours:
+        confused = subprocess.run(
+            [
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                "host",
+                runtime_image(),
+                "sh",
+                "-c",
+                "py=/opt/python/cp313-cp313/bin/python; $py -m venv --without-pip /tmp/v; "
+                f"$py -m pip --python /tmp/v/bin/python install -q --only-binary :all: "
+                f"--index-url {primary}/simple/ --extra-index-url {ours}/simple/ simplejson && "
+                "/tmp/v/bin/python -c 'import simplejson; print(\"impostor\", simplejson.IMPOSTOR)'",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        assert "impostor True" in confused.stdout, confused.stdout + confused.stderr
+        script = (
+            "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv --without-pip /tmp/v; "
+            f"$py -m pip --python /tmp/v/bin/python install --no-cache-dir --only-binary :all: "
+            f"--index-url {primary}/simple/ --extra-index-url {ours}/simple/ "
+            "-r /work/requirements.txt; "
+            "/tmp/v/bin/python -c 'import simplejson._speedups, simplejson; "
+            'print("version", simplejson.__version__, hasattr(simplejson, "IMPOSTOR"))\''
+        )
+        result = subprocess.run(
+            [
+                "docker",
+                "run",
+                "--rm",
+                "--network",
+                "host",
+                "-v",
+                f"{tmp_path}:/work:ro",
+                runtime_image(),
+                "sh",
+                "-c",
+                script,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "version 3.17.2 False" in result.stdout
