@@ -31,7 +31,8 @@ from builder.report import plan_table, print_failures, report_json, summary_tabl
 from builder.runner import Runner
 from builder.settings import Settings, default_environ, load_settings, with_overrides
 from index.errors import IndexProblem
-from index.targets import TARGET_HELP, parse_target
+from index.targets import TARGET_HELP as _TARGET_HELP
+from index.targets import parse_target
 
 app = typer.Typer(
     name="wheelhouse",
@@ -48,6 +49,7 @@ app = typer.Typer(
 images_app = typer.Typer(help="Builder and runtime images.", no_args_is_help=True)
 app.add_typer(images_app, name="images")
 
+TARGET_HELP = _TARGET_HELP.replace("[", "\\[")  # help text is rich markup
 err = Console(stderr=True, soft_wrap=True)  # long paths and commands stay copy-pasteable
 
 ConfigOption = Annotated[
