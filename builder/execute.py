@@ -17,7 +17,7 @@ from pathlib import Path
 
 from builder.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
 from builder.errors import CommandFailed, WheelhouseError
-from builder.http_client import HttpClient, file_sha256
+from builder.http_client import HttpClient
 from builder.manifest import Manifest, WheelEntry, save_manifest
 from builder.plan import Job, Plan, ToolVersions
 from builder.runner import Runner, tail
@@ -30,6 +30,7 @@ from builder.wheel_checks import (
     tag_problems,
     wheel_tags,
 )
+from index.dist_files import file_sha256
 
 
 @dataclass(kw_only=True)

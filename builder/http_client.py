@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 
 from builder.errors import UpstreamError
+from index.dist_files import file_sha256
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -98,11 +99,3 @@ class HttpClient:
         partial.write_bytes(response.body)
         partial.replace(dest)
         return dest
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

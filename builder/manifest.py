@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import InputError
-from builder.http_client import file_sha256
+from index.dist_files import file_sha256
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1

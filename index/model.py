@@ -11,8 +11,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
     parse_sdist_filename,
@@ -31,14 +29,6 @@ def filename_project_version(filename: str) -> tuple[NormalizedName, Version]:
         return name, version
     name, version = parse_sdist_filename(filename)
     return name, version
-
-
-def is_distribution_filename(filename: str) -> bool:
-    try:
-        filename_project_version(filename)
-    except (InvalidWheelFilename, InvalidSdistFilename):
-        return False
-    return True
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -65,7 +65,6 @@ class PublishReport:
     uploaded: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)  # keys written
-    removed: list[str] = field(default_factory=list)
 
 
 def publish_static(

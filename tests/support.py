@@ -247,3 +247,43 @@ def website_proxy(endpoint: str, bucket: str, prefix: str) -> Iterator[tuple[str
 
     with http_server(Handler) as url:
         yield url, log
+
+
+@contextmanager
+def pypiserver_with_user(work: Path, *, user: str, password: str) -> Iterator[tuple[str, Path]]:
+    """`wheelhouse serve` (pypiserver) over an empty directory, with one user allowed to upload.
+    Yields the upload URL and the served directory."""
+    from passlib.apache import HtpasswdFile  # noqa: PLC0415
+
+    served = work / "served"
+    served.mkdir(parents=True)
+    htpasswd = HtpasswdFile(str(work / "htpasswd"), new=True)
+    htpasswd.set_password(user, password)
+    htpasswd.save()
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "builder",
+        "serve",
+        "--wheelhouse",
+        str(served),
+        "--port",
+        str(port),
+        "--htpasswd",
+        str(work / "htpasswd"),
+    ]
+    url = f"http://127.0.0.1:{port}/"
+    with background_process(command, ready_url=f"{url}health", log=work / "serve.log"):
+        yield url, served
+
+
+def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
+    """The wheelhouse CLI in the background, stderr piped (progress lines), stdout dropped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "builder", *args],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )

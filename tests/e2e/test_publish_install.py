@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,15 +12,13 @@ from typing import Any
 
 import boto3
 import pytest
-from passlib.apache import HtpasswdFile
 
 from builder.images import local_tags, recipe_hash
 from tests.support import (
     S3_ENV,
-    background_process,
-    free_port,
     make_wheel,
     moto_s3_server,
+    pypiserver_with_user,
     static_server,
     website_proxy,
     wheelhouse_cli,
@@ -39,21 +36,17 @@ def runtime_image() -> str:
     return local_tags("x86_64", "musllinux_1_2", recipe_hash())[2]
 
 
-def pip_in_runtime(
-    arguments: str, *, python: str = "cp313-cp313", mount: Path | None = None
-) -> str:
-    script = (
-        f"set -e; py=/opt/python/{python}/bin/python; $py -m venv --without-pip /tmp/v; "
-        f"$py -m pip --python /tmp/v/bin/python install --no-cache-dir --disable-pip-version-check "
-        f'{arguments}; /tmp/v/bin/python -c "{CHECK}"'
-    )
-    result = subprocess.run(
+def run_in_runtime(script: str, *, mount: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """sh -c SCRIPT in the runtime image, sharing the host's loopback (and nothing else)."""
+    volume = ["-v", f"{mount}:/work:ro"] if mount is not None else []
+    return subprocess.run(
         [
             "docker",
             "run",
             "--rm",
             "--network",
             "host",
+            *volume,
             runtime_image(),
             "sh",
             "-c",
@@ -63,8 +56,15 @@ def pip_in_runtime(
         text=True,
         check=False,
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stdout
+
+
+def venv_pip(arguments: str) -> str:
+    """Shell: a fresh venv for CPython 3.13, and pip installing into it."""
+    return (
+        "py=/opt/python/cp313-cp313/bin/python; $py -m venv --without-pip /tmp/v; "
+        "$py -m pip --python /tmp/v/bin/python install --no-cache-dir --disable-pip-version-check "
+        f"{arguments}"
+    )
 
 
 @pytest.fixture(scope="module")
@@ -95,31 +95,9 @@ def published_index(
     env = {**os.environ, **S3_ENV, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
     with ExitStack() as stack:
         if request.param == "pypiserver":
-            served = work / "served"
-            served.mkdir()
-            htpasswd = HtpasswdFile(str(work / "htpasswd"), new=True)
-            htpasswd.set_password("ci", "ci-secret")
-            htpasswd.save()
-            port = free_port()
-            stack.enter_context(
-                background_process(
-                    [
-                        sys.executable,
-                        "-m",
-                        "builder",
-                        "serve",
-                        "--wheelhouse",
-                        str(served),
-                        "--port",
-                        str(port),
-                        "--htpasswd",
-                        str(work / "htpasswd"),
-                    ],
-                    ready_url=f"http://127.0.0.1:{port}/health",
-                    log=work / "serve.log",
-                )
+            url, _ = stack.enter_context(
+                pypiserver_with_user(work, user="ci", password="ci-secret")
             )
-            url = f"http://127.0.0.1:{port}/"
             publish(wheelhouse, url, {**env, "TWINE_USERNAME": "ci", "TWINE_PASSWORD": "ci-secret"})
             yield f"{url}simple/"
         elif request.param == "dir-over-http":
@@ -140,7 +118,13 @@ def published_index(
 
 
 def test_pip_installs_binary_only_from_the_published_index(published_index: str) -> None:
-    output = pip_in_runtime(f"--index-url {published_index} --only-binary :all: {WANTED}")
+    result = run_in_runtime(
+        "set -e; "
+        + venv_pip(f"--index-url {published_index} --only-binary :all: {WANTED}")
+        + f'; /tmp/v/bin/python -c "{CHECK}"'
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    output = result.stdout
     assert "answer 42" in output
     assert "Building wheel" not in output  # nothing compiled on the client
     assert "six-1.17.0" in output  # the closure came along
@@ -172,51 +156,18 @@ def test_exported_hashes_defeat_dependency_confusion(wheelhouse: Path, tmp_path:
     index_dir = tmp_path / "ours"
     publish(wheelhouse, f"dir:{index_dir}", dict(os.environ))
     with static_server(tmp_path / "primary") as primary, static_server(index_dir) as ours:
-        confused = subprocess.run(
-            [
-                "docker",
-                "run",
-                "--rm",
-                "--network",
-                "host",
-                runtime_image(),
-                "sh",
-                "-c",
-                "py=/opt/python/cp313-cp313/bin/python; $py -m venv --without-pip /tmp/v; "
-                f"$py -m pip --python /tmp/v/bin/python install -q --only-binary :all: "
-                f"--index-url {primary}/simple/ --extra-index-url {ours}/simple/ simplejson && "
-                "/tmp/v/bin/python -c 'import simplejson; print(\"impostor\", simplejson.IMPOSTOR)'",
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+        indexes = f"--index-url {primary}/simple/ --extra-index-url {ours}/simple/"
+        confused = run_in_runtime(
+            venv_pip(f"-q --only-binary :all: {indexes} simplejson")
+            + " && /tmp/v/bin/python -c 'import simplejson; print(\"impostor\", simplejson.IMPOSTOR)'"
         )
         assert "impostor True" in confused.stdout, confused.stdout + confused.stderr
-        script = (
-            "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv --without-pip /tmp/v; "
-            f"$py -m pip --python /tmp/v/bin/python install --no-cache-dir --only-binary :all: "
-            f"--index-url {primary}/simple/ --extra-index-url {ours}/simple/ "
-            "-r /work/requirements.txt; "
-            "/tmp/v/bin/python -c 'import simplejson._speedups, simplejson; "
-            'print("version", simplejson.__version__, hasattr(simplejson, "IMPOSTOR"))\''
-        )
-        result = subprocess.run(
-            [
-                "docker",
-                "run",
-                "--rm",
-                "--network",
-                "host",
-                "-v",
-                f"{tmp_path}:/work:ro",
-                runtime_image(),
-                "sh",
-                "-c",
-                script,
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+        result = run_in_runtime(
+            "set -e; "
+            + venv_pip(f"--only-binary :all: {indexes} -r /work/requirements.txt")
+            + "; /tmp/v/bin/python -c 'import simplejson._speedups, simplejson; "
+            'print("version", simplejson.__version__, hasattr(simplejson, "IMPOSTOR"))\'',
+            mount=tmp_path,
         )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "version 3.17.2 False" in result.stdout

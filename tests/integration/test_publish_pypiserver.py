@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 import pytest
-from passlib.apache import HtpasswdFile
 
-from tests.support import background_process, free_port, make_wheel, wheelhouse_cli
+from tests.support import free_port, make_wheel, pypiserver_with_user, wheelhouse_cli
 
 USER, PASSWORD = "uploader", "correct horse"
 
@@ -58,28 +56,9 @@ CREDENTIALS = {"TWINE_USERNAME": USER, "TWINE_PASSWORD": PASSWORD}
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[Server]:
-    served = tmp_path / "served"
-    served.mkdir()
-    htpasswd = HtpasswdFile(str(tmp_path / "htpasswd"), new=True)
-    htpasswd.set_password(USER, PASSWORD)
-    htpasswd.save()
-    port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "builder",
-        "serve",
-        "--wheelhouse",
-        str(served),
-        "--port",
-        str(port),
-        "--htpasswd",
-        str(tmp_path / "htpasswd"),
-    ]
-    url = f"http://127.0.0.1:{port}/"
     home = tmp_path / "home"
     home.mkdir()
-    with background_process(command, ready_url=f"{url}health", log=tmp_path / "serve.log"):
+    with pypiserver_with_user(tmp_path, user=USER, password=PASSWORD) as (url, served):
         yield Server(url=url, served=served, home=home)
 
 

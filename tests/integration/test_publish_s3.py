@@ -7,7 +7,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from tests.support import (
     free_port,
     make_wheel,
     moto_s3_server,
+    start_cli,
     website_proxy,
     wheelhouse_cli,
 )
@@ -46,8 +46,8 @@ class S3:
         body = self.client.get_object(Bucket=BUCKET, Key=f"{PREFIX}/{key}")["Body"].read()
         return str(body.decode())
 
-    def publish(self, wheelhouse: Path, *extra: str) -> subprocess.CompletedProcess[str]:
-        return wheelhouse_cli(
+    def publish_arguments(self, wheelhouse: Path) -> list[str]:
+        return [
             "publish",
             "--to",
             f"s3://{BUCKET}/{PREFIX}",
@@ -55,9 +55,11 @@ class S3:
             self.endpoint,
             "--wheelhouse",
             str(wheelhouse),
-            *extra,
-            cwd=wheelhouse.parent,
-            env=self.env,
+        ]
+
+    def publish(self, wheelhouse: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+        return wheelhouse_cli(
+            *self.publish_arguments(wheelhouse), *extra, cwd=wheelhouse.parent, env=self.env
         )
 
 
@@ -162,26 +164,7 @@ def test_concurrent_publishers_both_land(s3: S3, tmp_path: Path) -> None:
         for project in ("shared-one", "shared-two", "shared-three"):
             make_wheel(wheelhouse, project, f"{n}.0")
         make_wheel(wheelhouse, f"own{n}", "1.0")
-        publishers.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "builder",
-                    "publish",
-                    "--to",
-                    f"s3://{BUCKET}/{PREFIX}",
-                    "--endpoint-url",
-                    s3.endpoint,
-                    "--wheelhouse",
-                    str(wheelhouse),
-                ],
-                env=s3.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-        )
+        publishers.append(start_cli(*s3.publish_arguments(wheelhouse), env=s3.env))
     for process in publishers:
         _, stderr = process.communicate(timeout=300)
         assert process.returncode == 0, stderr
@@ -203,24 +186,7 @@ def test_a_publish_killed_between_files_and_pages_leaves_no_dangling_link(
     wheelhouse = tmp_path / "wheelhouse"
     for n in range(20):
         make_wheel(wheelhouse, f"project{n:02}", "1.0")
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "builder",
-            "publish",
-            "--to",
-            f"s3://{BUCKET}/{PREFIX}",
-            "--endpoint-url",
-            s3.endpoint,
-            "--wheelhouse",
-            str(wheelhouse),
-        ],
-        env={**s3.env, "COLUMNS": "200"},
-        stderr=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
-        text=True,
-    )
+    process = start_cli(*s3.publish_arguments(wheelhouse), env={**s3.env, "COLUMNS": "200"})
     assert process.stderr is not None
     uploads = 0
     for line in process.stderr:
