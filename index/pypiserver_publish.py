@@ -28,6 +28,7 @@ from index.static_publish import PublishReport
 Progress = Callable[[str], None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+_HTTP_STATUS = re.compile(r"HTTPError: (\d{3})\b")
 
 
 class PypiserverClient:
@@ -74,7 +75,7 @@ class PypiserverClient:
         if result.returncode == 0:
             return
         output = _ANSI.sub("", result.stdout + result.stderr).strip()
-        raise _upload_problem(self.url, output, replacing=replacing)
+        raise read_twine_failure(self.url, output, replacing=replacing)
 
     def remove(self, project: str, version: str) -> None:
         response = self._request(
@@ -208,17 +209,19 @@ def _credentials_problem(url: str, *, given: bool) -> IndexProblem:
     )
 
 
-def _upload_problem(url: str, output: str, *, replacing: bool) -> IndexProblem:
+def read_twine_failure(url: str, output: str, *, replacing: bool) -> IndexProblem:
+    """Read twine's failure. Statuses are matched as twine words them ("HTTPError: 403 ..."),
+    never as bare numbers: a port such as 50403 is in the same output."""
     tail = "\n".join(line for line in output.splitlines()[-6:] if line.strip())
-    if "401" in output or "403" in output:
+    status = _HTTP_STATUS.search(output)
+    code = int(status.group(1)) if status else None
+    if "Credential not found" in output or "NonInteractive" in output:
+        return _credentials_problem(url, given=False)
+    if code in (401, 403):
         problem = _credentials_problem(url, given=True)
         problem.message += f"\n{tail}"
         return problem
-    if "Credential not found" in output or (
-        "username" in output.lower() and "NonInteractive" in output
-    ):
-        return _credentials_problem(url, given=False)
-    if "409" in output or (replacing and "400" in output):  # pypiserver says 400 to twine
+    if code == 409 or (replacing and code == 400):  # pypiserver answers twine's duplicate with 400
         return IndexProblem(
             f"{url} refused to overwrite a file\n{tail}",
             hint="pypiserver overwrites only when started with --overwrite",

@@ -17,6 +17,7 @@ from index.model import (
     with_files,
     with_yank,
 )
+from index.pypiserver_publish import read_twine_failure
 from index.targets import DirTarget, PypiserverTarget, S3Target, parse_target
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -116,3 +117,22 @@ def test_unknown_or_incomplete_targets_are_clear_errors(text: str) -> None:
     with pytest.raises(IndexProblem) as caught:
         parse_target(text)
     assert text in caught.value.message
+
+
+@pytest.mark.parametrize(
+    ("output", "expected"),
+    [
+        (
+            "Uploading to http://127.0.0.1:50403/\nERROR NonInteractive: Credential not found for username.",
+            "needs credentials and none were found",
+        ),
+        ("ERROR HTTPError: 403 Forbidden from http://127.0.0.1:40100/", "refused the credentials"),
+        ("ERROR HTTPError: 400 Bad Request from http://127.0.0.1:40300/", "refused to overwrite"),
+        ("ERROR HTTPError: 500 Server Error from http://127.0.0.1:40100/", "twine upload to"),
+    ],
+)
+def test_twine_failures_are_read_by_status_not_by_digits_in_a_port(
+    output: str, expected: str
+) -> None:
+    problem = read_twine_failure("http://127.0.0.1:40100/", output, replacing=True)
+    assert expected in problem.message
