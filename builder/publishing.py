@@ -86,8 +86,6 @@ def publish(
     if isinstance(target, PypiserverTarget):
         client = PypiserverClient(target.url, env=access.env)
         return publish_pypiserver(client, dists, overwrite=overwrite, progress=progress)
-    if isinstance(target, DirTarget):
-        target.path.mkdir(parents=True, exist_ok=True)
     storage = open_storage(target, endpoint_url=access.endpoint_url)
     return publish_static(storage, dists, overwrite=overwrite, progress=progress)
 

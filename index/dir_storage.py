@@ -41,7 +41,7 @@ class DirStorage:
     def get(self, key: str) -> Blob | None:
         try:
             data = self._path(key).read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):
             return None
         return Blob(data=data, etag=hashlib.sha256(data).hexdigest())
 

@@ -201,3 +201,11 @@ def test_blob_etags_change_with_content(tmp_path: Path) -> None:
     first = storage.get("k")
     storage.put("k", b"2", content_type="", cache_control="")
     assert isinstance(first, Blob) and first.etag != storage.get("k").etag  # type: ignore[union-attr]
+
+
+def test_a_directory_target_that_cannot_be_created_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    storage = DirStorage(blocker / "index")
+    with pytest.raises(IndexProblem, match="cannot write under"):
+        publish_static(storage, [dist(make_wheel(tmp_path / "w", "alpha", "1.0"))])
