@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from builder.errors import InputError
-from builder.manifest import MANIFEST_NAME, load_manifest
+from builder.manifest import load_manifest
 from index.dir_storage import DirStorage
 from index.dist_files import LocalDist, inspect_wheel
 from index.errors import IndexProblem
@@ -57,7 +57,7 @@ def collect_wheels(
                 f"no wheelhouse at {wheelhouse}",
                 hint="run `wheelhouse build --list LIST` first, or pass --wheelhouse",
             )
-        entries = load_manifest(wheelhouse).wheels if (wheelhouse / MANIFEST_NAME).is_file() else {}
+        entries = load_manifest(wheelhouse).wheels  # empty when there is no manifest
         paths = sorted(wheelhouse.glob("*.whl"))
     if not paths:
         raise InputError(f"nothing to publish: no wheels in {manifest or wheelhouse}")

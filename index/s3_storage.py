@@ -11,12 +11,16 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from index.dist_files import file_sha256, sha256_of
+from index.dist_files import sha256_of
 from index.errors import IndexProblem, TargetUnavailable
 from index.storage import Blob, Conflict
 
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}
+
+
+class _NotFound(Exception):
+    """No object under the key (the caller decides whether that is an answer or a problem)."""
 
 
 def connect_s3(endpoint_url: str | None) -> Any:
@@ -43,24 +47,24 @@ class S3Storage:
         return f"{self.prefix}/{key}" if self.prefix else key
 
     def get(self, key: str) -> Blob | None:
-        with self._errors(key) as missing:
-            response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
-            return Blob(data=response["Body"].read(), etag=response["ETag"])
-        if missing:
+        try:
+            with self._errors(key):
+                response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
+                return Blob(data=response["Body"].read(), etag=response["ETag"])
+        except _NotFound:
             return None
-        raise AssertionError  # _errors either returns with missing set or raises
 
     def file_sha256(self, key: str) -> str | None:
-        with self._errors(key) as missing:
-            head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
-            recorded = head.get("Metadata", {}).get("sha256")
-            if recorded:
-                return str(recorded)
-            blob = self.get(key)  # written by something else: hash what is there
-            return None if blob is None else sha256_of(blob.data)
-        if missing:
+        try:
+            with self._errors(key):
+                head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
+        except _NotFound:
             return None
-        raise AssertionError
+        recorded = head.get("Metadata", {}).get("sha256")
+        if recorded:
+            return str(recorded)
+        blob = self.get(key)  # written by something else: hash what is there
+        return None if blob is None else sha256_of(blob.data)
 
     def put(
         self,
@@ -98,11 +102,12 @@ class S3Storage:
         create_only: bool,
         sha256: str,
     ) -> None:
-        if file_sha256(path) != sha256:
+        data = path.read_bytes()
+        if sha256_of(data) != sha256:
             raise IndexProblem(f"{path} changed while publishing; run the publish again")
         self.put(
             key,
-            path.read_bytes(),
+            data,
             content_type=content_type,
             cache_control=cache_control,
             create_only=create_only,
@@ -110,22 +115,22 @@ class S3Storage:
         )
 
     def delete(self, key: str) -> None:
-        with self._errors(key):
+        with contextlib.suppress(_NotFound), self._errors(key):  # already gone is fine
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
     def keys(self, prefix: str) -> list[str]:
         found: list[str] = []
         start = self._key(prefix)
         strip = f"{self.prefix}/" if self.prefix else ""
-        with self._errors(prefix):
+        with contextlib.suppress(_NotFound), self._errors(prefix):
             paginator = self.client.get_paginator("list_objects_v2")
             for page in paginator.paginate(Bucket=self.bucket, Prefix=start):
                 found.extend(item["Key"].removeprefix(strip) for item in page.get("Contents", []))
         return sorted(found)
 
     @contextlib.contextmanager
-    def _errors(self, key: str, *, conflict: bool = False) -> Iterator[list[bool]]:
-        """Turn botocore's exceptions into Conflict or IndexProblem; a missing key sets the flag."""
+    def _errors(self, key: str, *, conflict: bool = False) -> Iterator[None]:
+        """Turn botocore's exceptions into Conflict, _NotFound or IndexProblem."""
         from botocore.exceptions import (  # noqa: PLC0415
             BotoCoreError,
             ClientError,
@@ -133,16 +138,14 @@ class S3Storage:
             NoCredentialsError,
         )
 
-        missing: list[bool] = []
         try:
-            yield missing
+            yield
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code", ""))
             if conflict and code in _CONFLICT_CODES:
                 raise Conflict(key) from None
             if code in _MISSING_CODES:
-                missing.append(True)
-                return
+                raise _NotFound(key) from None
             raise self._client_problem(code, exc) from None
         except NoCredentialsError:
             raise TargetUnavailable(

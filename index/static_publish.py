@@ -96,14 +96,11 @@ def publish_static(
     ]
     for name, entries in by_project.items():
         page = _read_project(storage, name)
-        try:
-            with_files(page, entries, overwrite=False)
-        except ValueError:
-            conflicts.extend(
-                entry.filename
-                for entry in entries
-                if (old := page.file(entry.filename)) is not None and old.sha256 != entry.sha256
-            )
+        conflicts += [
+            entry.filename
+            for entry in entries
+            if (listed := page.file(entry.filename)) is not None and listed.sha256 != entry.sha256
+        ]
     if conflicts and not overwrite:
         names = ", ".join(sorted(set(conflicts)))
         raise IndexProblem(
@@ -172,18 +169,24 @@ def prune(
 
 
 def read_index(storage: Storage) -> list[ProjectPage]:
-    if storage.get(ROOT_JSON) is None:
+    root = _load_root(storage)
+    if root is None:
         raise IndexProblem(
             f"no index at {storage.description} (no {ROOT_JSON})",
             hint="publish to it first: `wheelhouse publish --to ...`",
         )
-    return [_read_project(storage, name) for name in read_root(storage).projects]
+    return [_read_project(storage, name) for name in root.projects]
 
 
 def read_root(storage: Storage) -> RootPage:
+    root = _load_root(storage)
+    return RootPage() if root is None else root
+
+
+def _load_root(storage: Storage) -> RootPage | None:
     blob = storage.get(ROOT_JSON)
     if blob is None:
-        return RootPage()
+        return None
     try:
         return parse_root_json(blob.data)
     except MalformedPage as exc:
