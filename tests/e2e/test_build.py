@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from builder.images import local_tags, recipe_hash
+from tests.e2e.runtime import run_in_runtime
 from tests.support import free_port, wait_for_http, wheelhouse_cli
 
 COMPILED = {"simplejson", "xxhash", "markupsafe", "graftdemo"}
@@ -102,7 +102,6 @@ def test_every_wheel_installs_and_imports_in_the_clean_runtime_image(
 ) -> None:
     """Independent of the pipeline's own verification: pip in the runtime image (no compiler,
     no network) installs the whole list from the wheelhouse, and the code runs."""
-    _, _, runtime = local_tags("x86_64", "musllinux_1_2", recipe_hash())
     wheelhouse = (e2e_project / "wheelhouse").resolve()
     script = (
         "set -e; for py in /opt/python/cp311-cp311/bin/python /opt/python/cp313-cp313/bin/python; do "
@@ -114,24 +113,7 @@ def test_every_wheel_installs_and_imports_in_the_clean_runtime_image(
         'assert graftdemo.answer(20) == 42; print("ok", __import__("sys").version_info[:2])\'; '
         "rm -rf /tmp/v; done; ! command -v cc"
     )
-    result = subprocess.run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "-v",
-            f"{wheelhouse}:/wheelhouse:ro",
-            runtime,
-            "sh",
-            "-c",
-            script,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = run_in_runtime(script, network="none", mount=wheelhouse, mount_at="/wheelhouse")
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.count("ok (3,") == 2
 
@@ -187,7 +169,6 @@ def test_pip_in_the_runtime_image_installs_from_wheelhouse_serve(
     )
     try:
         wait_for_http(f"http://127.0.0.1:{port}/health")
-        _, _, runtime = local_tags("x86_64", "musllinux_1_2", recipe_hash())
         script = (
             "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv --without-pip /tmp/v; "
             f"$py -m pip --python /tmp/v/bin/python install --index-url http://127.0.0.1:{port}/simple/ "
@@ -195,12 +176,7 @@ def test_pip_in_the_runtime_image_installs_from_wheelhouse_serve(
             "/tmp/v/bin/python -c 'import simplejson._speedups, xxhash, graftdemo, dateutil; "
             "print(graftdemo.answer(1))'"
         )
-        result = subprocess.run(
-            ["docker", "run", "--rm", "--network", "host", runtime, "sh", "-c", script],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        result = run_in_runtime(script)
         assert result.returncode == 0, result.stdout + result.stderr
         assert result.stdout.strip().endswith("4")
         assert "Successfully installed" in result.stdout and "six-1.17.0" in result.stdout

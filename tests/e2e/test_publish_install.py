@@ -4,7 +4,6 @@ musl runtime image (no compiler; the container shares the host's loopback and no
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -13,7 +12,7 @@ from typing import Any
 import boto3
 import pytest
 
-from builder.images import local_tags, recipe_hash
+from tests.e2e.runtime import run_in_runtime
 from tests.support import (
     S3_ENV,
     make_wheel,
@@ -30,32 +29,6 @@ CHECK = (
     "import simplejson._speedups, xxhash, graftdemo, dateutil.parser; "
     "print('answer', graftdemo.answer(20))"
 )
-
-
-def runtime_image() -> str:
-    return local_tags("x86_64", "musllinux_1_2", recipe_hash())[2]
-
-
-def run_in_runtime(script: str, *, mount: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """sh -c SCRIPT in the runtime image, sharing the host's loopback (and nothing else)."""
-    volume = ["-v", f"{mount}:/work:ro"] if mount is not None else []
-    return subprocess.run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "--network",
-            "host",
-            *volume,
-            runtime_image(),
-            "sh",
-            "-c",
-            script,
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
 
 
 def venv_pip(arguments: str) -> str:
