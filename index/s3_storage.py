@@ -28,7 +28,13 @@ def connect_s3(endpoint_url: str | None) -> Any:
     from botocore.config import Config  # noqa: PLC0415
 
     config = Config(retries={"max_attempts": 5, "mode": "standard"}, connect_timeout=10)
-    return boto3.client("s3", endpoint_url=endpoint_url, config=config)
+    try:
+        return boto3.client("s3", endpoint_url=endpoint_url, config=config)
+    except ValueError as exc:  # botocore's answer to a malformed endpoint URL
+        raise IndexProblem(
+            f"--endpoint-url {endpoint_url!r}: {exc}",
+            hint="give the full URL, e.g. http://127.0.0.1:9000",
+        ) from None
 
 
 class S3Storage:

@@ -18,6 +18,7 @@ from index.model import (
     with_yank,
 )
 from index.pypiserver_publish import read_twine_failure
+from index.s3_storage import connect_s3
 from index.targets import DirTarget, PypiserverTarget, S3Target, parse_target
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
@@ -136,3 +137,8 @@ def test_twine_failures_are_read_by_status_not_by_digits_in_a_port(
 ) -> None:
     problem = read_twine_failure("http://127.0.0.1:40100/", output, replacing=True)
     assert expected in problem.message
+
+
+def test_a_malformed_s3_endpoint_is_a_clear_error() -> None:
+    with pytest.raises(IndexProblem, match="--endpoint-url 'notaurl'"):
+        connect_s3("notaurl")
