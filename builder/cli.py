@@ -269,12 +269,25 @@ def serve_command(
     authenticate_reads: Annotated[
         bool, typer.Option("--authenticate-reads", help="Require credentials to read too.")
     ] = False,
+    threads: Annotated[int, typer.Option(help="Worker threads answering requests at once.")] = 8,
+    mirror_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--mirror-to",
+            help="Keep a static PEP 503/691 tree here in step with the wheelhouse, for a web "
+            "server in front (see infra/selfhosted/).",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the wheelhouse as a PEP 503 index with pypiserver (the embedded default index).
+    """Serve the wheelhouse as a PEP 503/691 index (the embedded default index).
 
-    Reads are open unless --authenticate-reads; uploads need --htpasswd; overwriting a file is
-    refused. The fallback redirect to PyPI for unknown projects is off: a private index that
-    forwards unknown names invites dependency confusion.
+    Reads come from memory: the wheelhouse is listed once and again only when it changes, so
+    project pages stay fast at tens of thousands of files. Uploads (twine) and removals go
+    through pypiserver: they need --htpasswd, and overwriting a file is refused. Reads are open
+    unless --authenticate-reads. Unknown projects are 404, never forwarded to PyPI: a private
+    index that forwards unknown names invites dependency confusion.
+
+    Example:  wheelhouse serve --host 0.0.0.0 --port 8080 --htpasswd /etc/wheelhouse/htpasswd
     """
     from index.serve import ServeOptions, serve  # noqa: PLC0415  (pypiserver is heavy)
 
@@ -286,6 +299,8 @@ def serve_command(
             port=port,
             htpasswd=htpasswd,
             authenticate_reads=authenticate_reads,
+            threads=threads,
+            mirror_to=mirror_to,
         )
         serve(options, announce=lambda line: err.print(line, highlight=False, markup=False))
 

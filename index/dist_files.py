@@ -90,6 +90,14 @@ def inspect_wheel(
     )
 
 
+def wheel_metadata(path: Path) -> bytes:
+    """The wheel's .dist-info/METADATA (PEP 658 serves it as `<wheel>.metadata`).
+
+    Raises OSError or zipfile.BadZipFile when the file is gone or not a wheel."""
+    with zipfile.ZipFile(path) as archive:
+        return archive.read(_metadata_member(archive))
+
+
 def _metadata_member(archive: zipfile.ZipFile) -> str:
     candidates = [
         member

@@ -1,24 +1,43 @@
-"""`wheelhouse serve`: pypiserver over the local wheelhouse, the embedded default index.
+"""`wheelhouse serve`: the embedded default index over the local wheelhouse.
 
+- Reads are answered from memory (see serve_app and listing): a project page costs one `stat` of
+  the wheelhouse, not a directory scan, so it stays fast at tens of thousands of files.
+- Uploads and removals go through pypiserver: uploads need a user from an htpasswd file (without
+  one, nobody can upload) and overwriting an existing file is refused.
 - Reads are open by default (`--authenticate-reads` turns that off).
-- Uploads need a user from an htpasswd file; without one, nobody can upload.
-- Overwriting an existing file is refused (pypiserver without `--overwrite`).
-- The fallback redirect to PyPI for unknown projects is disabled: a private index that forwards
-  unknown names lets a public package with the same name as a private one win (dependency
-  confusion). Clients add PyPI themselves with `--extra-index-url` if they want it.
-- Dot-directories of the wheelhouse (logs, staging, caches) are never served.
+- Unknown projects are 404, never forwarded to PyPI: a private index that forwards unknown names
+  lets a public package with the same name as a private one win (dependency confusion). Clients
+  add PyPI themselves with `--extra-index-url` if they want it.
+- Dot-files and dot-directories of the wheelhouse (logs, staging, caches) are never served.
+- With `mirror_to`, a static tree is kept in step for a web server in front (infra/selfhosted).
+- A threaded production WSGI server (waitress) answers many clients at once.
 """
 
 from __future__ import annotations
 
+import logging
 import signal
 import tempfile
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
+from index.dir_storage import DirStorage
 from index.errors import IndexProblem
+from index.listing import DirectoryListing
+from index.read_access import HtpasswdReaders
+from index.serve_app import IndexApp
+from index.static_mirror import StaticMirror
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
+    from waitress.server import BaseWSGIServer
+
+WATCH_INTERVAL_S = 1.0
+log = logging.getLogger("wheelhouse.serve")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -28,6 +47,8 @@ class ServeOptions:
     port: int = 8080
     htpasswd: Path | None = None
     authenticate_reads: bool = False
+    threads: int = 8
+    mirror_to: Path | None = None
 
 
 def pypiserver_arguments(options: ServeOptions, *, password_file: Path) -> list[str]:
@@ -45,6 +66,8 @@ def pypiserver_arguments(options: ServeOptions, *, password_file: Path) -> list[
         actions,
         "--hash-algo",
         "sha256",
+        "--backend",
+        "simple-dir",  # its cached-dir backend starts a watchdog observer we do not need
         str(options.wheelhouse),
     ]
 
@@ -55,7 +78,48 @@ def index_url(options: ServeOptions) -> str:
 
 
 def serve(options: ServeOptions, *, announce: Callable[[str], None]) -> int:
-    """Run pypiserver in the foreground until SIGTERM/SIGINT; returns its exit code."""
+    """Serve until SIGTERM/SIGINT; returns the exit code. Raises IndexProblem on bad options."""
+    _check(options)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" chatter
+    listing = DirectoryListing(options.wheelhouse)
+    snapshot = listing.current()
+    announce(f"listed {len(snapshot.files)} files of {len(snapshot.projects)} projects")
+    mirror = _mirror(options, announce)
+    if mirror is not None:
+        mirror.sync(snapshot)
+    with tempfile.TemporaryDirectory(prefix="wheelhouse-serve-") as scratch:
+        password_file = options.htpasswd
+        if password_file is None:
+            password_file = Path(scratch) / "nobody.htpasswd"
+            password_file.write_text("", encoding="utf-8")  # no users: uploads are refused
+        app = IndexApp(
+            listing,
+            upstream=_pypiserver_app(pypiserver_arguments(options, password_file=password_file)),
+            may_read=_readers(options),
+            after_write=mirror.sync if mirror is not None else lambda _snapshot: None,
+        )
+        server = _listen(app, options)
+        url = index_url(options)
+        announce(f"serving {options.wheelhouse} at {url}")
+        announce(f"install with:  pip install --extra-index-url {url} --only-binary :all: PACKAGE")
+        if options.htpasswd is None:
+            announce("uploads are disabled (no --htpasswd)")
+        watcher = _watch(listing, mirror) if mirror is not None else None
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            server.close()
+            if watcher is not None:
+                watcher.set()
+        announce("stopped")
+        return 0
+
+
+def _check(options: ServeOptions) -> None:
     if not options.wheelhouse.is_dir():
         raise IndexProblem(
             f"no wheelhouse at {options.wheelhouse}",
@@ -65,32 +129,70 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None]) -> int:
         raise IndexProblem(f"{options.htpasswd}: no such htpasswd file")
     if options.authenticate_reads and options.htpasswd is None:
         raise IndexProblem("--authenticate-reads needs --htpasswd (who may read?)")
-    with tempfile.TemporaryDirectory(prefix="wheelhouse-serve-") as scratch:
-        password_file = options.htpasswd
-        if password_file is None:
-            password_file = Path(scratch) / "nobody.htpasswd"
-            password_file.write_text("", encoding="utf-8")  # no users: uploads are refused
-        arguments = pypiserver_arguments(options, password_file=password_file)
-        url = index_url(options)
-        announce(f"serving {options.wheelhouse} at {url}")
-        announce(f"install with:  pip install --extra-index-url {url} --only-binary :all: PACKAGE")
-        if options.htpasswd is None:
-            announce("uploads are disabled (no --htpasswd)")
-        # In-process, so there is no child to orphan; SIGTERM ends the server loop like Ctrl-C.
-        from pypiserver.__main__ import main as pypiserver_main  # noqa: PLC0415 (heavy import)
+    if options.threads < 1:
+        raise IndexProblem(f"--threads {options.threads}: need at least 1")
 
-        previous = signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            pypiserver_main(arguments)
-        except OSError as exc:
-            raise IndexProblem(
-                f"cannot listen on {options.host}:{options.port}: {exc.strerror}",
-                hint="choose another --port, or stop what is using it",
-            ) from None
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-        announce("stopped")
-        return 0
+
+def _pypiserver_app(arguments: list[str]) -> WSGIApplication:
+    import pypiserver  # noqa: PLC0415 (heavy import)
+    from pypiserver.config import Config  # noqa: PLC0415
+
+    config = Config.from_args(arguments)
+    return pypiserver.setup_routes_from_config(pypiserver.app_from_config(config), config)  # type: ignore[no-any-return]
+
+
+def _readers(options: ServeOptions) -> Callable[[str | None], bool]:
+    if options.authenticate_reads and options.htpasswd is not None:
+        return HtpasswdReaders(options.htpasswd)
+    return lambda _authorization: True
+
+
+def _mirror(options: ServeOptions, announce: Callable[[str], None]) -> StaticMirror | None:
+    if options.mirror_to is None:
+        return None
+    try:
+        options.mirror_to.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexProblem(
+            f"--mirror-to {options.mirror_to}: cannot create it ({exc.strerror})"
+        ) from None
+    announce(f"keeping the static tree {options.mirror_to} in step")
+    return StaticMirror(DirStorage(options.mirror_to), progress=announce)
+
+
+def _listen(app: IndexApp, options: ServeOptions) -> BaseWSGIServer:
+    from waitress.server import create_server  # noqa: PLC0415
+
+    try:
+        return create_server(
+            app,
+            host=options.host,
+            port=options.port,
+            threads=options.threads,
+            ident="wheelhouse",
+            clear_untrusted_proxy_headers=True,
+        )
+    except OSError as exc:
+        raise IndexProblem(
+            f"cannot listen on {options.host}:{options.port}: {exc.strerror}",
+            hint="choose another --port, or stop what is using it",
+        ) from None
+
+
+def _watch(listing: DirectoryListing, mirror: StaticMirror) -> threading.Event:
+    """Files written into the wheelhouse by other processes (a build) reach the static tree too:
+    one stat of the directory a second, a sync when it changed."""
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(WATCH_INTERVAL_S):
+            try:
+                mirror.sync(listing.current())
+            except IndexProblem as exc:
+                log.error("static tree: %s", exc.message)  # noqa: TRY400 (a message, not a traceback)
+
+    threading.Thread(target=loop, name="wheelhouse-mirror", daemon=True).start()
+    return stop
 
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:

@@ -6,6 +6,7 @@ import functools
 import hashlib
 import html
 import http.server
+import os
 import socket
 import subprocess
 import sys
@@ -166,14 +167,19 @@ def logging_static_server(root: Path) -> Iterator[tuple[str, AccessLog]]:
 
 @contextmanager
 def background_process(
-    command: list[str], *, ready_url: str, log: Path, env: dict[str, str] | None = None
+    command: list[str],
+    *,
+    ready_url: str,
+    log: Path,
+    env: dict[str, str] | None = None,
+    timeout: float = 30.0,
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start a server process, wait until ready_url answers, stop it afterwards."""
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, env=env)
     try:
         try:
-            wait_for_http(ready_url)
+            wait_for_http(ready_url, timeout=timeout)
         except TimeoutError as exc:
             process.kill()
             process.wait()
@@ -251,15 +257,11 @@ def website_proxy(endpoint: str, bucket: str, prefix: str) -> Iterator[tuple[str
 
 @contextmanager
 def pypiserver_with_user(work: Path, *, user: str, password: str) -> Iterator[tuple[str, Path]]:
-    """`wheelhouse serve` (pypiserver) over an empty directory, with one user allowed to upload.
+    """`wheelhouse serve` over an empty directory, with one user allowed to upload.
     Yields the upload URL and the served directory."""
-    from passlib.apache import HtpasswdFile  # noqa: PLC0415
-
     served = work / "served"
     served.mkdir(parents=True)
-    htpasswd = HtpasswdFile(str(work / "htpasswd"), new=True)
-    htpasswd.set_password(user, password)
-    htpasswd.save()
+    write_htpasswd(work / "htpasswd", user=user, password=password)
     port = free_port()
     command = [
         sys.executable,
@@ -286,4 +288,109 @@ def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+    )
+
+
+def many_wheels(directory: Path, *, projects: int, versions: int) -> list[Path]:
+    """projects x versions tiny wheels (`proj-0000` 1.0.0 ...), for tests and benchmarks at scale."""
+    return [
+        make_wheel(directory, f"proj-{number:04d}", f"1.0.{minor}")
+        for number in range(projects)
+        for minor in range(versions)
+    ]
+
+
+REPO = Path(__file__).resolve().parents[1]
+SELFHOSTED = REPO / "infra" / "selfhosted"
+
+
+def write_htpasswd(path: Path, *, user: str, password: str) -> Path:
+    from passlib.apache import HtpasswdFile  # noqa: PLC0415
+
+    htpasswd = HtpasswdFile(str(path), new=True)
+    htpasswd.set_password(user, password)
+    htpasswd.save()
+    return path
+
+
+@contextmanager
+def selfhosted_index(
+    *, packages: Path, static: Path, work: Path, htpasswd: Path | None = None
+) -> Iterator[str]:
+    """The infra/selfhosted deployment (nginx over the static tree, uploads to wheelhouse), started
+    by its own run.sh on free ports. Yields the base URL (`http://127.0.0.1:PORT/`)."""
+    port, backend = free_port(), free_port()
+    command = [
+        "bash",
+        str(SELFHOSTED / "run.sh"),
+        "--packages",
+        str(packages),
+        "--static",
+        str(static),
+        "--port",
+        str(port),
+        "--backend-port",
+        str(backend),
+        "--runtime",
+        str(work / "nginx-runtime"),
+    ]
+    if htpasswd is not None:
+        command += ["--htpasswd", str(htpasswd)]
+    env = {
+        "PATH": f"{Path(sys.executable).parent}:/usr/sbin:/usr/bin:/sbin:/bin",
+        "WHEELHOUSE": str(Path(sys.executable).parent / "wheelhouse"),
+        "NGINX_USER": "root",  # the test's temporary directories are readable by root only
+    }
+    url = f"http://127.0.0.1:{port}/"
+    with background_process(
+        command, ready_url=f"{url}simple/", log=work / "selfhosted.log", env=env, timeout=180
+    ):
+        yield url
+
+
+@contextmanager
+def plain_nginx(root: Path, work: Path) -> Iterator[str]:
+    """nginx serving a static PEP 503 tree with nothing else configured: the yardstick."""
+    port = free_port()
+    work.mkdir(parents=True, exist_ok=True)
+    config = work / "nginx.conf"
+    config.write_text(
+        f"worker_processes auto; pid {work}/nginx.pid; error_log {work}/error.log; user root;\n"
+        "events { worker_connections 4096; }\n"
+        f"http {{ access_log off; sendfile on; keepalive_requests 100000; "
+        f"client_body_temp_path {work}/body; proxy_temp_path {work}/proxy; "
+        f"fastcgi_temp_path {work}/fcgi; uwsgi_temp_path {work}/uwsgi; scgi_temp_path {work}/scgi;\n"
+        f"  server {{ listen 127.0.0.1:{port}; root {root}; index index.html; }} }}\n",
+        encoding="utf-8",
+    )
+    command = ["nginx", "-p", str(work), "-c", str(config), "-g", "daemon off;"]
+    url = f"http://127.0.0.1:{port}/"
+    with background_process(command, ready_url=f"{url}simple/", log=work / "nginx.log"):
+        yield url
+
+
+def twine_upload(
+    url: str, path: Path, *, user: str = "ci", password: str = "ci-secret"
+) -> subprocess.CompletedProcess[str]:
+    """Upload one file with real twine, as a person would."""
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "twine",
+            "upload",
+            "--non-interactive",
+            "--disable-progress-bar",
+            "--repository-url",
+            url,
+            "-u",
+            user,
+            "-p",
+            password,
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
     )

@@ -1,0 +1,69 @@
+"""Who may read, when `wheelhouse serve --authenticate-reads` is on: users of the htpasswd file.
+
+Checking a bcrypt hash costs tens of milliseconds, so a credential that passed is remembered (by
+the sha256 of its header) until the htpasswd file changes; wrong ones are checked every time.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import threading
+from pathlib import Path
+
+MAX_REMEMBERED = 1024
+
+
+class HtpasswdReaders:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._lock = threading.Lock()
+        self._version: int | None = None
+        self._accepted: set[str] = set()
+        self._file: object = None
+
+    def __call__(self, authorization: str | None) -> bool:
+        if not authorization or not authorization.lower().startswith("basic "):
+            return False
+        key = hashlib.sha256(authorization.encode("latin-1", errors="replace")).hexdigest()
+        with self._lock:
+            self._reload_if_changed()
+            if key in self._accepted:
+                return True
+        user, password = _credentials(authorization)
+        if user is None or not self._check(user, password):
+            return False
+        with self._lock:
+            if len(self._accepted) >= MAX_REMEMBERED:
+                self._accepted.clear()
+            self._accepted.add(key)
+        return True
+
+    def _reload_if_changed(self) -> None:
+        try:
+            version = self.path.stat().st_mtime_ns
+        except OSError:
+            version = None
+        if version != self._version or self._file is None:
+            from passlib.apache import HtpasswdFile  # noqa: PLC0415 (pypiserver's own choice)
+
+            self._file = HtpasswdFile(str(self.path)) if version is not None else None
+            self._version = version
+            self._accepted.clear()
+
+    def _check(self, user: str, password: str) -> bool:
+        with self._lock:
+            htpasswd = self._file
+        if htpasswd is None:
+            return False
+        return bool(htpasswd.check_password(user, password))  # type: ignore[attr-defined]
+
+
+def _credentials(authorization: str) -> tuple[str | None, str]:
+    try:
+        decoded = base64.b64decode(authorization[6:].strip(), validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return None, ""
+    user, separator, password = decoded.partition(":")
+    return (user, password) if separator else (None, "")

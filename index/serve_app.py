@@ -1,0 +1,229 @@
+"""The WSGI app of `wheelhouse serve`: reads from memory, writes through pypiserver.
+
+Reads (`/simple/`, `/simple/<project>/`, `/files/<file>`, `/packages/<file>`, PEP 658
+`<file>.metadata`) are answered from the directory listing and pages rendered once; a project page
+costs one `stat` of the wheelhouse and a dict lookup. Everything else (uploads, `remove_pkg`,
+pypiserver's JSON API) goes to pypiserver unchanged, so its authentication and its refusal to
+overwrite a file stay as they are; after any such write the listing is invalidated, so an upload
+is on its page for the very next request.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from html import escape
+from typing import TYPE_CHECKING, BinaryIO
+from urllib.parse import parse_qs
+
+from packaging.utils import canonicalize_name
+
+from index.dist_files import wheel_metadata
+from index.errors import IndexProblem
+from index.listing import DirectoryListing, Snapshot
+from index.negotiation import Format, choose_format
+from index.page_cache import PageCache, PagePair, Rendered, rendered
+from index.render import HTML
+from index.simple_pages import PEP691_JSON
+from index.storage import IMMUTABLE, REVALIDATE
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+log = logging.getLogger("wheelhouse.serve")
+
+Headers = list[tuple[str, str]]
+READS = ("GET", "HEAD")
+
+
+class IndexApp:
+    def __init__(
+        self,
+        listing: DirectoryListing,
+        *,
+        upstream: WSGIApplication,
+        may_read: Callable[[str | None], bool] = lambda _authorization: True,
+        after_write: Callable[[Snapshot], object] = lambda _snapshot: None,
+    ) -> None:
+        self.listing = listing
+        self.pages = PageCache()
+        self._upstream = upstream
+        self._may_read = may_read
+        self._after_write = after_write
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/") or "/"
+        if method not in READS:
+            return self._write(environ, start_response)
+        if path == "/health":
+            return _answer(
+                start_response, environ, "200 OK", [("Content-Type", "text/plain")], b"Ok"
+            )
+        if not self._may_read(environ.get("HTTP_AUTHORIZATION")):
+            return _answer(
+                start_response,
+                environ,
+                "401 Unauthorized",
+                [("WWW-Authenticate", 'Basic realm="wheelhouse"'), ("Content-Type", "text/plain")],
+                b"authentication required\n",
+            )
+        try:
+            snapshot = self.listing.current()
+        except IndexProblem as exc:
+            log.error("%s", exc.message)  # noqa: TRY400 (a message, not a traceback)
+            return _answer(
+                start_response, environ, "503 Service Unavailable", [], b"index unavailable\n"
+            )
+        if path == "/simple/":
+            return self._page(environ, start_response, self.pages.root(snapshot.root))
+        if path == "/packages/":
+            flat = self.pages.flat(snapshot.generation, list(snapshot.projects.values()))
+            return _send(start_response, environ, flat, HTML)
+        parts = path.split("/")  # "/simple/x/" -> ["", "simple", "x", ""]
+        if path in ("/simple", "/packages") or (len(parts) == 3 and parts[1] == "simple"):
+            return _redirect(start_response, environ, path + "/")
+        if len(parts) == 4 and parts[1] == "simple" and parts[2] and not parts[3]:
+            return self._project(environ, start_response, snapshot, parts[2])
+        if len(parts) == 3 and parts[1] in ("files", "packages") and parts[2]:
+            return self._file(environ, start_response, snapshot, parts[2])
+        if parts[1] in ("simple", "files"):
+            return _answer(start_response, environ, "404 Not Found", [], b"not found\n")
+        if path == "/":
+            return self._welcome(environ, start_response, snapshot)
+        return self._upstream(environ, start_response)
+
+    def _write(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self._upstream(environ, start_response)
+        finally:
+            self.listing.invalidate()
+            try:
+                self._after_write(self.listing.current())
+            except IndexProblem as exc:
+                log.error("after %s: %s", environ.get("PATH_INFO"), exc.message)  # noqa: TRY400
+
+    def _project(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        snapshot: Snapshot,
+        requested: str,
+    ) -> Iterable[bytes]:
+        name = canonicalize_name(requested)
+        if name != requested:
+            return _redirect(start_response, environ, f"/simple/{name}/")
+        page = snapshot.projects.get(name)
+        if page is None:
+            return _answer(
+                start_response,
+                environ,
+                "404 Not Found",
+                [("Content-Type", "text/plain")],
+                f"no project {name} here\n".encode(),
+            )
+        return self._page(environ, start_response, self.pages.project(page))
+
+    def _page(
+        self, environ: WSGIEnvironment, start_response: StartResponse, pair: PagePair
+    ) -> Iterable[bytes]:
+        query = parse_qs(environ.get("QUERY_STRING", ""))
+        wanted = choose_format(environ.get("HTTP_ACCEPT"), (query.get("format") or [None])[0])
+        if wanted is Format.JSON:
+            return _send(start_response, environ, pair.json, PEP691_JSON)
+        return _send(start_response, environ, pair.html, HTML)
+
+    def _file(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        snapshot: Snapshot,
+        filename: str,
+    ) -> Iterable[bytes]:
+        metadata = filename.endswith(".metadata")
+        listed = snapshot.files.get(filename.removesuffix(".metadata"))
+        if listed is None or (metadata and listed.entry.metadata_sha256 is None):
+            return _answer(start_response, environ, "404 Not Found", [], b"no such file\n")
+        try:
+            if metadata:
+                return _send(
+                    start_response,
+                    environ,
+                    Rendered(
+                        body=wheel_metadata(listed.path), etag=f'"{listed.entry.metadata_sha256}"'
+                    ),
+                    "text/plain; charset=utf-8",
+                    cache_control=IMMUTABLE,
+                )
+            stream = listed.path.open("rb")
+        except OSError:
+            self.listing.invalidate()  # removed since it was listed
+            return _answer(start_response, environ, "404 Not Found", [], b"no such file\n")
+        headers = [
+            ("Content-Type", "application/octet-stream"),
+            ("Content-Length", str(listed.entry.size)),
+            ("ETag", f'"{listed.entry.sha256}"'),
+            ("Cache-Control", IMMUTABLE),
+        ]
+        start_response("200 OK", headers)
+        if environ.get("REQUEST_METHOD") == "HEAD":
+            stream.close()
+            return []
+        wrapper = environ.get("wsgi.file_wrapper")
+        if wrapper is not None:
+            return wrapper(stream, 1 << 16)  # type: ignore[no-any-return]
+        return _chunks(stream)
+
+    def _welcome(
+        self, environ: WSGIEnvironment, start_response: StartResponse, snapshot: Snapshot
+    ) -> Iterable[bytes]:
+        host = escape(environ.get("HTTP_HOST") or environ.get("SERVER_NAME", "localhost"))
+        body = (
+            "<!DOCTYPE html>\n<html><head><title>wheelhouse</title></head><body>\n"
+            f"<h1>wheelhouse</h1><p>{len(snapshot.files)} files of "
+            f"{len(snapshot.projects)} projects.</p>\n"
+            f"<pre>pip install --extra-index-url http://{host}/simple/ --only-binary :all: PACKAGE"
+            '</pre>\n<p><a href="/simple/">simple index</a></p>\n</body></html>\n'
+        )
+        return _send(start_response, environ, rendered(body), HTML)
+
+
+def _send(
+    start_response: StartResponse,
+    environ: WSGIEnvironment,
+    page: Rendered,
+    content_type: str,
+    *,
+    cache_control: str = REVALIDATE,
+) -> Iterable[bytes]:
+    headers = [("ETag", page.etag), ("Cache-Control", cache_control), ("Vary", "Accept")]
+    if page.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+        start_response("304 Not Modified", headers)
+        return []
+    return _answer(
+        start_response, environ, "200 OK", [("Content-Type", content_type), *headers], page.body
+    )
+
+
+def _answer(
+    start_response: StartResponse,
+    environ: WSGIEnvironment,
+    status: str,
+    headers: Headers,
+    body: bytes,
+) -> list[bytes]:
+    start_response(status, [*headers, ("Content-Length", str(len(body)))])
+    return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def _redirect(
+    start_response: StartResponse, environ: WSGIEnvironment, location: str
+) -> list[bytes]:
+    query = environ.get("QUERY_STRING")
+    target = f"{location}?{query}" if query else location
+    return _answer(start_response, environ, "301 Moved Permanently", [("Location", target)], b"")
+
+
+def _chunks(stream: BinaryIO) -> Iterable[bytes]:
+    with stream:
+        yield from iter(lambda: stream.read(1 << 16), b"")

@@ -1,0 +1,91 @@
+"""The directory listing behind `wheelhouse serve`: rescans only on change, racy stamps, reuse."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from packaging.utils import canonicalize_name
+
+from index.listing import RACY_NS, DirectoryListing
+from tests.support import make_wheel
+
+
+class Clock:
+    def __init__(self, now_ns: int) -> None:
+        self.now_ns = now_ns
+
+    def __call__(self) -> int:
+        return self.now_ns
+
+
+def settled(directory: Path) -> Clock:
+    """A clock well past the directory's last change: its listing is trusted."""
+    return Clock(directory.stat().st_mtime_ns + 10 * RACY_NS)
+
+
+def test_lists_distributions_only_and_groups_them_by_project(tmp_path: Path) -> None:
+    make_wheel(tmp_path, "Alpha.Beta", "1.0")
+    make_wheel(tmp_path, "alpha-beta", "1.1", requires_python=">=3.11")
+    make_wheel(tmp_path, "gamma", "2.0")
+    (tmp_path / "manifest.json").write_text("{}")
+    (tmp_path / ".hidden-1.0-py3-none-any.whl").write_bytes(b"x")
+    (tmp_path / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip")
+    (tmp_path / ".cache").mkdir()
+    snapshot = DirectoryListing(tmp_path, clock_ns=settled(tmp_path)).current()
+    assert sorted(snapshot.projects) == ["alpha-beta", "gamma"]
+    page = snapshot.projects[canonicalize_name("alpha-beta")]
+    assert [str(v) for v in page.versions] == ["1.0", "1.1"]
+    assert page.files[1].requires_python == ">=3.11"
+    assert page.files[0].metadata_sha256 is not None
+    assert "broken-1.0-py3-none-any.whl" not in snapshot.files
+
+
+def test_an_unchanged_directory_is_not_listed_again(tmp_path: Path) -> None:
+    make_wheel(tmp_path, "alpha", "1.0")
+    listing = DirectoryListing(tmp_path, clock_ns=settled(tmp_path))
+    first = listing.current()
+    assert listing.current() is first
+    assert listing.scans == 1
+
+
+def test_a_change_lists_again_and_reads_only_new_files(tmp_path: Path) -> None:
+    make_wheel(tmp_path, "alpha", "1.0")
+    clock = settled(tmp_path)
+    listing = DirectoryListing(tmp_path, clock_ns=clock)
+    first = listing.current()
+    make_wheel(tmp_path, "alpha", "1.1")
+    os.utime(tmp_path, ns=(clock.now_ns, clock.now_ns))  # a later tick than the first listing
+    clock.now_ns += 10 * RACY_NS
+    second = listing.current()
+    assert listing.scans == 2
+    assert [item.filename for item in second.projects[canonicalize_name("alpha")].files][
+        -1
+    ].startswith("alpha-1.1")
+    kept = "alpha-1.0-py3-none-any.whl"
+    assert second.files[kept] is first.files[kept]  # not read again
+
+
+def test_a_racy_listing_is_checked_again_once_the_tick_is_over(tmp_path: Path) -> None:
+    make_wheel(tmp_path, "alpha", "1.0")
+    mtime = tmp_path.stat().st_mtime_ns
+    clock = Clock(mtime + RACY_NS // 4)  # listed while the directory's stamp is this fresh
+    listing = DirectoryListing(tmp_path, clock_ns=clock)
+    listing.current()
+    make_wheel(tmp_path, "alpha", "1.1")  # a second change inside the same tick:
+    os.utime(tmp_path, ns=(mtime, mtime))  # the directory's stamp does not move
+    assert "alpha-1.1-py3-none-any.whl" not in listing.current().files
+    clock.now_ns = mtime + RACY_NS + 1
+    assert "alpha-1.1-py3-none-any.whl" in listing.current().files
+    scans = listing.scans
+    listing.current()
+    assert listing.scans == scans  # trusted from now on
+
+
+def test_invalidate_lists_again_even_with_the_same_stamp(tmp_path: Path) -> None:
+    make_wheel(tmp_path, "alpha", "1.0")
+    listing = DirectoryListing(tmp_path, clock_ns=settled(tmp_path))
+    listing.current()
+    listing.invalidate()
+    listing.current()
+    assert listing.scans == 2

@@ -1,0 +1,147 @@
+"""Routing and answers of the `wheelhouse serve` app, called directly as a WSGI app."""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+
+from index.listing import RACY_NS, DirectoryListing, Snapshot
+from index.serve_app import IndexApp
+from tests.support import make_wheel
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+JSON = "application/vnd.pypi.simple.v1+json"
+
+
+@dataclass
+class Answer:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Upstream:
+    """Stands in for pypiserver: records what reached it and writes a wheel on POST."""
+
+    directory: Path
+    seen: list[str] = field(default_factory=list)
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        self.seen.append(f"{environ['REQUEST_METHOD']} {environ['PATH_INFO']}")
+        if environ["REQUEST_METHOD"] == "POST":
+            make_wheel(self.directory, "uploaded", "1.0")
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [b"upstream"]
+
+
+def call(app: IndexApp, path: str, method: str = "GET", **headers: str) -> Answer:
+    environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path}
+    if "?" in path:
+        environ["PATH_INFO"], environ["QUERY_STRING"] = path.split("?", 1)
+    environ.update({f"HTTP_{key.upper()}": value for key, value in headers.items()})
+    environ["wsgi.input"] = io.BytesIO(b"")
+    setup_testing_defaults(environ)
+    answer = Answer(status=0, headers={}, body=b"")
+
+    def start_response(status: str, response_headers: list[tuple[str, str]], _: Any = None) -> Any:
+        answer.status = int(status.split(maxsplit=1)[0])
+        answer.headers = dict(response_headers)
+        return lambda _data: None
+
+    answer.body = b"".join(app(environ, start_response))
+    return answer
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> tuple[IndexApp, Upstream, Path]:
+    make_wheel(tmp_path, "Demo_Pkg", "1.0", requires_python=">=3.9")
+    make_wheel(tmp_path, "demo-pkg", "1.1")
+    upstream = Upstream(tmp_path)
+    clock = lambda: tmp_path.stat().st_mtime_ns + 10 * RACY_NS  # noqa: E731
+    app = IndexApp(DirectoryListing(tmp_path, clock_ns=clock), upstream=upstream)
+    return app, upstream, tmp_path
+
+
+def test_pages_in_both_formats(served: tuple[IndexApp, Upstream, Path]) -> None:
+    app, upstream, _ = served
+    html = call(app, "/simple/demo-pkg/")
+    assert html.status == 200
+    assert html.headers["Content-Type"].startswith("text/html")
+    assert b'href="../../files/demo_pkg-1.0-py3-none-any.whl#sha256=' in html.body
+    assert b'data-requires-python="&gt;=3.9"' in html.body
+    as_json = call(app, "/simple/demo-pkg/", accept=JSON)
+    assert as_json.headers["Content-Type"] == JSON
+    assert [f["filename"] for f in json.loads(as_json.body)["files"]] == [
+        "demo_pkg-1.0-py3-none-any.whl",
+        "demo_pkg-1.1-py3-none-any.whl",
+    ]
+    assert call(app, f"/simple/demo-pkg/?format={quote(JSON)}").headers["Content-Type"] == JSON
+    root = call(app, "/simple/")
+    assert b'<a href="demo-pkg/">demo-pkg</a>' in root.body
+    assert upstream.seen == []  # reads never reach pypiserver
+
+
+def test_redirects_and_not_found(served: tuple[IndexApp, Upstream, Path]) -> None:
+    app, _, _ = served
+    assert call(app, "/simple/Demo_Pkg/").headers["Location"] == "/simple/demo-pkg/"
+    assert call(app, "/simple/demo-pkg").headers["Location"] == "/simple/demo-pkg/"
+    assert call(app, "/simple").headers["Location"] == "/simple/"
+    assert call(app, "/simple/requests/").status == 404  # never forwarded to PyPI
+    assert call(app, "/files/nope-1.0-py3-none-any.whl").status == 404
+    assert call(app, "/files/../../etc/passwd").status == 404
+
+
+def test_files_metadata_head_and_revalidation(served: tuple[IndexApp, Upstream, Path]) -> None:
+    app, _, directory = served
+    name = "demo_pkg-1.1-py3-none-any.whl"
+    wheel = call(app, f"/files/{name}")
+    assert wheel.body == (directory / name).read_bytes()
+    assert call(app, f"/packages/{name}").body == wheel.body
+    head = call(app, f"/files/{name}", method="HEAD")
+    assert head.body == b""
+    assert head.headers["Content-Length"] == str(len(wheel.body))
+    metadata = call(app, f"/files/{name}.metadata")
+    assert metadata.body.startswith(b"Metadata-Version: 2.1\nName: demo-pkg\nVersion: 1.1")
+    page = call(app, "/simple/demo-pkg/")
+    assert call(app, "/simple/demo-pkg/", if_none_match=page.headers["ETag"]).status == 304
+    assert b"demo_pkg-1.1-py3-none-any.whl#sha256=" in call(app, "/packages/").body
+
+
+def test_writes_go_upstream_and_show_at_once(served: tuple[IndexApp, Upstream, Path]) -> None:
+    app, upstream, _ = served
+    assert call(app, "/simple/uploaded/").status == 404
+    assert call(app, "/", method="POST").body == b"upstream"
+    assert upstream.seen == ["POST /"]
+    assert call(app, "/simple/uploaded/").status == 200
+
+
+def test_reads_can_require_credentials(tmp_path: Path) -> None:
+    make_wheel(tmp_path, "demo", "1.0")
+    app = IndexApp(
+        DirectoryListing(tmp_path),
+        upstream=Upstream(tmp_path),
+        may_read=lambda authorization: authorization == "Basic b2s6b2s=",
+    )
+    refused = call(app, "/simple/demo/")
+    assert refused.status == 401
+    assert "Basic" in refused.headers["WWW-Authenticate"]
+    assert call(app, "/simple/demo/", authorization="Basic b2s6b2s=").status == 200
+    assert call(app, "/health").status == 200
+
+
+def test_snapshot_generation_counts_listings(tmp_path: Path) -> None:
+    listing = DirectoryListing(tmp_path)
+    first: Snapshot = listing.current()
+    listing.invalidate()
+    assert listing.current().generation == first.generation + 1
