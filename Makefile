@@ -6,7 +6,7 @@ CACHE ?= /var/cache/wheelhouse
 LIST ?= configs/deps.txt
 PORT ?= 8080
 
-.PHONY: help setup engine images demo build serve lint test unit integration e2e clean
+.PHONY: help setup engine tools images demo build serve serve-static bench lint test unit integration e2e clean
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -21,14 +21,23 @@ setup: $(BIN)/wheelhouse engine images  ## venv, Docker engine, local builder/ru
 engine:  ## install and start the Docker engine if needed (Debian, root)
 	bash infra/host/ensure-engine.sh
 
+tools:  ## nginx and wrk (the self-hosted deployment, its tests and the benchmarks)
+	bash infra/host/ensure-tools.sh nginx=nginx-light wrk=wrk
+
 images: $(BIN)/wheelhouse engine  ## build the local musllinux images (cached by recipe hash)
 	$(BIN)/wheelhouse images build --cache-dir $(CACHE)
 
 build: setup  ## build the example list into ./wheelhouse
 	$(BIN)/wheelhouse build --list $(LIST)
 
-serve: $(BIN)/wheelhouse  ## serve ./wheelhouse with pypiserver on $(PORT)
+serve: $(BIN)/wheelhouse  ## serve ./wheelhouse on $(PORT) (the embedded default index)
 	$(BIN)/wheelhouse serve --port $(PORT)
+
+serve-static: $(BIN)/wheelhouse tools  ## the self-hosted deployment: nginx on $(PORT) over a static tree, uploads to wheelhouse
+	WHEELHOUSE=$(BIN)/wheelhouse bash infra/selfhosted/run.sh --packages wheelhouse --static wheelhouse/.static-index --port $(PORT) --backend-port $$(( $(PORT) + 1 ))
+
+bench: $(BIN)/wheelhouse tools  ## index serving at 10,000 files: pypiserver vs wheelhouse serve vs infra (writes tests/benchmarks/results/)
+	$(BIN)/python -m tests.benchmarks.index_serving
 
 demo: build serve  ## the main job: build the example list, then serve it
 
@@ -40,7 +49,7 @@ lint: $(BIN)/wheelhouse  ## ruff and mypy (strict)
 unit: $(BIN)/wheelhouse  ## fast tests: no network, no Docker
 	$(BIN)/pytest tests/unit
 
-test: setup lint  ## everything: lint, unit, integration and end-to-end tests
+test: setup tools lint  ## everything: lint, unit, integration and end-to-end tests
 	$(BIN)/pytest tests
 
 clean:  ## remove the venv and the local wheelhouse (images stay cached)

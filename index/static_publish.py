@@ -95,7 +95,7 @@ def publish_static(
         if already[dist.entry.filename] not in (None, dist.entry.sha256)
     ]
     for name, entries in by_project.items():
-        page = _read_project(storage, name)
+        page = read_project(storage, name)
         conflicts += [
             entry.filename
             for entry in entries
@@ -141,7 +141,7 @@ def yank(
 ) -> list[str]:
     """Yank (reason a string) or un-yank (reason None) files; returns the filenames changed."""
     name = project_name(project)
-    page = _read_project(storage, name)
+    page = read_project(storage, name)
     chosen = [item.filename for item in selected_files(page, version, filename)]
     if not chosen:
         raise _nothing_matches(storage, name, version, filename)
@@ -156,7 +156,7 @@ def prune(
     names = [project_name(p) for p in projects] if projects else list(read_root(storage).projects)
     removed: list[str] = []
     for name in names:
-        doomed = [item.filename for item in files_beyond_newest(_read_project(storage, name), keep)]
+        doomed = [item.filename for item in files_beyond_newest(read_project(storage, name), keep)]
         if not doomed or dry_run:
             removed += doomed
             continue
@@ -175,7 +175,7 @@ def read_index(storage: Storage) -> list[ProjectPage]:
             f"no index at {storage.description} (no {ROOT_JSON})",
             hint="publish to it first: `wheelhouse publish --to ...`",
         )
-    return [_read_project(storage, name) for name in root.projects]
+    return [read_project(storage, name) for name in root.projects]
 
 
 def read_root(storage: Storage) -> RootPage:
@@ -298,7 +298,7 @@ def _remove_files(filenames: list[str], page: ProjectPage) -> ProjectPage:
     return without_files(page, filenames)
 
 
-def _read_project(storage: Storage, name: str) -> ProjectPage:
+def read_project(storage: Storage, name: str) -> ProjectPage:
     json_key, _ = project_keys(name)
     blob = storage.get(json_key)
     if blob is None:

@@ -18,9 +18,11 @@ from tests.support import (
     make_wheel,
     moto_s3_server,
     pypiserver_with_user,
+    selfhosted_index,
     static_server,
     website_proxy,
     wheelhouse_cli,
+    write_htpasswd,
     write_simple_tree,
 )
 
@@ -59,7 +61,7 @@ def publish(wheelhouse: Path, target: str, env: dict[str, str], *extra: str) -> 
     assert result.returncode == 0, result.stderr
 
 
-@pytest.fixture(scope="module", params=["pypiserver", "dir-over-http", "s3"])
+@pytest.fixture(scope="module", params=["wheelhouse-serve", "selfhosted", "dir-over-http", "s3"])
 def published_index(
     request: pytest.FixtureRequest, wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
@@ -67,11 +69,23 @@ def published_index(
     work = tmp_path_factory.mktemp(str(request.param))
     env = {**os.environ, **S3_ENV, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"}
     with ExitStack() as stack:
-        if request.param == "pypiserver":
+        uploader = {**env, "TWINE_USERNAME": "ci", "TWINE_PASSWORD": "ci-secret"}
+        if request.param == "wheelhouse-serve":  # uploads with twine through pypiserver
             url, _ = stack.enter_context(
                 pypiserver_with_user(work, user="ci", password="ci-secret")
             )
-            publish(wheelhouse, url, {**env, "TWINE_USERNAME": "ci", "TWINE_PASSWORD": "ci-secret"})
+            publish(wheelhouse, url, uploader)
+            yield f"{url}simple/"
+        elif request.param == "selfhosted":  # nginx reads, uploads through it to wheelhouse
+            url = stack.enter_context(
+                selfhosted_index(
+                    packages=work / "packages",
+                    static=work / "static",
+                    work=work,
+                    htpasswd=write_htpasswd(work / "htpasswd", user="ci", password="ci-secret"),
+                )
+            )
+            publish(wheelhouse, url, uploader)
             yield f"{url}simple/"
         elif request.param == "dir-over-http":
             publish(wheelhouse, f"dir:{work / 'index'}", env)
