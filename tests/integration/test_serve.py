@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import free_port, wait_for_http
+from tests.support import background_process, free_port, wait_for_http, write_htpasswd
 
 
 def make_wheel(directory: Path, filename: str) -> Path:
@@ -107,3 +107,31 @@ def test_missing_wheelhouse_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "no wheelhouse at" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_authenticate_reads_closes_pages_and_files_to_strangers(tmp_path: Path) -> None:
+    wheelhouse = tmp_path / "wheelhouse"
+    wheelhouse.mkdir()
+    make_wheel(wheelhouse, "demo-1.0-py3-none-any.whl")
+    htpasswd = write_htpasswd(tmp_path / "htpasswd", user="reader", password="s3cret")
+    port = free_port()
+    command = [
+        sys.executable,
+        "-m",
+        "builder",
+        "serve",
+        "--wheelhouse",
+        str(wheelhouse),
+        "--port",
+        str(port),
+        "--htpasswd",
+        str(htpasswd),
+        "--authenticate-reads",
+    ]
+    base = f"http://127.0.0.1:{port}"
+    with background_process(command, ready_url=f"{base}/health", log=tmp_path / "serve.log"):
+        for path in ("/simple/", "/simple/demo/", "/files/demo-1.0-py3-none-any.whl"):
+            assert httpx.get(base + path, timeout=10).status_code == 401
+            wrong = httpx.get(base + path, auth=("reader", "nope"), timeout=10)
+            assert wrong.status_code == 401
+            assert httpx.get(base + path, auth=("reader", "s3cret"), timeout=10).status_code == 200
