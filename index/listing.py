@@ -45,6 +45,7 @@ class Stamp:
 class ListedFile:
     path: Path
     entry: DistFile
+    project: NormalizedName
     identity: tuple[int, int, int]  # size, mtime_ns, inode: a change means "read it again"
 
 
@@ -113,7 +114,8 @@ class DirectoryListing:
         files: dict[str, ListedFile] = {}
         with os.scandir(self.root) as entries:
             for item in entries:
-                if item.name.startswith(".") or not _is_distribution(item.name):
+                old = known.get(item.name)  # known names were checked to be distributions
+                if old is None and (item.name.startswith(".") or not _is_distribution(item.name)):
                     continue
                 try:
                     if not item.is_file():
@@ -122,13 +124,14 @@ class DirectoryListing:
                 except OSError:
                     continue  # removed while we listed: the next stamp change catches it
                 identity = (status.st_size, status.st_mtime_ns, status.st_ino)
-                old = known.get(item.name)
                 if old is not None and old.identity == identity:
                     files[item.name] = old
                     continue
                 listed = _describe(Path(item.path), status, identity)
                 if listed is not None:
                     files[item.name] = listed
+        changed = {item.project for name, item in files.items() if known.get(name) is not item}
+        changed |= {item.project for name, item in known.items() if name not in files}
         self.scans += 1
         racy = started - stamp.mtime_ns < RACY_NS
         return Snapshot(
@@ -136,7 +139,7 @@ class DirectoryListing:
             generation=self.scans,
             recheck_after_ns=stamp.mtime_ns + RACY_NS if racy else 0,
             files=files,
-            projects=_pages(files),
+            projects=_pages(files, previous.projects if previous else {}, changed),
         )
 
 
@@ -168,14 +171,25 @@ def _describe(
         entry = DistFile(
             filename=path.name, sha256=sha256, size=status.st_size, upload_time=uploaded
         )
-    return ListedFile(path=path, entry=entry, identity=identity)
+    return ListedFile(path=path, entry=entry, project=entry.project, identity=identity)
 
 
-def _pages(files: dict[str, ListedFile]) -> dict[NormalizedName, ProjectPage]:
-    grouped: dict[NormalizedName, list[DistFile]] = {}
+def _pages(
+    files: dict[str, ListedFile],
+    previous: dict[NormalizedName, ProjectPage],
+    changed: set[NormalizedName],
+) -> dict[NormalizedName, ProjectPage]:
+    """Project pages: the previous ones where nothing changed, rebuilt for the changed ones."""
+    grouped: dict[NormalizedName, list[DistFile]] = {name: [] for name in changed}
     for listed in files.values():
-        grouped.setdefault(listed.entry.project, []).append(listed.entry)
-    return {
-        name: ProjectPage(name=name, files=tuple(entries))
-        for name, entries in sorted(grouped.items())
-    }
+        if listed.project in grouped:
+            grouped[listed.project].append(listed.entry)
+    pages = {name: page for name, page in previous.items() if name not in changed}
+    pages.update(
+        {
+            name: ProjectPage(name=name, files=tuple(entries))
+            for name, entries in grouped.items()
+            if entries
+        }
+    )
+    return dict(sorted(pages.items()))

@@ -51,6 +51,7 @@ def test_an_unchanged_directory_is_not_listed_again(tmp_path: Path) -> None:
 
 def test_a_change_lists_again_and_reads_only_new_files(tmp_path: Path) -> None:
     make_wheel(tmp_path, "alpha", "1.0")
+    make_wheel(tmp_path, "beta", "1.0")
     clock = settled(tmp_path)
     listing = DirectoryListing(tmp_path, clock_ns=clock)
     first = listing.current()
@@ -64,6 +65,12 @@ def test_a_change_lists_again_and_reads_only_new_files(tmp_path: Path) -> None:
     ].startswith("alpha-1.1")
     kept = "alpha-1.0-py3-none-any.whl"
     assert second.files[kept] is first.files[kept]  # not read again
+    beta = canonicalize_name("beta")
+    assert second.projects[beta] is first.projects[beta]  # an untouched project keeps its page
+    (tmp_path / "beta-1.0-py3-none-any.whl").unlink()
+    os.utime(tmp_path, ns=(clock.now_ns, clock.now_ns))
+    clock.now_ns += 10 * RACY_NS
+    assert beta not in listing.current().projects
 
 
 def test_a_racy_listing_is_checked_again_once_the_tick_is_over(tmp_path: Path) -> None:
