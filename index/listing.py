@@ -20,11 +20,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 
 from packaging.utils import NormalizedName
 
+from index import listing_cache
 from index.dist_files import file_sha256, inspect_wheel
 from index.errors import IndexProblem
 from index.model import DistFile, ProjectPage, RootPage, filename_project_version
@@ -70,8 +70,15 @@ Describe = Callable[[Path, os.stat_result], DistFile]
 class DirectoryListing:
     """The distributions at the top of `root` (dot-files and other files are ignored)."""
 
-    def __init__(self, root: Path, *, clock_ns: Callable[[], int] = time.time_ns) -> None:
+    def __init__(
+        self,
+        root: Path,
+        *,
+        cache_file: Path | None = None,
+        clock_ns: Callable[[], int] = time.time_ns,
+    ) -> None:
         self.root = root
+        self.cache_file = cache_file
         self._clock_ns = clock_ns
         self._lock = threading.Lock()
         self._snapshot: Snapshot | None = None
@@ -100,6 +107,16 @@ class DirectoryListing:
             return False
         return snapshot.recheck_after_ns == 0 or self._clock_ns() < snapshot.recheck_after_ns
 
+    def _load_cache(self) -> dict[str, ListedFile]:
+        if self.cache_file is None:
+            return {}
+        return {
+            name: ListedFile(
+                path=self.root / name, entry=entry, project=entry.project, identity=identity
+            )
+            for name, (identity, entry) in listing_cache.load(self.cache_file).items()
+        }
+
     def _stamp(self) -> Stamp:
         try:
             status = self.root.stat()
@@ -110,7 +127,7 @@ class DirectoryListing:
     def _scan(self, previous: Snapshot | None) -> Snapshot:
         started = self._clock_ns()
         stamp = self._stamp()
-        known = previous.files if previous is not None else {}
+        known = previous.files if previous is not None else self._load_cache()
         files: dict[str, ListedFile] = {}
         with os.scandir(self.root) as entries:
             for item in entries:
@@ -130,8 +147,15 @@ class DirectoryListing:
                 listed = _describe(Path(item.path), status, identity)
                 if listed is not None:
                     files[item.name] = listed
-        changed = {item.project for name, item in files.items() if known.get(name) is not item}
-        changed |= {item.project for name, item in known.items() if name not in files}
+        added = {item.project for name, item in files.items() if known.get(name) is not item}
+        removed = {item.project for name, item in known.items() if name not in files}
+        if (added or removed) and self.cache_file is not None:
+            listing_cache.save(
+                self.cache_file, {name: (item.identity, item.entry) for name, item in files.items()}
+            )
+        changed = added | removed
+        if previous is None:
+            changed = {item.project for item in files.values()}
         self.scans += 1
         racy = started - stamp.mtime_ns < RACY_NS
         return Snapshot(
@@ -154,7 +178,7 @@ def _is_distribution(filename: str) -> bool:
 def _describe(
     path: Path, status: os.stat_result, identity: tuple[int, int, int]
 ) -> ListedFile | None:
-    uploaded = datetime.fromtimestamp(status.st_mtime, UTC)
+    uploaded = listing_cache.upload_time(status.st_mtime_ns)
     if path.name.endswith(".whl"):
         try:
             entry = inspect_wheel(path, upload_time=uploaded).entry

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from waitress.server import BaseWSGIServer
 
 WATCH_INTERVAL_S = 1.0
+LISTING_CACHE = Path(".cache") / "listing.json"  # sha256 and METADATA facts, kept across restarts
 log = logging.getLogger("wheelhouse.serve")
 
 
@@ -81,7 +82,7 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None]) -> int:
     """Serve until SIGTERM/SIGINT; returns the exit code. Raises IndexProblem on bad options."""
     _check(options)
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)  # "task queue depth" chatter
-    listing = DirectoryListing(options.wheelhouse)
+    listing = DirectoryListing(options.wheelhouse, cache_file=options.wheelhouse / LISTING_CACHE)
     snapshot = listing.current()
     announce(f"listed {len(snapshot.files)} files of {len(snapshot.projects)} projects")
     mirror = _mirror(options, announce)

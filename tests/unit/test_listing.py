@@ -96,3 +96,33 @@ def test_invalidate_lists_again_even_with_the_same_stamp(tmp_path: Path) -> None
     listing.invalidate()
     listing.current()
     assert listing.scans == 2
+
+
+def test_a_restart_uses_the_cache_instead_of_reading_files_again(tmp_path: Path) -> None:
+    wheels, cache = tmp_path / "wheels", tmp_path / "wheels" / ".cache" / "listing.json"
+    path = make_wheel(wheels, "alpha", "1.0")
+    first = DirectoryListing(wheels, cache_file=cache, clock_ns=settled(wheels)).current()
+    assert cache.is_file()
+    learned = first.files[path.name].entry
+    # Same size, mtime and inode, different bytes: only a re-read would notice.
+    status = path.stat()
+    with path.open("r+b") as stream:
+        stream.write(b"\0" * status.st_size)
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns))
+    restarted = DirectoryListing(wheels, cache_file=cache, clock_ns=settled(wheels)).current()
+    assert restarted.files[path.name].entry == learned
+    assert restarted.projects[canonicalize_name("alpha")].files == (learned,)
+    # A changed mtime means the entry no longer applies: the file is read, and it is now broken.
+    os.utime(path, ns=(status.st_atime_ns, status.st_mtime_ns + 1))
+    again = DirectoryListing(wheels, cache_file=cache, clock_ns=settled(wheels)).current()
+    assert path.name not in again.files
+
+
+def test_an_unreadable_cache_costs_only_time(tmp_path: Path) -> None:
+    cache = tmp_path / ".cache" / "listing.json"
+    cache.parent.mkdir()
+    cache.write_text("{not json")
+    make_wheel(tmp_path, "alpha", "1.0")
+    snapshot = DirectoryListing(tmp_path, cache_file=cache, clock_ns=settled(tmp_path)).current()
+    assert list(snapshot.files) == ["alpha-1.0-py3-none-any.whl"]
+    assert cache.read_text().startswith('{"version":1')
