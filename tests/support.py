@@ -255,26 +255,31 @@ def website_proxy(endpoint: str, bucket: str, prefix: str) -> Iterator[tuple[str
         yield url, log
 
 
+def serve_command(
+    wheelhouse: Path, port: int, *extra: str, launcher: tuple[str, ...] = ("-m", "builder")
+) -> list[str]:
+    """`wheelhouse serve` over a directory on a port, with this interpreter."""
+    return [
+        sys.executable,
+        *launcher,
+        "serve",
+        "--wheelhouse",
+        str(wheelhouse),
+        "--port",
+        str(port),
+        *extra,
+    ]
+
+
 @contextmanager
 def pypiserver_with_user(work: Path, *, user: str, password: str) -> Iterator[tuple[str, Path]]:
     """`wheelhouse serve` over an empty directory, with one user allowed to upload.
     Yields the upload URL and the served directory."""
     served = work / "served"
     served.mkdir(parents=True)
-    write_htpasswd(work / "htpasswd", user=user, password=password)
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "builder",
-        "serve",
-        "--wheelhouse",
-        str(served),
-        "--port",
-        str(port),
-        "--htpasswd",
-        str(work / "htpasswd"),
-    ]
+    htpasswd = write_htpasswd(work / "htpasswd", user=user, password=password)
+    command = serve_command(served, port, "--htpasswd", str(htpasswd))
     url = f"http://127.0.0.1:{port}/"
     with background_process(command, ready_url=f"{url}health", log=work / "serve.log"):
         yield url, served

@@ -29,6 +29,7 @@ from tests.support import (
     many_wheels,
     plain_nginx,
     selfhosted_index,
+    serve_command,
 )
 
 HERE = Path(__file__).resolve().parent
@@ -125,14 +126,7 @@ def stock_pypiserver(packages: Path, work: Path) -> Iterator[str]:
 @contextmanager
 def wheelhouse_serve(packages: Path, work: Path) -> Iterator[str]:
     port = free_port()
-    command = [
-        str(Path(sys.executable).parent / "wheelhouse"),
-        "serve",
-        "--wheelhouse",
-        str(packages),
-        "--port",
-        str(port),
-    ]
+    command = serve_command(packages, port)
     url = f"http://127.0.0.1:{port}/"
     with background_process(command, ready_url=f"{url}health", log=work / "serve.log"):
         yield url

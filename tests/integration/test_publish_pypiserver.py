@@ -71,7 +71,7 @@ def test_twine_upload_skips_what_is_there_and_refuses_a_different_file(
     first = server.publish(wheelhouse, **CREDENTIALS)
     assert first.returncode == 0, first.stderr
     assert PASSWORD not in first.stderr + first.stdout
-    assert sorted(p.name for p in server.served.iterdir()) == [
+    assert sorted(p.name for p in server.served.glob("*.whl")) == [
         "alpha-1.0-py3-none-any.whl",
         "beta-1.0-py3-none-any.whl",
     ]
@@ -106,7 +106,7 @@ def test_credentials_missing_or_wrong_are_refused(server: Server, tmp_path: Path
     assert wrong.returncode == 3
     assert "refused the credentials" in wrong.stderr
     assert "not-it-4711" not in wrong.stderr + wrong.stdout
-    assert list(server.served.iterdir()) == []
+    assert list(server.served.glob("*.whl")) == []
     for result in (missing, wrong):
         assert "Traceback" not in result.stderr
 
@@ -143,7 +143,7 @@ def test_prune_removes_old_versions_and_yank_says_pypiserver_cannot(
         env=server.env(**CREDENTIALS),
     )
     assert pruned.returncode == 0, pruned.stderr
-    assert sorted(p.name for p in server.served.iterdir()) == [
+    assert sorted(p.name for p in server.served.glob("*.whl")) == [
         "alpha-2.0-py3-none-any.whl",
         "alpha-3.0-py3-none-any.whl",
     ]

@@ -12,7 +12,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support import background_process, free_port, wait_for_http, write_htpasswd
+from tests.support import (
+    background_process,
+    free_port,
+    serve_command,
+    wait_for_http,
+    write_htpasswd,
+)
 
 
 def make_wheel(directory: Path, filename: str) -> Path:
@@ -34,16 +40,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, subprocess.Popen[str], Path]]:
     make_wheel(wheelhouse / ".cache" / "sdists", "hidden-1.0-py3-none-any.whl")
     port = free_port()
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "builder",
-            "serve",
-            "--wheelhouse",
-            str(wheelhouse),
-            "--port",
-            str(port),
-        ],
+        serve_command(wheelhouse, port),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -115,19 +112,7 @@ def test_authenticate_reads_closes_pages_and_files_to_strangers(tmp_path: Path) 
     make_wheel(wheelhouse, "demo-1.0-py3-none-any.whl")
     htpasswd = write_htpasswd(tmp_path / "htpasswd", user="reader", password="s3cret")
     port = free_port()
-    command = [
-        sys.executable,
-        "-m",
-        "builder",
-        "serve",
-        "--wheelhouse",
-        str(wheelhouse),
-        "--port",
-        str(port),
-        "--htpasswd",
-        str(htpasswd),
-        "--authenticate-reads",
-    ]
+    command = serve_command(wheelhouse, port, "--htpasswd", str(htpasswd), "--authenticate-reads")
     base = f"http://127.0.0.1:{port}"
     with background_process(command, ready_url=f"{base}/health", log=tmp_path / "serve.log"):
         for path in ("/simple/", "/simple/demo/", "/files/demo-1.0-py3-none-any.whl"):

@@ -5,7 +5,6 @@ once, costing one listing and one read of the new file only."""
 from __future__ import annotations
 
 import shutil
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from tests.support import (
     free_port,
     make_wheel,
     many_wheels,
+    serve_command,
     twine_upload,
     write_htpasswd,
 )
@@ -54,18 +54,10 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     audit = work / "audit.log"
     audit.touch()
     port = free_port()
-    command = [
-        sys.executable,
-        str(AUDITED_CLI),
-        str(audit),
-        "serve",
-        "--wheelhouse",
-        str(wheelhouse),
-        "--port",
-        str(port),
-        "--htpasswd",
-        str(write_htpasswd(work / "htpasswd", user="ci", password="ci-secret")),
-    ]
+    htpasswd = write_htpasswd(work / "htpasswd", user="ci", password="ci-secret")
+    command = serve_command(
+        wheelhouse, port, "--htpasswd", str(htpasswd), launcher=(str(AUDITED_CLI), str(audit))
+    )
     url = f"http://127.0.0.1:{port}/"
     with background_process(command, ready_url=f"{url}health", log=work / "serve.log", timeout=120):
         yield Served(url=url, wheelhouse=wheelhouse, audit=audit, work=work)
