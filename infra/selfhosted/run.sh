@@ -11,7 +11,7 @@
 # must be able to read the static tree), ACCESS_LOG (default: off).
 set -euo pipefail
 
-usage() { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
+usage() { sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit "${1:-2}"; }
 
 packages="" static="" port=8080 host=127.0.0.1 htpasswd="" backend_port=8081 runtime=""
 while [[ $# -gt 0 ]]; do
@@ -23,7 +23,7 @@ while [[ $# -gt 0 ]]; do
     --htpasswd) htpasswd=$2; shift 2 ;;
     --backend-port) backend_port=$2; shift 2 ;;
     --runtime) runtime=$2; shift 2 ;;
-    -h|--help) usage ;;
+    -h|--help) usage 0 ;;
     *) echo "run.sh: unknown argument $1" >&2; usage ;;
   esac
 done
