@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import socket
 import subprocess
 import sys
 import zipfile
@@ -120,3 +121,16 @@ def test_authenticate_reads_closes_pages_and_files_to_strangers(tmp_path: Path) 
             wrong = httpx.get(base + path, auth=("reader", "nope"), timeout=10)
             assert wrong.status_code == 401
             assert httpx.get(base + path, auth=("reader", "s3cret"), timeout=10).status_code == 200
+
+
+def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            serve_command(tmp_path, port), capture_output=True, text=True, check=False
+        )
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
