@@ -64,9 +64,6 @@ class Snapshot:
         return RootPage(projects=tuple(self.projects))
 
 
-Describe = Callable[[Path, os.stat_result], DistFile]
-
-
 class DirectoryListing:
     """The distributions at the top of `root` (dot-files and other files are ignored)."""
 
