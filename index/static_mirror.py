@@ -13,20 +13,18 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import partial
 
 from packaging.utils import NormalizedName
 
 from index.dist_files import LocalDist, inspect_wheel
 from index.errors import IndexProblem
 from index.listing import Snapshot
-from index.model import ProjectPage, RootPage, filename_project_version, without_files
+from index.model import RootPage, filename_project_version
 from index.static_publish import (
-    file_key,
     publish_static,
     read_project,
     read_root,
-    update_project,
+    remove_files,
     update_root,
 )
 from index.storage import Storage
@@ -77,7 +75,7 @@ class StaticMirror:
                 report.pages += result.pages
                 listed.update({dist.entry.filename: dist.entry.sha256 for dist in new})
             if gone:
-                report.pages += self._remove(gone)
+                report.pages += self._remove(gone, snapshot)
                 report.removed = gone
                 for name in gone:
                     listed.pop(name, None)
@@ -97,24 +95,19 @@ class StaticMirror:
             for item in read_project(self.storage, name).files
         }
 
-    def _remove(self, filenames: list[str]) -> list[str]:
+    def _remove(self, filenames: list[str], snapshot: Snapshot) -> list[str]:
         by_project: dict[NormalizedName, list[str]] = {}
         for filename in filenames:
-            by_project.setdefault(_project_of(filename), []).append(filename)
+            by_project.setdefault(filename_project_version(filename)[0], []).append(filename)
         written: list[str] = []
-        emptied: set[NormalizedName] = set()
         for name, doomed in sorted(by_project.items()):
-            written += update_project(self.storage, name, partial(_without, doomed))
-            if not read_project(self.storage, name).files:
-                emptied.add(name)
+            written += remove_files(self.storage, name, doomed)
+        emptied = {name for name in by_project if name not in snapshot.projects}
         if emptied:
             written += update_root(
                 self.storage,
                 lambda root: RootPage(projects=tuple(p for p in root.projects if p not in emptied)),
             )
-        for filename in filenames:
-            self.storage.delete(file_key(filename) + ".metadata")
-            self.storage.delete(file_key(filename))
         return written
 
 
@@ -127,11 +120,3 @@ def _inspect(snapshot: Snapshot, filename: str) -> LocalDist | None:
     except IndexProblem as exc:  # changed or removed since it was listed: the next sync sees it
         log.warning("not mirrored yet: %s", exc.message)
         return None
-
-
-def _without(filenames: list[str], page: ProjectPage) -> ProjectPage:
-    return without_files(page, filenames)
-
-
-def _project_of(filename: str) -> NormalizedName:
-    return filename_project_version(filename)[0]

@@ -160,12 +160,19 @@ def prune(
         if not doomed or dry_run:
             removed += doomed
             continue
-        update_project(storage, name, partial(_remove_files, doomed))
-        for filename in doomed:
-            storage.delete(file_key(filename) + ".metadata")
-            storage.delete(file_key(filename))
+        remove_files(storage, name, doomed)
         removed += doomed
     return removed
+
+
+def remove_files(storage: Storage, name: str, filenames: list[str]) -> list[str]:
+    """Take files off their project's page, then delete them (and their .metadata); returns the
+    page keys written."""
+    written = update_project(storage, name, partial(_remove_files, filenames))
+    for filename in filenames:
+        storage.delete(file_key(filename) + ".metadata")
+        storage.delete(file_key(filename))
+    return written
 
 
 def read_index(storage: Storage) -> list[ProjectPage]:
