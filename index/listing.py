@@ -20,6 +20,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 
 from packaging.utils import NormalizedName
@@ -59,8 +60,8 @@ class Snapshot:
     files: dict[str, ListedFile] = field(default_factory=dict)
     projects: dict[NormalizedName, ProjectPage] = field(default_factory=dict)
 
-    @property
-    def root(self) -> RootPage:
+    @cached_property
+    def root(self) -> RootPage:  # once per listing, not once per request
         return RootPage(projects=tuple(self.projects))
 
 
