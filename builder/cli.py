@@ -27,7 +27,7 @@ from builder.publishing import (
     publish,
     yank_files,
 )
-from builder.report import plan_table, print_failures, report_json, summary_table
+from builder.report import arch_table, plan_table, print_failures, report_json, summary_table
 from builder.runner import Runner
 from builder.settings import Settings, default_environ, load_settings, with_overrides
 from index.errors import IndexProblem
@@ -128,12 +128,24 @@ def build_command(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the plan; build nothing.")
     ] = False,
+    runner_label: Annotated[
+        str | None,
+        typer.Option(
+            "--runner",
+            help="Build only the archs the config's [runners] table gives this runner "
+            "(e.g. a native arm64 runner); `local` is the default runner.",
+        ),
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable output on stdout.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Echo every command.")] = False,
 ) -> None:
     """Resolve the list against the upstream index, plan, build, repair and verify wheels.
+
+    Both x86_64 and aarch64 are built unless --arch or the config says otherwise. A foreign arch
+    (aarch64 on an x86_64 machine) runs under QEMU through binfmt_misc, checked before anything
+    starts; a native one runs natively. The plan records which, and the runner each arch goes to.
 
     Each (package, version, CPython, arch) becomes one job: build (cibuildwheel in a musllinux
     container, auditwheel repair), mirror (upstream already ships a compatible wheel; copied and
@@ -157,6 +169,7 @@ def build_command(
             follow_deps=not no_deps,
             force_source=build_from_source,
             dry_run=dry_run,
+            runner=runner_label,
         )
         echo = (
             (lambda line: err.print(f"[dim]$ {line}[/]", markup=True, highlight=False))
@@ -185,6 +198,7 @@ def build_command(
         if as_json:
             sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
         err.print(summary_table(report))
+        err.print(arch_table(report))
         print_failures(err, report)
         if report.failed:
             raise JobsFailed(

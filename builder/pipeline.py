@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
+from builder.arch_summary import ArchSummary
 from builder.closure import Resolved, resolve_closure
 from builder.curated_list import parse_list
 from builder.docker_engine import check_engine
-from builder.errors import InputError
+from builder.emulation import check_emulation, execution_for, machine_arch
+from builder.errors import EnvironmentProblem, InputError
 from builder.execute import Executor, JobOutcome, Layout, Progress
 from builder.http_client import HttpClient
 from builder.images import select_images
@@ -29,6 +31,7 @@ class BuildRequest:
     follow_deps: bool = True
     force_source: bool = False
     dry_run: bool = False
+    runner: str | None = None  # only the archs the config's [runners] gives this runner
 
 
 @dataclass(kw_only=True)
@@ -37,6 +40,7 @@ class BuildReport:
     outcomes: list[JobOutcome] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     manifest_path: Path | None = None
+    archs: list[ArchSummary] = field(default_factory=list)
 
     @property
     def failed(self) -> list[JobOutcome]:
@@ -72,11 +76,21 @@ def build(
     recipes = load_recipes(settings.recipes)
     layout = Layout(wheelhouse=settings.wheelhouse)
 
+    archs = archs_for_runner(settings, request.runner)
+    warnings: list[str] = []
+    try:
+        executions = check_emulation(archs)
+    except EnvironmentProblem as problem:
+        if not request.dry_run:
+            raise
+        executions = {arch: execution_for(machine_arch(), arch) for arch in archs}
+        warnings.append(str(problem))
+
     index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
     upstream = Upstream(client=client, index_urls=index_urls, cache_dir=layout.cache)
     targets = [
         Target(python=python, arch=arch, musllinux=settings.musllinux)
-        for arch in settings.archs
+        for arch in archs
         for python in settings.pythons
     ]
     resolved: dict[Target, list[Resolved]] = {}
@@ -87,9 +101,12 @@ def build(
         )
 
     check_engine(runner)
-    images = select_images(settings, runner)
+    images = select_images(settings, runner, archs)
     for image in images.values():
-        note(f"{image.arch}: builder {image.builder} ({image.kind}), runtime {image.runtime}")
+        note(
+            f"{image.arch}: builder {image.builder} ({image.kind}), runtime {image.runtime}, "
+            f"{executions[image.arch]} on runner {settings.runner_for(image.arch)}"
+        )
     manifest = load_manifest(layout.wheelhouse)
     tools = tool_versions()
     plan = make_plan(
@@ -99,11 +116,28 @@ def build(
         tools=tools,
         present=present_keys(layout.wheelhouse, manifest),
         force_source=request.force_source,
+        executions=executions,
+        runners={arch: settings.runner_for(arch) for arch in archs},
     )
-    report = BuildReport(plan=plan, warnings=list(upstream.warnings))
+    report = BuildReport(plan=plan, warnings=[*warnings, *upstream.warnings])
     if request.dry_run:
         return report
     executor = Executor(runner=runner, client=client, layout=layout, tools=tools, progress=progress)
     report.outcomes = executor.run(plan, manifest)
+    report.archs = executor.arch_summaries
     report.manifest_path = layout.wheelhouse / "manifest.json"
     return report
+
+
+def archs_for_runner(settings: Settings, runner: str | None) -> tuple[str, ...]:
+    """The archs this run builds: all selected ones, or those the config gives to `runner`."""
+    if runner is None:
+        return settings.archs
+    mine = tuple(arch for arch in settings.archs if settings.runner_for(arch) == runner)
+    if not mine:
+        placed = ", ".join(f"{arch} -> {settings.runner_for(arch)}" for arch in settings.archs)
+        raise InputError(
+            f"--runner {runner}: none of the selected archs runs there ({placed})",
+            hint="name a runner from the config's [runners] table, or `local` for the default",
+        )
+    return mine

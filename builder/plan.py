@@ -13,7 +13,7 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Any, Literal
 
 from builder.closure import Resolved
 from builder.recipes import Recipe, empty_recipe
@@ -65,6 +65,8 @@ class Job:
     wheel: SourceFile | None = None  # the upstream wheel to mirror
     present_filename: str | None = None  # for skip: the wheel already in the wheelhouse
     image: ImageRef | None = None
+    execution: str = "native"  # "native", or "qemu" (a foreign arch under binfmt emulation)
+    runner: str = "local"  # the runner that executes it, from the config's [runners]
 
     @property
     def python(self) -> str:
@@ -105,6 +107,8 @@ class Job:
             "action": self.action,
             "key": self.key,
             "reason": self.reason,
+            "execution": self.execution,
+            "runner": self.runner,
         }
 
 
@@ -116,8 +120,15 @@ class Plan:
     def by_action(self, action: Action) -> list[Job]:
         return [job for job in self.jobs if job.action == action]
 
-    def to_json(self) -> dict[str, list[dict[str, str]]]:
-        return {"jobs": [job.to_json() for job in self.jobs]}
+    def arch_placements(self) -> dict[str, dict[str, str]]:
+        """For each arch: the runner its jobs go to and how they run there."""
+        return {job.arch: {"runner": job.runner, "execution": job.execution} for job in self.jobs}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "jobs": [job.to_json() for job in self.jobs],
+            "archs": self.arch_placements(),
+        }
 
 
 def build_key(
@@ -162,17 +173,22 @@ def make_plan(
     tools: ToolVersions,
     present: Mapping[str, str],
     force_source: bool = False,
+    executions: Mapping[str, str] | None = None,
+    runners: Mapping[str, str] | None = None,
 ) -> Plan:
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
-    already in the wheelhouse (and verified)."""
+    already in the wheelhouse (and verified). `executions` says how each arch runs on this
+    machine (native or qemu) and `runners` which runner takes it; neither changes a job's key:
+    the same image makes the same wheel either way."""
     jobs: list[Job] = []
     for target, closure in resolved.items():
         image = images[target.arch]
+        execution = (executions or {}).get(target.arch, "native")
+        runner = (runners or {}).get(target.arch, "local")
         for item in closure:
             recipe = recipes.get(item.release.name) or empty_recipe(item.release.name)
-            jobs.append(
-                _job_for(item, target, recipe, image, tools, present, force_source=force_source)
-            )
+            job = _job_for(item, target, recipe, image, tools, present, force_source=force_source)
+            jobs.append(replace(job, execution=execution, runner=runner))
     return Plan(jobs=tuple(jobs), targets=tuple(resolved))
 
 

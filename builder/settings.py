@@ -3,7 +3,7 @@
 The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in `pyproject.toml`:
 
     pythons = ["3.11", "3.13"]          # CPython versions to build for
-    archs = ["x86_64"]                  # x86_64 and/or aarch64
+    archs = ["x86_64", "aarch64"]       # x86_64 and/or aarch64 (default: both)
     musllinux = "musllinux_1_2"         # the policy wheels are built and repaired for
     images = "auto"                     # auto | pypa | local
     index-url = "https://.../simple"    # upstream index (PEP 503 / PEP 691); default: pip's
@@ -14,6 +14,8 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     builder = "my/musllinux-builder@sha256:..."
     runtime = "my/musl-python:3.11"
     runtime-python = "/opt/python/{abi}/bin/python"
+    [runners]                           # which CI runner builds each arch (default: "local")
+    aarch64 = "arm64"                   # e.g. a native arm64 runner; `build --runner arm64`
 """
 
 from __future__ import annotations
@@ -31,8 +33,9 @@ SUPPORTED_ARCHS = ("x86_64", "aarch64")
 IMAGE_MODES = ("auto", "pypa", "local")
 SETTINGS_KEYS = (
     "pythons, archs, musllinux, images, custom-images, index-url, extra-index-urls, "
-    "wheelhouse, recipes"
+    "wheelhouse, recipes, runners"
 )
+DEFAULT_RUNNER = "local"
 ENV_PREFIX = "WHEELHOUSE_"
 
 
@@ -46,7 +49,7 @@ class ImageOverride:
 @dataclass(frozen=True, kw_only=True)
 class Settings:
     pythons: tuple[str, ...] = ("3.11", "3.13")
-    archs: tuple[str, ...] = ("x86_64",)
+    archs: tuple[str, ...] = SUPPORTED_ARCHS
     musllinux: str = "musllinux_1_2"
     images: str = "auto"
     index_url: str | None = None
@@ -54,7 +57,11 @@ class Settings:
     wheelhouse: Path = Path("wheelhouse")
     recipes: Path | None = Path("configs/recipes")
     image_overrides: Mapping[str, ImageOverride] = field(default_factory=dict)
+    runners: Mapping[str, str] = field(default_factory=dict)  # arch -> runner label
     source: str = "defaults"
+
+    def runner_for(self, arch: str) -> str:
+        return self.runners.get(arch, DEFAULT_RUNNER)
 
 
 def load_settings(*, config: Path | None, cwd: Path, env: Mapping[str, str]) -> Settings:
@@ -109,6 +116,12 @@ def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -
             )
             arch_table.refuse_unknown(known_hint="builder, runtime, runtime-python")
             _check_arch(arch, f"{table.path}: [custom-images.{arch}]")
+    runners: dict[str, str] = {}
+    runner_table = table.table("runners")
+    if runner_table is not None:
+        for arch in runner_table.keys():  # noqa: SIM118 (marks every key as read)
+            _check_arch(arch, f"{table.path}: [runners]")
+            runners[arch] = runner_table.string(arch) or DEFAULT_RUNNER
     index_url = table.string("index-url", default=settings.index_url)
     extra_index_urls = table.strings("extra-index-urls", default=settings.extra_index_urls)
     wheelhouse = table.string("wheelhouse")
@@ -125,6 +138,7 @@ def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -
         wheelhouse=base / wheelhouse if wheelhouse else settings.wheelhouse,
         recipes=base / recipes if recipes else settings.recipes,
         image_overrides=overrides,
+        runners=runners,
         source=source,
     )
     return validate(result, where=source)

@@ -7,6 +7,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from builder.emulation import docker_platform
 from builder.plan import ImageRef
 from builder.runner import Runner, tail
 from builder.targets import Target
@@ -94,7 +95,7 @@ def verify_in_runtime(
             "--network",
             "none",
             "--platform",
-            f"linux/{_docker_arch(target.arch)}",
+            docker_platform(target.arch),
             *mounts,
             runtime,
             image.runtime_interpreter(target),
@@ -126,7 +127,3 @@ def verify_in_runtime(
         )
         for item in items
     ]
-
-
-def _docker_arch(arch: str) -> str:
-    return {"x86_64": "amd64", "aarch64": "arm64"}[arch]

@@ -97,3 +97,33 @@ def test_recipe_skip_rule() -> None:
     plan = plan_for([C_EXT], recipes={"cext": recipe})
     assert plan.jobs[0].action == "skip"
     assert plan.jobs[0].reason == "recipe: broken on 3.11"
+
+
+def test_aarch64_jobs_record_emulation_and_their_runner_without_changing_keys() -> None:
+    arm = Target(python="3.11", arch="aarch64")
+    arm_image = replace(IMAGE, arch="aarch64")
+    closure = [
+        resolved("cext", [sdist("cext", "1.0")]),
+        resolved("musl", [wheel("musl-1.0-cp311-cp311-musllinux_1_2_aarch64.whl")]),
+    ]
+    common = {
+        "resolved": {PY311: closure, arm: closure},
+        "images": {"x86_64": IMAGE, "aarch64": arm_image},
+    }
+    here = plan_for(closure, **common, executions={"x86_64": "native", "aarch64": "qemu"})
+    split = plan_for(
+        closure, **common, executions={"aarch64": "native"}, runners={"aarch64": "arm64"}
+    )
+    placed = [(j.arch, j.action, j.execution, j.runner) for j in here.jobs]
+    assert placed == [
+        ("x86_64", "build", "native", "local"),
+        ("x86_64", "fail", "native", "local"),  # no x86_64 wheel and no sdist
+        ("aarch64", "build", "qemu", "local"),
+        ("aarch64", "mirror", "qemu", "local"),
+    ]
+    assert [j.key for j in here.jobs] == [j.key for j in split.jobs]
+    assert split.to_json()["archs"] == {
+        "x86_64": {"runner": "local", "execution": "native"},
+        "aarch64": {"runner": "arm64", "execution": "native"},
+    }
+    assert {j["runner"] for j in split.to_json()["jobs"] if j["arch"] == "aarch64"} == {"arm64"}

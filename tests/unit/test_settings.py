@@ -11,7 +11,8 @@ from builder.settings import load_settings, with_overrides
 def test_defaults_without_a_config_file(tmp_path: Path) -> None:
     settings = load_settings(config=None, cwd=tmp_path, env={})
     assert settings.pythons == ("3.11", "3.13")
-    assert settings.archs == ("x86_64",)
+    assert settings.archs == ("x86_64", "aarch64")
+    assert settings.runner_for("aarch64") == "local"
     assert settings.images == "auto"
     assert settings.wheelhouse == tmp_path / "wheelhouse"
 
@@ -57,3 +58,16 @@ def test_bad_config_names_file_and_key(tmp_path: Path, text: str, expected: str)
 def test_unknown_environment_variable_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="WHEELHOUSE_PYTHON"):
         load_settings(config=None, cwd=tmp_path, env={"WHEELHOUSE_PYTHON": "3.11"})
+
+
+def test_runners_put_an_arch_on_its_own_runner(tmp_path: Path) -> None:
+    (tmp_path / "wheelhouse.toml").write_text('[runners]\naarch64 = "arm64"\n')
+    settings = load_settings(config=None, cwd=tmp_path, env={})
+    assert settings.runner_for("aarch64") == "arm64"
+    assert settings.runner_for("x86_64") == "local"
+
+
+def test_runners_name_known_archs_only(tmp_path: Path) -> None:
+    (tmp_path / "wheelhouse.toml").write_text('[runners]\narm64 = "big"\n')
+    with pytest.raises(InputError, match=r"\[runners\]: unknown architecture 'arm64'"):
+        load_settings(config=None, cwd=tmp_path, env={})
