@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from builder.arch_summary import ArchSummary, summarize_archs
 from builder.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
 from builder.errors import CommandFailed, WheelhouseError
 from builder.http_client import HttpClient
@@ -85,6 +86,7 @@ class Executor:
         self._layout = layout
         self._tools = tools
         self._progress = progress
+        self.arch_summaries: list[ArchSummary] = []
 
     def run(self, plan: Plan, manifest: Manifest) -> list[JobOutcome]:
         layout = self._layout
@@ -102,7 +104,12 @@ class Executor:
             else:
                 outcomes.append(self._guard(job, self._build))
             self._progress(job, "done" if outcomes[-1].ok else "failed")
-        self._verify(plan, outcomes)
+        verify_s = self._verify(plan, outcomes)
+        self.arch_summaries = summarize_archs(plan, outcomes, verify_s)
+        manifest.record_run(
+            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+            archs=[summary.to_json() for summary in self.arch_summaries],
+        )
         self._accept(outcomes, manifest)
         shutil.rmtree(layout.staging, ignore_errors=True)
         return outcomes
@@ -188,9 +195,11 @@ class Executor:
             job=job, ok=True, wheel=wheel, filename=wheel.name, grafted=grafted_libraries(wheel)
         )
 
-    def _verify(self, plan: Plan, outcomes: list[JobOutcome]) -> None:
-        """Install and import every new wheel in the clean runtime image, one container per target."""
+    def _verify(self, plan: Plan, outcomes: list[JobOutcome]) -> dict[str, float]:
+        """Install and import every new wheel in the clean runtime image, one container per
+        target. Returns the seconds spent per arch."""
         staged = [o for o in outcomes if o.ok and o.wheel is not None]
+        seconds: dict[str, float] = {}
         for target in plan.targets:
             mine = [o for o in staged if o.job.target == target]
             if not mine:
@@ -215,6 +224,7 @@ class Executor:
             for outcome in mine:
                 self._progress(outcome.job, "verify")
             log = self._layout.logs / f"verify-cp{target.python}-{target.arch}.log"
+            started = time.monotonic()
             results = verify_in_runtime(
                 self._runner,
                 image=image,
@@ -224,6 +234,8 @@ class Executor:
                 work_dir=self._layout.staging / f"verify-spec-{target.python}-{target.arch}",
                 log=log,
             )
+            elapsed = time.monotonic() - started
+            seconds[target.arch] = seconds.get(target.arch, 0.0) + elapsed
             for outcome, result in zip(mine, results, strict=True):
                 if outcome.log is not None:
                     with outcome.log.open("a", encoding="utf-8") as handle:
@@ -233,6 +245,7 @@ class Executor:
                     outcome.message = (
                         f"verification in the clean runtime image failed:\n{tail(result.output)}"
                     )
+        return seconds
 
     def _accept(self, outcomes: list[JobOutcome], manifest: Manifest) -> None:
         wheelhouse = self._layout.wheelhouse

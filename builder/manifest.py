@@ -13,6 +13,7 @@ from index.dist_files import file_sha256
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
+RUNS_KEPT = 50  # the run history keeps this many of the latest runs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +43,10 @@ class WheelEntry:
 @dataclass(kw_only=True)
 class Manifest:
     wheels: dict[str, WheelEntry] = field(default_factory=dict)
+    runs: list[dict[str, Any]] = field(default_factory=list)  # per-arch totals of each build run
+
+    def record_run(self, *, finished: str, archs: list[dict[str, Any]]) -> None:
+        self.runs = [*self.runs, {"finished": finished, "archs": archs}][-RUNS_KEPT:]
 
     def add(self, entry: WheelEntry) -> None:
         existing = self.wheels.get(entry.filename)
@@ -57,6 +62,7 @@ class Manifest:
         return {
             "format": FORMAT_VERSION,
             "wheels": [asdict(self.wheels[name]) for name in sorted(self.wheels)],
+            "runs": self.runs,
         }
 
 
@@ -67,12 +73,13 @@ def load_manifest(wheelhouse: Path, *, name: str = MANIFEST_NAME) -> Manifest:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = [WheelEntry(**item) for item in data["wheels"]]
+        runs = list(data.get("runs", []))
     except (ValueError, KeyError, TypeError) as exc:
         raise InputError(
             f"{path}: not a wheelhouse manifest ({exc})",
             hint="move it aside; the next build rebuilds what it cannot account for",
         ) from None
-    return Manifest(wheels={entry.filename: entry for entry in entries})
+    return Manifest(wheels={entry.filename: entry for entry in entries}, runs=runs)
 
 
 def save_manifest(wheelhouse: Path, manifest: Manifest) -> Path:

@@ -15,7 +15,7 @@ ACTION_STYLE = {"build": "yellow", "mirror": "cyan", "skip": "dim", "fail": "red
 
 def plan_table(plan: Plan) -> Table:
     table = Table(title=f"plan: {len(plan.jobs)} jobs", title_justify="left")
-    for column in ("package", "version", "python", "arch", "action", "reason", "key"):
+    for column in ("package", "version", "python", "arch", "runs", "action", "reason", "key"):
         table.add_column(column)
     for job in plan.jobs:
         style = ACTION_STYLE.get(job.action, "")
@@ -24,6 +24,7 @@ def plan_table(plan: Plan) -> Table:
             job.version,
             job.python,
             job.arch,
+            f"{job.execution} on {job.runner}",
             f"[{style}]{job.action}[/]",
             job.reason,
             job.key[:12],
@@ -45,6 +46,25 @@ def summary_table(report: BuildReport) -> Table:
             seconds, wheel = f"{outcome.duration_s:.1f}s", outcome.filename
         table.add_row(
             job.name, job.version, job.python, job.arch, job.action, result, seconds, wheel
+        )
+    return table
+
+
+def arch_table(report: BuildReport) -> Table:
+    """Per-arch wall time: where the time of the run went (emulated arches cost 6-16x)."""
+    table = Table(title="per arch", title_justify="left")
+    for column in ("arch", "runner", "runs", "built", "mirrored", "skipped", "failed", "wall time"):
+        table.add_column(column)
+    for summary in report.archs:
+        table.add_row(
+            summary.arch,
+            summary.runner,
+            summary.execution,
+            str(summary.built),
+            str(summary.mirrored),
+            str(summary.skipped),
+            str(summary.failed),
+            f"{summary.wall_s:.1f}s (jobs {summary.jobs_s:.1f}s, verify {summary.verify_s:.1f}s)",
         )
     return table
 
@@ -81,6 +101,8 @@ def report_json(report: BuildReport) -> dict[str, Any]:
         "jobs": jobs,
         "counts": counts,
         "failed": len(report.failed),
+        "archs": [summary.to_json() for summary in report.archs],
+        "placements": report.plan.arch_placements(),
         "warnings": report.warnings,
         "manifest": str(report.manifest_path) if report.manifest_path else None,
     }
