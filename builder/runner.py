@@ -9,6 +9,7 @@ import subprocess
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 from builder.errors import CommandFailed, EnvironmentProblem
 
@@ -62,27 +63,22 @@ class Runner:
         printable = shlex.join(argv)
         if self._echo is not None:
             self._echo(printable)
-        try:
-            completed = subprocess.run(
-                command,
-                env=merged,
-                cwd=cwd,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                timeout=timeout,
-                check=False,
-            )
-            output = completed.stdout.decode("utf-8", errors="replace")
-            returncode = completed.returncode
-        except subprocess.TimeoutExpired as exc:
-            partial = exc.stdout.decode("utf-8", errors="replace") if exc.stdout else ""
-            output = partial + f"\n[wheelhouse] timed out after {timeout} s\n"
-            returncode = -1
-        if log is not None:
+        if log is None:
+            returncode, output = _run(command, merged, cwd, timeout, subprocess.PIPE)
+        else:
+            # Streamed into the log as it comes, so that long work (image builds, emulated
+            # compiles) can be followed with `tail -f`; the output is read back from the log.
             log.parent.mkdir(parents=True, exist_ok=True)
+            with log.open("ab") as handle:
+                handle.write(f"$ {printable}\n".encode())
+                handle.flush()
+                start = handle.tell()
+                returncode, _ = _run(command, merged, cwd, timeout, handle)
+            with log.open("rb") as handle:
+                handle.seek(start)
+                output = handle.read().decode("utf-8", errors="replace")
             with log.open("a", encoding="utf-8") as handle:
-                handle.write(f"$ {printable}\n{output}\n[exit {returncode}]\n")
+                handle.write(f"\n[exit {returncode}]\n")
         if check and returncode != 0:
             label = what or Path(argv[0]).name
             where = f" (log: {log})" if log is not None else ""
@@ -92,6 +88,35 @@ class Runner:
                 log_tail=tail(output),
             )
         return Result(returncode=returncode, output=output)
+
+
+def _run(
+    command: list[str],
+    env: Mapping[str, str],
+    cwd: Path | None,
+    timeout: float | None,
+    stdout: int | IO[bytes],
+) -> tuple[int, str]:
+    """(exit code, captured output); output is empty when it went to a file."""
+    try:
+        completed = subprocess.run(
+            command,
+            env=env,
+            cwd=cwd,
+            stdout=stdout,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        partial = exc.stdout.decode("utf-8", errors="replace") if exc.stdout else ""
+        message = f"\n[wheelhouse] timed out after {timeout} s\n"
+        if not isinstance(stdout, int):
+            stdout.write(message.encode())
+        return -1, partial + message
+    captured = completed.stdout.decode("utf-8", errors="replace") if completed.stdout else ""
+    return completed.returncode, captured
 
 
 def tail(text: str, lines: int = TAIL_LINES) -> str:
