@@ -6,7 +6,7 @@ CACHE ?= /var/cache/wheelhouse
 LIST ?= configs/deps.txt
 PORT ?= 8080
 
-.PHONY: help setup engine tools images demo build serve serve-static bench lint test unit integration e2e clean
+.PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs lint test unit integration e2e clean
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -16,15 +16,18 @@ $(BIN)/wheelhouse: pyproject.toml
 	$(BIN)/pip install -q -e '.[dev]'
 	touch $@
 
-setup: $(BIN)/wheelhouse engine images  ## venv, Docker engine, local builder/runtime images
+setup: $(BIN)/wheelhouse engine emulation images  ## venv, Docker engine, QEMU emulation, local builder/runtime images
 
 engine:  ## install and start the Docker engine if needed (Debian, root)
 	bash infra/host/ensure-engine.sh
 
+emulation:  ## run the other arch's binaries and containers (QEMU + binfmt_misc; Debian, root)
+	bash infra/host/ensure-emulation.sh
+
 tools:  ## nginx and wrk (the self-hosted deployment, its tests and the benchmarks)
 	bash infra/host/ensure-tools.sh nginx=nginx-light wrk=wrk
 
-images: $(BIN)/wheelhouse engine  ## build the local musllinux images (cached by recipe hash)
+images: $(BIN)/wheelhouse engine emulation  ## build the local musllinux images, x86_64 and aarch64 (cached by recipe hash)
 	$(BIN)/wheelhouse images build --cache-dir $(CACHE)
 
 build: setup  ## build the example list into ./wheelhouse
@@ -36,8 +39,13 @@ serve: $(BIN)/wheelhouse  ## serve ./wheelhouse on $(PORT) (the embedded default
 serve-static: $(BIN)/wheelhouse tools  ## the self-hosted deployment: nginx on $(PORT) over a static tree, uploads to wheelhouse
 	WHEELHOUSE=$(BIN)/wheelhouse bash infra/selfhosted/run.sh --packages wheelhouse --static wheelhouse/.static-index --port $(PORT) --backend-port $$(( $(PORT) + 1 ))
 
-bench: $(BIN)/wheelhouse tools  ## index serving at 10,000 files: pypiserver vs wheelhouse serve vs infra (writes tests/benchmarks/results/)
+bench: bench-index bench-archs  ## every benchmark (writes tables into tests/benchmarks/results/)
+
+bench-index: $(BIN)/wheelhouse tools  ## index serving at 10,000 files: pypiserver vs wheelhouse serve vs infra
 	$(BIN)/python -m tests.benchmarks.index_serving
+
+bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 under QEMU on x86_64)
+	$(BIN)/python -m tests.benchmarks.arch_ratio
 
 demo: build serve  ## the main job: build the example list, then serve it
 

@@ -248,7 +248,10 @@ def images_build_command(
 
     They come from Debian packages and Debian's CPython sources compiled against musl, laid out like
     the pypa images, and are tagged with the hash of their recipe (infra/images/local): running this
-    again is instant until the recipe changes.
+    again is instant until the recipe changes. One pair per selected arch (default: x86_64 and
+    aarch64). The other arch's interpreters are cross-compiled on this machine and its images
+    assembled under QEMU emulation (checked first); that takes about 15 minutes the first time.
+    Follow the progress with `tail -f CACHE_DIR/images-ARCH.log`.
     """
 
     def run() -> None:

@@ -3,7 +3,9 @@
 - pypa:  cibuildwheel's own pinned musllinux image (needs the registry); verification in the
          official `python:X.Y-alpine` image.
 - local: images this project builds from Debian packages and Debian's CPython sources compiled
-         against musl (infra/images/local), tagged with the hash of that recipe.
+         against musl (infra/images/local), tagged with the hash of that recipe; for x86_64 and
+         aarch64 (the other arch's interpreters are cross-compiled, its images assembled under
+         emulation).
 - auto:  local images when built, else the pypa images when they can be had.
 """
 
@@ -11,11 +13,12 @@ from __future__ import annotations
 
 import configparser
 import hashlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
 from builder.docker_engine import image_id, try_pull
+from builder.emulation import check_emulation, machine_arch
 from builder.errors import EnvironmentProblem
 from builder.plan import ImageRef
 from builder.runner import Runner
@@ -23,7 +26,7 @@ from builder.settings import Settings
 
 LOCAL_RECIPE_DIR = Path(__file__).resolve().parent.parent / "infra" / "images" / "local"
 LOCAL_PYTHON = "/opt/python/{abi}/bin/python"
-LOCAL_ARCHS = ("x86_64",)
+LOCAL_ARCHS = ("x86_64", "aarch64")
 BUILD_HINT = "run `wheelhouse images build` (or `make images`) to build the local images"
 
 
@@ -42,8 +45,8 @@ def recipe_hash(directory: Path = LOCAL_RECIPE_DIR) -> str:
 
 
 def base_hash(directory: Path = LOCAL_RECIPE_DIR) -> str:
-    """Hash of the base rootfs recipe alone, so that editing the Dockerfile reuses the rootfs
-    (and, through Docker's layer cache, every unchanged stage)."""
+    """Hash of the base rootfs recipe alone, so that editing the other recipe files reuses the
+    rootfs (and, through Docker's layer cache, every unchanged stage)."""
     script = directory / "base-rootfs.sh"
     return hashlib.sha256(script.read_bytes()).hexdigest()[:16]
 
@@ -72,8 +75,10 @@ def pinned_pypa_image(arch: str, policy: str) -> str:
         raise EnvironmentProblem(f"cibuildwheel has no pinned {policy} image for {arch}") from None
 
 
-def select_images(settings: Settings, runner: Runner) -> dict[str, ImageRef]:
-    return {arch: _select(settings, runner, arch) for arch in settings.archs}
+def select_images(
+    settings: Settings, runner: Runner, archs: Sequence[str] | None = None
+) -> dict[str, ImageRef]:
+    return {arch: _select(settings, runner, arch) for arch in archs or settings.archs}
 
 
 def _select(settings: Settings, runner: Runner, arch: str) -> ImageRef:
@@ -138,10 +143,13 @@ def build_local_images(
     log: Path,
     progress: Callable[[str], None],
 ) -> tuple[str, str]:
-    """Build (or find, by recipe hash) the local builder and runtime images for one arch."""
+    """Build (or find, by recipe hash) the local builder and runtime images for one arch.
+
+    The interpreters are compiled on this machine's arch: natively, or cross-compiled for the
+    other arch, whose images are then assembled under emulation (checked first)."""
     if arch not in LOCAL_ARCHS:
         raise EnvironmentProblem(
-            f"local images for {arch} are not supported yet",
+            f"local images for {arch} are not supported",
             hint='use images = "pypa" for this arch where the registry is reachable',
         )
     digest = recipe_hash()
@@ -149,6 +157,13 @@ def build_local_images(
     if image_id(runner, builder) and image_id(runner, runtime):
         progress(f"{arch}: {builder} and {runtime} are up to date")
         return builder, runtime
+    machine = machine_arch()
+    if machine not in LOCAL_ARCHS:
+        raise EnvironmentProblem(
+            f"local images are built on x86_64 or aarch64 machines, not {machine}",
+            hint='use images = "pypa" where the registry is reachable',
+        )
+    execution = check_emulation([arch], machine=machine)[arch]
     sources = cache_dir / "sources"
     work = cache_dir / "work"
     progress(f"{arch}: fetching Debian sources into {sources}")
@@ -157,14 +172,23 @@ def build_local_images(
         log=log,
         what="fetching Debian sources",
     )
-    progress(f"{arch}: base rootfs {base}")
-    runner.run(
-        ["bash", str(LOCAL_RECIPE_DIR / "base-rootfs.sh"), base, str(work)],
-        log=log,
-        what="building the base rootfs (debootstrap)",
+    # A foreign arch also needs this machine's base: its interpreters are cross-compiled there.
+    bases = {machine: local_tags(machine, policy, digest)[0], arch: base}
+    for base_arch, tag in bases.items():
+        progress(f"{arch}: base rootfs {tag}")
+        runner.run(
+            ["bash", str(LOCAL_RECIPE_DIR / "base-rootfs.sh"), base_arch, tag, str(work)],
+            log=log,
+            what=f"building the base rootfs {tag} (debootstrap)",
+        )
+    how = (
+        "natively"
+        if execution == "native"
+        else f"cross-compiled on {machine}, images assembled under emulation"
     )
     progress(
-        f"{arch}: compiling musl CPython 3.11 and 3.13 into the images (about 6 minutes the first time; log: {log})"
+        f"{arch}: musl CPython 3.11 and 3.13 {how} "
+        f"(about {6 if execution == 'native' else 15} minutes the first time; log: {log})"
     )
     runner.run(
         [
@@ -176,8 +200,10 @@ def build_local_images(
             runtime,
             str(sources),
             str(work),
+            bases[machine],
         ],
         log=log,
         what=f"building the local {arch} images",
     )
     return builder, runtime
+

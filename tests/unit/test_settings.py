@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from builder.errors import InputError
+from builder.pipeline import archs_for_runner
 from builder.settings import load_settings, with_overrides
 
 
@@ -71,3 +72,13 @@ def test_runners_name_known_archs_only(tmp_path: Path) -> None:
     (tmp_path / "wheelhouse.toml").write_text('[runners]\narm64 = "big"\n')
     with pytest.raises(InputError, match=r"\[runners\]: unknown architecture 'arm64'"):
         load_settings(config=None, cwd=tmp_path, env={})
+
+
+def test_a_runner_builds_only_its_archs(tmp_path: Path) -> None:
+    (tmp_path / "wheelhouse.toml").write_text('[runners]\naarch64 = "arm64"\n')
+    settings = load_settings(config=None, cwd=tmp_path, env={})
+    assert archs_for_runner(settings, None) == ("x86_64", "aarch64")
+    assert archs_for_runner(settings, "arm64") == ("aarch64",)
+    assert archs_for_runner(settings, "local") == ("x86_64",)
+    with pytest.raises(InputError, match=r"--runner gpu: none of the selected archs runs there"):
+        archs_for_runner(settings, "gpu")

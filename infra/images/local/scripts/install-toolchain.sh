@@ -1,0 +1,28 @@
+#!/bin/sh
+# Install the C toolchain that compiles for musl, and make Debian's musl look like Alpine's.
+#   install-toolchain.sh             for this machine's architecture (native)
+#   install-toolchain.sh --cross T   add a cross compiler for architecture T (e.g. aarch64), with
+#                                    Debian's musl for T installed side by side (multiarch)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+export DEBIAN_FRONTEND=noninteractive
+if [ "${1:-}" = "--cross" ]; then
+  target=${2:?usage: install-toolchain.sh [--cross ARCH]}
+  case "$target" in
+    aarch64) debarch=arm64 ;;
+    x86_64) debarch=amd64 ;;
+    *) echo "install-toolchain: no cross toolchain for $target" >&2; exit 2 ;;
+  esac
+  dpkg --add-architecture "$debarch"
+  apt-get update
+  apt-get install -y --no-install-recommends "gcc-$(echo "$target" | tr _ -)-linux-gnu" \
+    "musl:$debarch" "musl-dev:$debarch" "linux-libc-dev:$debarch"
+else
+  target=$(uname -m)
+  apt-get update
+  apt-get install -y --no-install-recommends gcc make perl pkg-config patchelf file xz-utils bzip2 \
+    musl musl-dev musl-tools linux-libc-dev unzip
+fi
+rm -rf /var/lib/apt/lists/*
+install -m 0755 "$here/musl-cc" /usr/local/bin/musl-cc
+"$here/musl-sysroot.sh" "$target"
