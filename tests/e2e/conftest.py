@@ -33,8 +33,12 @@ def engine() -> None:
     if probe.returncode != 0:
         pytest.fail(f"the Docker engine is not running (bash .ci/run starts it): {probe.stderr}")
     if os.environ.get("WHEELHOUSE_IMAGES", "local") == "local":
-        _, builder, runtime = local_tags("x86_64", "musllinux_1_2", recipe_hash())
-        for image in (builder, runtime):
+        images = [
+            image
+            for arch in ("x86_64", "aarch64")
+            for image in local_tags(arch, "musllinux_1_2", recipe_hash())[1:]
+        ]
+        for image in images:
             found = subprocess.run(
                 ["docker", "image", "inspect", image], capture_output=True, check=False
             )
@@ -54,20 +58,30 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"{url}/simple/"
 
 
-@pytest.fixture(scope="session")
-def e2e_project(tmp_path_factory: pytest.TempPathFactory, fixture_index: str, engine: None) -> Path:
+def make_project(
+    directory: Path, fixture_index: str, *, pythons: list[str], archs: list[str]
+) -> Path:
     """A copy of tests/e2e/project with a config pointing at the fixture index, then the
     upstream index (pip's default)."""
-    project = tmp_path_factory.mktemp("project")
-    shutil.copytree(PROJECT, project, dirs_exist_ok=True)
-    (project / "wheelhouse.toml").write_text(
-        'pythons = ["3.11", "3.13"]\n'
-        'archs = ["x86_64"]\n'
+    shutil.copytree(PROJECT, directory, dirs_exist_ok=True)
+    (directory / "wheelhouse.toml").write_text(
+        f"pythons = {json.dumps(pythons)}\n"
+        f"archs = {json.dumps(archs)}\n"
         f'images = "{os.environ.get("WHEELHOUSE_IMAGES", "local")}"\n'
         f'index-url = "{fixture_index}"\n'
         f'extra-index-urls = ["{default_index_url()}"]\n'
     )
-    return project
+    return directory
+
+
+@pytest.fixture(scope="session")
+def e2e_project(tmp_path_factory: pytest.TempPathFactory, fixture_index: str, engine: None) -> Path:
+    return make_project(
+        tmp_path_factory.mktemp("project"),
+        fixture_index,
+        pythons=["3.11", "3.13"],
+        archs=["x86_64"],
+    )
 
 
 @pytest.fixture(scope="session")

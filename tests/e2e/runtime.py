@@ -3,30 +3,41 @@
 from __future__ import annotations
 
 import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
+from builder.emulation import docker_platform
 from builder.images import local_tags, recipe_hash
 
 
-def runtime_image() -> str:
-    return local_tags("x86_64", "musllinux_1_2", recipe_hash())[2]
+def runtime_image(arch: str = "x86_64") -> str:
+    return local_tags(arch, "musllinux_1_2", recipe_hash())[2]
 
 
 def run_in_runtime(
-    script: str, *, network: str = "host", mount: Path | None = None, mount_at: str = "/work"
+    script: str,
+    *,
+    network: str = "host",
+    mount: Path | None = None,
+    mount_at: str = "/work",
+    arch: str = "x86_64",
 ) -> subprocess.CompletedProcess[str]:
-    """sh -c SCRIPT in the runtime image. network "host" shares the host's loopback (and nothing
-    else reachable here); "none" cuts it off. mount is bind-mounted read-only at mount_at."""
+    """sh -c SCRIPT in arch's runtime image (aarch64 runs under emulation on x86_64). network
+    "host" shares the host's loopback (and nothing else reachable here); "none" cuts it off.
+    mount is bind-mounted read-only at mount_at."""
     volume = ["-v", f"{mount}:{mount_at}:ro"] if mount is not None else []
     return subprocess.run(
         [
             "docker",
             "run",
             "--rm",
+            "--platform",
+            docker_platform(arch),
             "--network",
             network,
             *volume,
-            runtime_image(),
+            runtime_image(arch),
             "sh",
             "-c",
             script,
@@ -35,3 +46,27 @@ def run_in_runtime(
         text=True,
         check=False,
     )
+
+
+def inspect_built_wheel(wheel: Path, *, arch: str, grafted: str | None) -> list[str]:
+    """What every built wheel must show: auditwheel agrees with its musllinux tag, musl itself is
+    not grafted, extensions carry a musl suffix, and only the expected library (a name prefix
+    under <pkg>.libs/) is grafted. Returns the wheel's member names."""
+    show = subprocess.run(
+        [sys.executable, "-m", "auditwheel", "show", str(wheel)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    verdict = " ".join(show.stdout.split())
+    assert f'consistent with the following platform tag: "musllinux_1_2_{arch}"' in verdict
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    libs = [n for n in names if ".libs/" in n]
+    assert not [n for n in libs if "libc.musl" in n or "ld-musl" in n], libs
+    assert any(n.endswith(f"-{arch}-linux-musl.so") for n in names), names
+    if grafted is not None:
+        assert any(n.startswith(grafted) for n in libs), libs
+    else:
+        assert libs == []
+    return names
