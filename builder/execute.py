@@ -105,12 +105,14 @@ class Executor:
                 outcomes.append(self._guard(job, self._build))
             self._progress(job, "done" if outcomes[-1].ok else "failed")
         verify_s = self._verify(plan, outcomes)
+        self._accept(outcomes, manifest)
+        # Counted after acceptance, which can still refuse a wheel (a different file, same name).
         self.arch_summaries = summarize_archs(plan, outcomes, verify_s)
         manifest.record_run(
             finished=datetime.now(UTC).isoformat(timespec="seconds"),
             archs=[summary.to_json() for summary in self.arch_summaries],
         )
-        self._accept(outcomes, manifest)
+        save_manifest(layout.wheelhouse, manifest)
         shutil.rmtree(layout.staging, ignore_errors=True)
         return outcomes
 
@@ -290,7 +292,6 @@ class Executor:
                     created=datetime.now(UTC).isoformat(timespec="seconds"),
                 )
             )
-        save_manifest(wheelhouse, manifest)
 
 
 def _link_or_copy(source: Path, dest: Path) -> None:
