@@ -206,4 +206,3 @@ def build_local_images(
         what=f"building the local {arch} images",
     )
     return builder, runtime
-
