@@ -31,7 +31,6 @@ _MACHINE_ALIASES = {"amd64": "x86_64", "arm64": "aarch64"}
 class BinfmtEntry:
     name: str
     enabled: bool
-    interpreter: str
     flags: str
     offset: int
     magic: bytes
@@ -53,6 +52,12 @@ def machine_arch(machine: str | None = None) -> str:
 
 def execution_for(machine: str, arch: str) -> Execution:
     return "native" if machine == arch else "qemu"
+
+
+def executions_here(archs: Sequence[str], machine: str | None = None) -> dict[str, Execution]:
+    """How each arch runs on this machine (or on `machine`), whether or not it can."""
+    host = machine_arch(machine)
+    return {arch: execution_for(host, arch) for arch in archs}
 
 
 def docker_platform(arch: str) -> str:
@@ -81,7 +86,6 @@ def parse_entry(name: str, text: str) -> BinfmtEntry:
     return BinfmtEntry(
         name=name,
         enabled=enabled,
-        interpreter=fields.get("interpreter", ""),
         flags=flags,
         offset=int(fields.get("offset", "0") or 0),
         magic=bytes.fromhex(fields.get("magic", "")),
@@ -143,8 +147,7 @@ def check_emulation(
     archs: Sequence[str], *, machine: str | None = None, directory: Path = BINFMT_DIR
 ) -> dict[str, Execution]:
     """How each arch will run here; raises when a foreign arch cannot run at all."""
-    host = machine_arch(machine)
-    executions = {arch: execution_for(host, arch) for arch in archs}
+    executions = executions_here(archs, machine)
     foreign = [arch for arch, how in executions.items() if how == "qemu"]
     if not foreign:
         return executions
@@ -155,6 +158,7 @@ def check_emulation(
         )
         if problem is not None:
             raise EnvironmentProblem(
-                f"cannot build {arch} on this {host} machine: {problem}", hint=enable_hint(arch)
+                f"cannot build {arch} on this {machine_arch(machine)} machine: {problem}",
+                hint=enable_hint(arch),
             )
     return executions

@@ -11,7 +11,7 @@ from builder.arch_summary import ArchSummary
 from builder.closure import Resolved, resolve_closure
 from builder.curated_list import parse_list
 from builder.docker_engine import check_engine
-from builder.emulation import check_emulation, execution_for, machine_arch
+from builder.emulation import check_emulation, executions_here
 from builder.errors import EnvironmentProblem, InputError
 from builder.execute import Executor, JobOutcome, Layout, Progress
 from builder.http_client import HttpClient
@@ -83,7 +83,7 @@ def build(
     except EnvironmentProblem as problem:
         if not request.dry_run:
             raise
-        executions = {arch: execution_for(machine_arch(), arch) for arch in archs}
+        executions = executions_here(archs)
         warnings.append(str(problem))
 
     index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
