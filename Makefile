@@ -50,8 +50,8 @@ bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 und
 demo: build serve  ## the main job: build the example list, then serve it
 
 lint: $(BIN)/wheelhouse  ## ruff and mypy (strict)
-	$(BIN)/ruff check builder index tests
-	$(BIN)/ruff format --check builder index tests
+	$(BIN)/ruff check app builder index tests
+	$(BIN)/ruff format --check app builder index tests
 	$(BIN)/mypy
 
 unit: $(BIN)/wheelhouse  ## fast tests: no network, no Docker

@@ -7,22 +7,22 @@ from dataclasses import dataclass, field
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
-from builder.arch_summary import ArchSummary
-from builder.closure import Resolved, resolve_closure
-from builder.curated_list import parse_list
-from builder.docker_engine import check_engine
-from builder.emulation import check_emulation, executions_here
 from builder.errors import EnvironmentProblem, InputError
-from builder.execute import Executor, JobOutcome, Layout, Progress
-from builder.http_client import HttpClient
-from builder.images import select_images
-from builder.manifest import load_manifest, present_keys
-from builder.plan import Plan, ToolVersions, make_plan
-from builder.recipes import load_recipes
-from builder.runner import Runner
-from builder.settings import Settings
-from builder.targets import Target
-from builder.upstream import Upstream
+from builder.host.commands import Runner
+from builder.host.containers import check_engine
+from builder.host.emulation import check_emulation, executions_here
+from builder.host.http_client import HttpClient
+from builder.host.images import select_images
+from builder.inputs.curated_list import parse_list
+from builder.inputs.recipes import load_recipes
+from builder.inputs.settings import Settings
+from builder.plan.planner import Plan, ToolVersions, make_plan
+from builder.resolve.build_targets import Target
+from builder.resolve.closure import Resolved, resolve_closure
+from builder.resolve.upstream import Upstream
+from builder.run.arch_summary import ArchSummary
+from builder.run.executor import Executor, JobOutcome, Layout, Progress
+from builder.wheelhouse.manifest import load_manifest, present_keys
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -105,7 +105,7 @@ def wheelhouse_cli(
     *args: str, cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "builder", *args],
+        [sys.executable, "-m", "app", *args],
         cwd=cwd,
         capture_output=True,
         text=True,
@@ -256,7 +256,7 @@ def website_proxy(endpoint: str, bucket: str, prefix: str) -> Iterator[tuple[str
 
 
 def serve_command(
-    wheelhouse: Path, port: int, *extra: str, launcher: tuple[str, ...] = ("-m", "builder")
+    wheelhouse: Path, port: int, *extra: str, launcher: tuple[str, ...] = ("-m", "app")
 ) -> list[str]:
     """`wheelhouse serve` over a directory on a port, with this interpreter."""
     return [
@@ -288,7 +288,7 @@ def pypiserver_with_user(work: Path, *, user: str, password: str) -> Iterator[tu
 def start_cli(*args: str, env: dict[str, str]) -> subprocess.Popen[str]:
     """The wheelhouse CLI in the background, stderr piped (progress lines), stdout dropped."""
     return subprocess.Popen(
-        [sys.executable, "-m", "builder", *args],
+        [sys.executable, "-m", "app", *args],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

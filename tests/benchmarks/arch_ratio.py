@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from builder.emulation import execution_for, machine_arch
+from builder.host.emulation import execution_for, machine_arch
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -35,7 +35,7 @@ def run_build(list_file: Path, wheelhouse: Path, python: str) -> dict[str, Any]:
     command = [
         sys.executable,
         "-m",
-        "builder",
+        "app",
         "build",
         "--list",
         str(list_file),

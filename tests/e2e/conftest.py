@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from builder.images import local_tags, recipe_hash
+from builder.host.images import local_tags, recipe_hash
 from builder.pipeline import default_index_url
 from tests.support import build_sdist, static_server, wheelhouse_cli, write_simple_tree
 

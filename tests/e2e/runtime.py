@@ -7,8 +7,8 @@ import sys
 import zipfile
 from pathlib import Path
 
-from builder.emulation import docker_platform
-from builder.images import local_tags, recipe_hash
+from builder.host.emulation import docker_platform
+from builder.host.images import local_tags, recipe_hash
 
 
 def runtime_image(arch: str = "x86_64") -> str:

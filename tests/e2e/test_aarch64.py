@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from builder.emulation import BINFMT_DIR
+from builder.host.emulation import BINFMT_DIR
 from tests.e2e.conftest import make_project
 from tests.e2e.runtime import inspect_built_wheel, run_in_runtime
 from tests.support import pypiserver_with_user, wheelhouse_cli

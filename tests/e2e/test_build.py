@@ -145,7 +145,7 @@ def test_pip_in_the_runtime_image_installs_from_wheelhouse_serve(
     installs binary-only from it (the container shares the host's loopback, nothing else)."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "builder", "serve", "--port", str(port)],
+        [sys.executable, "-m", "app", "serve", "--port", str(port)],
         cwd=e2e_project,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

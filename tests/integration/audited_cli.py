@@ -29,7 +29,7 @@ def main() -> None:
             log.write(f"{kind} {text}\n")
 
     sys.addaudithook(hook)
-    from builder.cli import main as cli  # noqa: PLC0415 (after the hook, so imports are seen too)
+    from app.cli import main as cli  # noqa: PLC0415 (after the hook, so imports are seen too)
 
     sys.argv = ["wheelhouse", *sys.argv[2:]]
     cli()

@@ -11,7 +11,7 @@ from typing import ClassVar
 import pytest
 
 from builder.errors import UpstreamError
-from builder.http_client import HttpClient
+from builder.host.http_client import HttpClient
 from tests.support import free_port, http_server
 
 BODY = b"wheel bytes"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from builder.errors import CommandFailed
-from builder.runner import Runner
+from builder.host.commands import Runner
 
 
 def test_output_is_in_the_log_while_the_command_still_runs(tmp_path: Path) -> None:

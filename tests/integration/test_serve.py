@@ -97,7 +97,7 @@ def test_prints_the_pip_line_and_stops_cleanly_on_sigterm(
 
 def test_missing_wheelhouse_is_a_clear_error(tmp_path: Path) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "builder", "serve", "--wheelhouse", str(tmp_path / "nope")],
+        [sys.executable, "-m", "app", "serve", "--wheelhouse", str(tmp_path / "nope")],
         capture_output=True,
         text=True,
         check=False,

@@ -6,8 +6,8 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from builder.plan import ImageRef
-from builder.releases import Release, group_releases
+from builder.plan.planner import ImageRef
+from builder.resolve.releases import Release, group_releases
 from index.simple_pages import IndexFile
 
 IMAGE = ImageRef(

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from builder.arch_summary import summarize_archs
-from builder.plan import Job, Plan
-from builder.recipes import empty_recipe
-from builder.targets import Target
+from builder.inputs.recipes import empty_recipe
+from builder.plan.planner import Job, Plan
+from builder.resolve.build_targets import Target
+from builder.run.arch_summary import summarize_archs
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from builder.cli import app
+from app.cli import app
 
 COMMANDS = [
     [],

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
-from builder.closure import resolve_closure
-from builder.curated_list import ListEntry
 from builder.errors import UpstreamError
-from builder.locations import Location
-from builder.targets import Target
+from builder.inputs.curated_list import ListEntry
+from builder.inputs.locations import Location
+from builder.resolve.build_targets import Target
+from builder.resolve.closure import resolve_closure
 from tests.unit.fakes import FakeIndex, sdist
 
 PY311 = Target(python="3.11", arch="x86_64")

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.curated_list import parse_list
 from builder.errors import InputError
+from builder.inputs.curated_list import parse_list
 
 
 def test_good_list_parses_pins_ranges_extras_markers_continuations_and_includes(

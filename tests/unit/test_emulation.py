@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from builder.emulation import (
+from builder.errors import EnvironmentProblem
+from builder.host.emulation import (
     check_emulation,
     elf_header,
     emulation_problem,
@@ -12,7 +13,6 @@ from builder.emulation import (
     machine_arch,
     parse_entry,
 )
-from builder.errors import EnvironmentProblem
 
 # As Debian's qemu-user-static registers it (update-binfmts), printed by the kernel.
 QEMU_AARCH64 = """enabled

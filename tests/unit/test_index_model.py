@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from index.destinations import DirTarget, PypiserverTarget, S3Target, parse_target
 from index.errors import IndexProblem
 from index.export import render_requirements
 from index.model import (
@@ -19,7 +20,6 @@ from index.model import (
 )
 from index.pypiserver_publish import read_twine_failure
 from index.s3_storage import connect_s3
-from index.targets import DirTarget, PypiserverTarget, S3Target, parse_target
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 

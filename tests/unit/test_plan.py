@@ -4,11 +4,11 @@ from dataclasses import replace
 
 from packaging.version import Version
 
-from builder.closure import Resolved
-from builder.plan import ToolVersions, make_plan
-from builder.recipes import Recipe, SkipRule
-from builder.releases import group_releases
-from builder.targets import Target
+from builder.inputs.recipes import Recipe, SkipRule
+from builder.plan.planner import ToolVersions, make_plan
+from builder.resolve.build_targets import Target
+from builder.resolve.closure import Resolved
+from builder.resolve.releases import group_releases
 from tests.unit.fakes import IMAGE, sdist, wheel
 
 PY311 = Target(python="3.11", arch="x86_64")

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from app.publishing import collect_wheels
 from builder.errors import InputError
-from builder.manifest import Manifest, WheelEntry, save_manifest
-from builder.publishing import collect_wheels
+from builder.wheelhouse.manifest import Manifest, WheelEntry, save_manifest
 from index.dist_files import file_sha256
 from index.errors import IndexProblem
 from tests.support import make_wheel

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from builder.errors import InputError
-from builder.recipes import load_recipes, parse_recipe
+from builder.inputs.recipes import load_recipes, parse_recipe
 
 
 def test_good_recipe_reads_every_key(fixtures: Path) -> None:

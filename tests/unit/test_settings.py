@@ -5,8 +5,8 @@ from pathlib import Path
 import pytest
 
 from builder.errors import InputError
+from builder.inputs.settings import load_settings, with_overrides
 from builder.pipeline import archs_for_runner
-from builder.settings import load_settings, with_overrides
 
 
 def test_defaults_without_a_config_file(tmp_path: Path) -> None:

@@ -5,8 +5,8 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from builder.releases import choose_release, group_releases
-from builder.targets import Target
+from builder.resolve.build_targets import Target
+from builder.resolve.releases import choose_release, group_releases
 from index.simple_pages import PEP691_JSON, parse_project_page
 from tests.unit.fakes import sdist, wheel
 

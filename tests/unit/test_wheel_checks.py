@@ -5,17 +5,17 @@ import tarfile
 import zipfile
 from pathlib import Path
 
-from builder.cibuildwheel_options import before_all_command, cibuildwheel_env
-from builder.core_metadata import requirements_from_sdist
-from builder.plan import Job
-from builder.recipes import Recipe
-from builder.targets import Target
-from builder.wheel_checks import (
+from builder.build.cibuildwheel_options import before_all_command, cibuildwheel_env
+from builder.inputs.recipes import Recipe
+from builder.plan.planner import Job
+from builder.repair.wheel_checks import (
     auditwheel_show_problems,
     graft_problems,
     import_names,
     tag_problems,
 )
+from builder.resolve.build_targets import Target
+from builder.resolve.core_metadata import requirements_from_sdist
 from tests.unit.fakes import IMAGE
 
 PY311 = Target(python="3.11", arch="x86_64")

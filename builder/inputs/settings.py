@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from builder.errors import InputError
-from builder.toml_fields import Table, load_toml
+from builder.inputs.toml_fields import Table, load_toml
 
 SUPPORTED_ARCHS = ("x86_64", "aarch64")
 IMAGE_MODES = ("auto", "pypa", "local")

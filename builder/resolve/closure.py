@@ -20,10 +20,10 @@ from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from builder.curated_list import ListEntry
 from builder.errors import UpstreamError
-from builder.releases import Release, choose_release, explain_no_release
-from builder.targets import Target
+from builder.inputs.curated_list import ListEntry
+from builder.resolve.build_targets import Target
+from builder.resolve.releases import Release, choose_release, explain_no_release
 
 MAX_RESTARTS = 20
 

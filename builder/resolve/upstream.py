@@ -8,14 +8,14 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from builder.core_metadata import (
+from builder.errors import UpstreamError
+from builder.host.http_client import HttpClient
+from builder.resolve.core_metadata import (
     requirements_from_metadata,
     requirements_from_sdist,
     requirements_from_wheel,
 )
-from builder.errors import UpstreamError
-from builder.http_client import HttpClient
-from builder.releases import Release, group_releases
+from builder.resolve.releases import Release, group_releases
 from index.simple_pages import ACCEPT, parse_project_page
 
 

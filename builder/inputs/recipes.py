@@ -26,7 +26,7 @@ from pathlib import Path
 from packaging.utils import canonicalize_name
 
 from builder.errors import InputError
-from builder.toml_fields import Table, load_toml
+from builder.inputs.toml_fields import Table, load_toml
 
 RECIPE_KEYS = (
     "import, system-packages, before-all, before-build, environment, test-command, "

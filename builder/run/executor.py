@@ -15,15 +15,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from builder.arch_summary import ArchSummary, summarize_archs
-from builder.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
+from builder.build.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
 from builder.errors import CommandFailed, WheelhouseError
-from builder.http_client import HttpClient
-from builder.manifest import Manifest, WheelEntry, save_manifest
-from builder.plan import Job, Plan, ToolVersions
-from builder.runner import Runner, tail
-from builder.verify import VerifyItem, verify_in_runtime
-from builder.wheel_checks import (
+from builder.host.commands import Runner, tail
+from builder.host.http_client import HttpClient
+from builder.plan.planner import Job, Plan, ToolVersions
+from builder.repair.wheel_checks import (
     auditwheel_show_problems,
     graft_problems,
     grafted_libraries,
@@ -31,6 +28,9 @@ from builder.wheel_checks import (
     tag_problems,
     wheel_tags,
 )
+from builder.run.arch_summary import ArchSummary, summarize_archs
+from builder.verify.runtime import VerifyItem, verify_in_runtime
+from builder.wheelhouse.manifest import Manifest, WheelEntry, save_manifest
 from index.dist_files import file_sha256
 
 

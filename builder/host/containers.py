@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from builder.errors import CommandFailed, EnvironmentProblem
-from builder.runner import Runner
+from builder.host.commands import Runner
 
 ENGINE_HINT = (
     "start the Docker engine (e.g. `dockerd &` or `systemctl start docker`); "

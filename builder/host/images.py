@@ -17,14 +17,14 @@ from collections.abc import Callable, Sequence
 from importlib import resources
 from pathlib import Path
 
-from builder.docker_engine import image_id, try_pull
-from builder.emulation import check_emulation, machine_arch
 from builder.errors import EnvironmentProblem
-from builder.plan import ImageRef
-from builder.runner import Runner
-from builder.settings import Settings
+from builder.host.commands import Runner
+from builder.host.containers import image_id, try_pull
+from builder.host.emulation import check_emulation, machine_arch
+from builder.inputs.settings import Settings
+from builder.plan.planner import ImageRef
 
-LOCAL_RECIPE_DIR = Path(__file__).resolve().parent.parent / "infra" / "images" / "local"
+LOCAL_RECIPE_DIR = Path(__file__).resolve().parents[2] / "infra" / "images" / "local"
 LOCAL_PYTHON = "/opt/python/{abi}/bin/python"
 LOCAL_ARCHS = ("x86_64", "aarch64")
 BUILD_HINT = "run `wheelhouse images build` (or `make images`) to build the local images"

@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.emulation import docker_platform
-from builder.plan import ImageRef
-from builder.runner import Runner, tail
-from builder.targets import Target
+from builder.host.commands import Runner, tail
+from builder.host.emulation import docker_platform
+from builder.plan.planner import ImageRef
+from builder.resolve.build_targets import Target
 
 # Runs inside the runtime image with its own interpreter. Kept here so the image needs nothing of
 # ours; it prints one JSON line per package.

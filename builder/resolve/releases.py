@@ -21,7 +21,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from builder.targets import Target
+from builder.resolve.build_targets import Target
 from index.simple_pages import IndexFile
 
 

@@ -14,12 +14,7 @@ import typer
 from rich.console import Console
 from rich.status import Status
 
-from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
-from builder.http_client import HttpClient
-from builder.images import build_local_images
-from builder.pipeline import BuildRequest, build
-from builder.plan import Job
-from builder.publishing import (
+from app.publishing import (
     TargetAccess,
     collect_wheels,
     export_requirements,
@@ -27,12 +22,17 @@ from builder.publishing import (
     publish,
     yank_files,
 )
-from builder.report import arch_table, plan_table, print_failures, report_json, summary_table
-from builder.runner import Runner
-from builder.settings import Settings, default_environ, load_settings, with_overrides
+from app.report import arch_table, plan_table, print_failures, report_json, summary_table
+from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
+from builder.host.commands import Runner
+from builder.host.http_client import HttpClient
+from builder.host.images import build_local_images
+from builder.inputs.settings import Settings, default_environ, load_settings, with_overrides
+from builder.pipeline import BuildRequest, build
+from builder.plan.planner import Job
+from index.destinations import TARGET_HELP as _TARGET_HELP
+from index.destinations import parse_target
 from index.errors import IndexProblem
-from index.targets import TARGET_HELP as _TARGET_HELP
-from index.targets import parse_target
 
 app = typer.Typer(
     name="wheelhouse",

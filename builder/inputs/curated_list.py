@@ -15,7 +15,7 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from builder.errors import InputError
-from builder.locations import Location
+from builder.inputs.locations import Location
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from builder.errors import InputError
-from builder.manifest import load_manifest
+from builder.wheelhouse.manifest import load_manifest
+from index.destinations import DirTarget, PypiserverTarget, S3Target, parse_target
 from index.dir_storage import DirStorage
 from index.dist_files import LocalDist, inspect_wheel
 from index.errors import IndexProblem
@@ -22,7 +23,6 @@ from index.pypiserver_publish import PypiserverClient, prune_pypiserver, publish
 from index.s3_storage import S3Storage, connect_s3
 from index.static_publish import PublishReport, prune, publish_static, read_index, yank
 from index.storage import Storage
-from index.targets import DirTarget, PypiserverTarget, S3Target, parse_target
 
 Progress = Callable[[str], None]
 

@@ -10,7 +10,7 @@ from pathlib import Path, PurePosixPath
 from packaging.tags import Tag
 from packaging.utils import parse_wheel_filename
 
-from builder.targets import Target
+from builder.resolve.build_targets import Target
 
 # Libraries the platform provides: a wheel that carries its own copy is broken on every Alpine.
 PLATFORM_LIBRARIES = re.compile(

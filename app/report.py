@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from builder.pipeline import BuildReport
-from builder.plan import Plan
+from builder.plan.planner import Plan
 
 ACTION_STYLE = {"build": "yellow", "mirror": "cyan", "skip": "dim", "fail": "red"}
 

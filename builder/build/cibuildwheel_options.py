@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shlex
 
-from builder.plan import Job
+from builder.plan.planner import Job
 
 # Written next to each job and passed with --config-file, so that an sdist's own
 # [tool.cibuildwheel] table (its test suite, its own images) does not leak into our builds.

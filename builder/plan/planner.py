@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from builder.closure import Resolved
-from builder.recipes import Recipe, empty_recipe
-from builder.targets import Target
+from builder.inputs.recipes import Recipe, empty_recipe
+from builder.resolve.build_targets import Target
+from builder.resolve.closure import Resolved
 
 Action = Literal["build", "mirror", "skip", "fail"]
 

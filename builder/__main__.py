@@ -1,5 +1,0 @@
-"""`python -m builder` runs the wheelhouse CLI."""
-
-from builder.cli import main
-
-main()
