@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -14,14 +15,7 @@ import typer
 from rich.console import Console
 from rich.status import Status
 
-from app.publishing import (
-    TargetAccess,
-    collect_wheels,
-    export_requirements,
-    prune_target,
-    publish,
-    yank_files,
-)
+from app.publishing import collect_wheels, export_requirements, opened
 from app.report import arch_table, plan_table, print_failures, report_json, summary_table
 from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
 from builder.host.commands import Runner
@@ -30,9 +24,9 @@ from builder.host.images import build_local_images
 from builder.inputs.settings import Settings, default_environ, load_settings, with_overrides
 from builder.pipeline import BuildRequest, build
 from builder.plan.planner import Job
-from index.destinations import TARGET_HELP as _TARGET_HELP
-from index.destinations import parse_target
+from index.destinations import DESTINATION_HELP, Destination, parse_destination
 from index.errors import IndexProblem
+from index.publishers import Publisher
 
 app = typer.Typer(
     name="wheelhouse",
@@ -49,7 +43,7 @@ app = typer.Typer(
 images_app = typer.Typer(help="Builder and runtime images.", no_args_is_help=True)
 app.add_typer(images_app, name="images")
 
-TARGET_HELP = _TARGET_HELP.replace("[", "\\[")  # help text is rich markup
+TARGET_HELP = DESTINATION_HELP.replace("[", "\\[")  # help text is rich markup
 err = Console(stderr=True, soft_wrap=True)  # long paths and commands stay copy-pasteable
 
 ConfigOption = Annotated[
@@ -247,7 +241,7 @@ def images_build_command(
     """Build the local musllinux builder and runtime images (no registry needed).
 
     They come from Debian packages and Debian's CPython sources compiled against musl, laid out like
-    the pypa images, and are tagged with the hash of their recipe (infra/images/local): running this
+    the pypa images, and are tagged with the hash of their recipe (builder/host/image_recipe, shipped in the package): running this
     again is instant until the recipe changes. One pair per selected arch (default: x86_64 and
     aarch64). The other arch's interpreters are cross-compiled on this machine and its images
     assembled under QEMU emulation (checked first); that takes about 15 minutes the first time.
@@ -339,8 +333,14 @@ def _say(line: str) -> None:
     err.print(f"[blue]>[/] {line}", highlight=False)
 
 
-def _access(target: str, endpoint_url: str | None) -> TargetAccess:
-    return TargetAccess(target=target, endpoint_url=endpoint_url, env=default_environ())
+@contextmanager
+def _publisher(destination: Destination, endpoint_url: str | None) -> Iterator[Publisher]:
+    """Open a parsed destination's publisher with this process's doors."""
+    env = default_environ()
+    with opened(
+        destination, endpoint_url=endpoint_url, env=env, commands=Runner(env=env)
+    ) as publisher:
+        yield publisher
 
 
 @app.command("publish")
@@ -378,11 +378,12 @@ def publish_command(
     """
 
     def run() -> None:
-        parse_target(to)  # a wrong target is reported before any wheel is read
+        destination = parse_destination(to)  # a wrong one is reported before any wheel is read
         settings = _settings(config, wheelhouse=wheelhouse)
         dists = collect_wheels(settings.wheelhouse, manifest=manifest)
         _say(f"{len(dists)} wheels checked")
-        report = publish(_access(to, endpoint_url), dists, overwrite=overwrite, progress=_say)
+        with _publisher(destination, endpoint_url) as publisher:
+            report = publisher.publish(dists, overwrite=overwrite, progress=_say)
         if as_json:
             sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
         err.print(
@@ -425,12 +426,18 @@ def export_command(
 
     def run() -> None:
         settings = _settings(config, wheelhouse=wheelhouse)
-        text = export_requirements(
-            source=None if source is None else _access(source, endpoint_url),
-            wheelhouse=settings.wheelhouse,
-            only=project or [],
-            index_url=index_url,
-        )
+        with ExitStack() as stack:
+            publisher = (
+                None
+                if source is None
+                else stack.enter_context(_publisher(parse_destination(source), endpoint_url))
+            )
+            text = export_requirements(
+                source=publisher,
+                wheelhouse=settings.wheelhouse,
+                only=project or [],
+                index_url=index_url,
+            )
         if output is None:
             sys.stdout.write(text)
         else:
@@ -463,13 +470,10 @@ def yank_command(
     def run() -> None:
         if (version is None) == (file is None):
             raise InputError("name what to yank: --version V or --file FILENAME (one of them)")
-        changed = yank_files(
-            _access(target, endpoint_url),
-            project,
-            version=version,
-            filename=file,
-            reason=None if undo else reason,
-        )
+        with _publisher(parse_destination(target), endpoint_url) as publisher:
+            changed = publisher.yank(
+                project, version=version, filename=file, reason=None if undo else reason
+            )
         verb = "un-yanked" if undo else "yanked"
         for name in changed:
             err.print(f"{verb} {name}", highlight=False)
@@ -497,9 +501,10 @@ def prune_command(
     """
 
     def run() -> None:
-        removed = prune_target(
-            _access(target, endpoint_url), keep=keep, projects=project or [], dry_run=dry_run
-        )
+        if keep < 1:
+            raise InputError("--keep must be at least 1")
+        with _publisher(parse_destination(target), endpoint_url) as publisher:
+            removed = publisher.prune(keep=keep, projects=project or [], dry_run=dry_run)
         if as_json:
             sys.stdout.write(json.dumps({"removed": removed, "dry_run": dry_run}) + "\n")
         verb = "would remove" if dry_run else "removed"

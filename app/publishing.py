@@ -1,4 +1,5 @@
-"""Glue between the wheelhouse and the index library: which wheels to publish, and where.
+"""Glue between the wheelhouse and the index library: which wheels to publish, and the one
+place where a destination is opened (with the application's HTTP client and command runner).
 
 Every wheel is checked (name, zip integrity, METADATA, the manifest's sha256) before the first
 byte goes out, so a bad file stops the publish instead of leaving half of it behind.
@@ -6,32 +7,24 @@ byte goes out, so a bad file stops the publish instead of leaving half of it beh
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
+
 from builder.errors import InputError
+from builder.host.commands import Runner
 from builder.wheelhouse.manifest import load_manifest
-from index.destinations import DirTarget, PypiserverTarget, S3Target, parse_target
-from index.dir_storage import DirStorage
+from index.destinations import Destination
 from index.dist_files import LocalDist, inspect_wheel
-from index.errors import IndexProblem
 from index.export import pages_from_files, render_requirements
 from index.model import ProjectPage
-from index.pypiserver_publish import PypiserverClient, prune_pypiserver, publish_pypiserver
-from index.s3_storage import S3Storage, connect_s3
-from index.static_publish import PublishReport, prune, publish_static, read_index, yank
-from index.storage import Storage
+from index.publishers import Publisher, open_publisher
 
-Progress = Callable[[str], None]
-
-
-@dataclass(frozen=True, kw_only=True)
-class TargetAccess:
-    target: str
-    endpoint_url: str | None = None
-    env: Mapping[str, str]
+HTTP_TIMEOUT_S = 30.0
+HTTP_RETRIES = 3  # connection failures only; httpx's transport retries them
 
 
 def collect_wheels(
@@ -68,76 +61,29 @@ def collect_wheels(
     ]
 
 
-def open_storage(target: S3Target | DirTarget, *, endpoint_url: str | None) -> Storage:
-    if isinstance(target, DirTarget):
-        return DirStorage(target.path)
-    return S3Storage(
-        connect_s3(endpoint_url),
-        bucket=target.bucket,
-        prefix=target.prefix,
-        endpoint_url=endpoint_url,
-    )
-
-
-def publish(
-    access: TargetAccess, dists: list[LocalDist], *, overwrite: bool, progress: Progress
-) -> PublishReport:
-    target = parse_target(access.target)
-    if isinstance(target, PypiserverTarget):
-        client = PypiserverClient(target.url, env=access.env)
-        return publish_pypiserver(client, dists, overwrite=overwrite, progress=progress)
-    storage = open_storage(target, endpoint_url=access.endpoint_url)
-    return publish_static(storage, dists, overwrite=overwrite, progress=progress)
+@contextmanager
+def opened(
+    destination: Destination,
+    *,
+    endpoint_url: str | None,
+    env: Mapping[str, str],
+    commands: Runner,
+) -> Iterator[Publisher]:
+    """The publisher for a destination, with an HTTP client that lives as long as it does."""
+    transport = httpx.HTTPTransport(retries=HTTP_RETRIES)
+    with httpx.Client(transport=transport, timeout=HTTP_TIMEOUT_S, follow_redirects=True) as http:
+        yield open_publisher(
+            destination, endpoint_url=endpoint_url, env=env, http=http, commands=commands
+        )
 
 
 def export_requirements(
-    *,
-    source: TargetAccess | None,
-    wheelhouse: Path,
-    only: list[str],
-    index_url: str | None,
+    *, source: Publisher | None, wheelhouse: Path, only: list[str], index_url: str | None
 ) -> str:
+    """A hashed requirements file from a published static index, or from the wheelhouse."""
     pages: list[ProjectPage]
     if source is None:
         pages = pages_from_files(dist.entry for dist in collect_wheels(wheelhouse))
     else:
-        target = parse_target(source.target)
-        if isinstance(target, PypiserverTarget):
-            raise IndexProblem(
-                "export reads static indexes (dir:, s3://) or the wheelhouse",
-                hint="export from the wheelhouse you uploaded (drop --from)",
-            )
-        pages = read_index(open_storage(target, endpoint_url=source.endpoint_url))
+        pages = source.read_index()
     return render_requirements(pages, only=only, index_url=index_url)
-
-
-def yank_files(
-    access: TargetAccess,
-    project: str,
-    *,
-    version: str | None,
-    filename: str | None,
-    reason: str | None,
-) -> list[str]:
-    target = parse_target(access.target)
-    if isinstance(target, PypiserverTarget):
-        raise IndexProblem(
-            "pypiserver has no way to mark a file yanked",
-            hint="publish to a static index (dir:, s3://) to yank, or `wheelhouse prune` "
-            "to remove old versions from pypiserver",
-        )
-    storage = open_storage(target, endpoint_url=access.endpoint_url)
-    return yank(storage, project, version=version, filename=filename, reason=reason)
-
-
-def prune_target(
-    access: TargetAccess, *, keep: int, projects: list[str], dry_run: bool
-) -> list[str]:
-    if keep < 1:
-        raise InputError("--keep must be at least 1")
-    target = parse_target(access.target)
-    if isinstance(target, PypiserverTarget):
-        client = PypiserverClient(target.url, env=access.env)
-        return prune_pypiserver(client, projects, keep=keep, dry_run=dry_run)
-    storage = open_storage(target, endpoint_url=access.endpoint_url)
-    return prune(storage, keep=keep, projects=projects or None, dry_run=dry_run)

@@ -1,4 +1,5 @@
-"""Where `wheelhouse publish` sends the wheels, parsed from one string. Pure."""
+"""Where `wheelhouse publish` sends the wheels (and `export`, `yank`, `prune` read or change),
+parsed from one string once. Pure: opening a destination is `index.publishers.open_publisher`."""
 
 from __future__ import annotations
 
@@ -7,45 +8,54 @@ from pathlib import Path
 
 from index.errors import IndexProblem
 
-TARGET_HELP = "dir:PATH, s3://BUCKET[/PREFIX], or the http(s):// URL of a pypiserver"
+DESTINATION_HELP = "dir:PATH, s3://BUCKET[/PREFIX], or the http(s):// URL of a pypiserver"
 
 
 @dataclass(frozen=True, kw_only=True)
-class DirTarget:
+class DirDestination:
     path: Path
 
+    def __str__(self) -> str:
+        return f"dir:{self.path}"
+
 
 @dataclass(frozen=True, kw_only=True)
-class S3Target:
+class S3Destination:
     bucket: str
     prefix: str
 
+    def __str__(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
+
 
 @dataclass(frozen=True, kw_only=True)
-class PypiserverTarget:
+class PypiserverDestination:
     url: str  # the upload URL, e.g. http://host:8080/ ; pages are under <url>simple/
 
+    def __str__(self) -> str:
+        return self.url
 
-Target = DirTarget | S3Target | PypiserverTarget
+
+Destination = DirDestination | S3Destination | PypiserverDestination
 
 
-def parse_target(text: str) -> Target:
+def parse_destination(text: str) -> Destination:
     if text.startswith("dir:"):
         path = text.removeprefix("dir:")
         if not path:
             raise IndexProblem(f"{text!r}: no directory", hint="write it as dir:PATH")
-        return DirTarget(path=Path(path).expanduser())
+        return DirDestination(path=Path(path).expanduser())
     if text.startswith("s3://"):
         bucket, _, prefix = text.removeprefix("s3://").partition("/")
         if not bucket:
             raise IndexProblem(f"{text!r}: no bucket", hint="write it as s3://BUCKET[/PREFIX]")
-        return S3Target(bucket=bucket, prefix=prefix.strip("/"))
+        return S3Destination(bucket=bucket, prefix=prefix.strip("/"))
     if text.startswith(("http://", "https://")):
         url = text if text.endswith("/") else text + "/"
         url = url.removesuffix("simple/")  # people paste the index URL; uploads go to the root
-        return PypiserverTarget(url=url)
+        return PypiserverDestination(url=url)
     scheme = text.split(":", 1)[0] if ":" in text else text
     raise IndexProblem(
         f"unknown publish target {text!r} (scheme {scheme!r})",
-        hint=f"use {TARGET_HELP}",
+        hint=f"use {DESTINATION_HELP}",
     )

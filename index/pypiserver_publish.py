@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import configparser
 import re
-import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import httpx
 
@@ -31,10 +31,43 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _HTTP_STATUS = re.compile(r"HTTPError: (\d{3})\b")
 
 
+class CommandResult(Protocol):
+    @property
+    def returncode(self) -> int: ...
+    @property
+    def output(self) -> str: ...
+
+
+class CommandRunner(Protocol):
+    """The application's one door to subprocesses (structurally: the builder's runner)."""
+
+    def run(
+        self,
+        argv: Sequence[str],
+        *,
+        env: Mapping[str, str] | None = None,
+        timeout: float | None = None,
+        check: bool = True,
+    ) -> CommandResult: ...
+
+
 class PypiserverClient:
-    def __init__(self, url: str, *, env: Mapping[str, str], pypirc: Path | None = None) -> None:
+    """Reads a pypiserver's pages and removes files over `http`; uploads with twine through
+    `commands`. Both are injected: the application owns its doors to the outside."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        env: Mapping[str, str],
+        http: httpx.Client,
+        commands: CommandRunner,
+        pypirc: Path | None = None,
+    ) -> None:
         self.url = url
         self.env = dict(env)
+        self._http = http
+        self._commands = commands
         self.section, section_auth = _pypirc_section(url, pypirc or Path.home() / ".pypirc")
         username = self.env.get("TWINE_USERNAME") or section_auth[0]
         password = self.env.get("TWINE_PASSWORD") or section_auth[1]
@@ -64,17 +97,15 @@ class PypiserverClient:
             *where,
             *(str(path) for path in paths),
         ]
-        result = subprocess.run(
+        result = self._commands.run(
             command,
             env={**self.env, "NO_COLOR": "1", "COLUMNS": "200"},
-            capture_output=True,
-            text=True,
             check=False,
             timeout=3600,
         )
         if result.returncode == 0:
             return
-        output = _ANSI.sub("", result.stdout + result.stderr).strip()
+        output = _ANSI.sub("", result.output).strip()
         raise read_twine_failure(self.url, output, replacing=replacing)
 
     def remove(self, project: str, version: str) -> None:
@@ -85,14 +116,8 @@ class PypiserverClient:
 
     def _request(self, method: str, url: str, data: dict[str, str] | None = None) -> httpx.Response:
         try:
-            return httpx.request(
-                method,
-                url,
-                data=data,
-                auth=self.auth,
-                headers={"Accept": ACCEPT},
-                timeout=30,
-                follow_redirects=True,
+            return self._http.request(
+                method, url, data=data, auth=self.auth, headers={"Accept": ACCEPT}
             )
         except httpx.TransportError as exc:
             raise TargetUnavailable(

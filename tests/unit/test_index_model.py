@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from index.destinations import DirTarget, PypiserverTarget, S3Target, parse_target
+from index.destinations import (
+    DirDestination,
+    PypiserverDestination,
+    S3Destination,
+    parse_destination,
+)
 from index.errors import IndexProblem
 from index.export import render_requirements
 from index.model import (
@@ -102,21 +107,21 @@ def test_export_of_an_unknown_project_is_an_error() -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("dir:/srv/index", DirTarget(path=Path("/srv/index"))),
-        ("s3://bucket", S3Target(bucket="bucket", prefix="")),
-        ("s3://bucket/team/index/", S3Target(bucket="bucket", prefix="team/index")),
-        ("http://host:8080", PypiserverTarget(url="http://host:8080/")),
-        ("https://host/simple/", PypiserverTarget(url="https://host/")),
+        ("dir:/srv/index", DirDestination(path=Path("/srv/index"))),
+        ("s3://bucket", S3Destination(bucket="bucket", prefix="")),
+        ("s3://bucket/team/index/", S3Destination(bucket="bucket", prefix="team/index")),
+        ("http://host:8080", PypiserverDestination(url="http://host:8080/")),
+        ("https://host/simple/", PypiserverDestination(url="https://host/")),
     ],
 )
 def test_targets(text: str, expected: object) -> None:
-    assert parse_target(text) == expected
+    assert parse_destination(text) == expected
 
 
 @pytest.mark.parametrize("text", ["ftp://host/", "/srv/index", "dir:", "s3://", "gs://b/p"])
 def test_unknown_or_incomplete_targets_are_clear_errors(text: str) -> None:
     with pytest.raises(IndexProblem) as caught:
-        parse_target(text)
+        parse_destination(text)
     assert text in caught.value.message
 
 

@@ -1,0 +1,135 @@
+"""One interface to every published index: a static tree over a `Storage` (dir:, s3://) or a
+pypiserver over twine. `open_publisher` is the one place that chooses the backend."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+import httpx
+
+from index.destinations import Destination, DirDestination, PypiserverDestination
+from index.dir_storage import DirStorage
+from index.dist_files import LocalDist
+from index.errors import IndexProblem
+from index.model import ProjectPage
+from index.pypiserver_publish import (
+    CommandRunner,
+    PypiserverClient,
+    prune_pypiserver,
+    publish_pypiserver,
+)
+from index.s3_storage import S3Storage, connect_s3
+from index.static_publish import PublishReport, prune, publish_static, read_index, yank
+from index.storage import Storage
+
+Progress = Callable[[str], None]
+
+
+class Publisher(Protocol):
+    @property
+    def description(self) -> str: ...
+
+    def publish(
+        self, dists: list[LocalDist], *, overwrite: bool, progress: Progress
+    ) -> PublishReport: ...
+
+    def prune(self, *, keep: int, projects: list[str], dry_run: bool) -> list[str]: ...
+
+    def yank(
+        self, project: str, *, version: str | None, filename: str | None, reason: str | None
+    ) -> list[str]: ...
+
+    def read_index(self) -> list[ProjectPage]: ...
+
+
+class StaticPublisher:
+    """A PEP 503/691 tree written through a storage with conditional writes."""
+
+    def __init__(self, storage: Storage) -> None:
+        self.storage = storage
+
+    @property
+    def description(self) -> str:
+        return self.storage.description
+
+    def publish(
+        self, dists: list[LocalDist], *, overwrite: bool, progress: Progress
+    ) -> PublishReport:
+        return publish_static(self.storage, dists, overwrite=overwrite, progress=progress)
+
+    def prune(self, *, keep: int, projects: list[str], dry_run: bool) -> list[str]:
+        return prune(self.storage, keep=keep, projects=projects or None, dry_run=dry_run)
+
+    def yank(
+        self, project: str, *, version: str | None, filename: str | None, reason: str | None
+    ) -> list[str]:
+        return yank(self.storage, project, version=version, filename=filename, reason=reason)
+
+    def read_index(self) -> list[ProjectPage]:
+        return read_index(self.storage)
+
+
+class PypiserverPublisher:
+    """A pypiserver: uploads with twine, pages read over HTTP. It cannot yank, and its root is
+    not read back, so `read_index` (export) is refused with what to do instead."""
+
+    def __init__(self, client: PypiserverClient) -> None:
+        self.client = client
+
+    @property
+    def description(self) -> str:
+        return self.client.url
+
+    def publish(
+        self, dists: list[LocalDist], *, overwrite: bool, progress: Progress
+    ) -> PublishReport:
+        return publish_pypiserver(self.client, dists, overwrite=overwrite, progress=progress)
+
+    def prune(self, *, keep: int, projects: list[str], dry_run: bool) -> list[str]:
+        return prune_pypiserver(self.client, projects, keep=keep, dry_run=dry_run)
+
+    def yank(
+        self,
+        project: str,  # noqa: ARG002  (the Publisher interface; pypiserver cannot yank)
+        *,
+        version: str | None,  # noqa: ARG002
+        filename: str | None,  # noqa: ARG002
+        reason: str | None,  # noqa: ARG002
+    ) -> list[str]:
+        raise IndexProblem(
+            "pypiserver has no way to mark a file yanked",
+            hint="publish to a static index (dir:, s3://) to yank, or `wheelhouse prune` "
+            "to remove old versions from pypiserver",
+        )
+
+    def read_index(self) -> list[ProjectPage]:
+        raise IndexProblem(
+            "export reads static indexes (dir:, s3://) or the wheelhouse",
+            hint="export from the wheelhouse you uploaded (drop --from)",
+        )
+
+
+def open_publisher(
+    destination: Destination,
+    *,
+    endpoint_url: str | None,
+    env: Mapping[str, str],
+    http: httpx.Client,
+    commands: CommandRunner,
+) -> Publisher:
+    """The publisher for a parsed destination. `http` and `commands` are the application's doors
+    (used by pypiserver); S3 credentials come from boto3's standard chain."""
+    if isinstance(destination, PypiserverDestination):
+        client = PypiserverClient(destination.url, env=env, http=http, commands=commands)
+        return PypiserverPublisher(client)
+    if isinstance(destination, DirDestination):
+        return StaticPublisher(DirStorage(destination.path))
+    return StaticPublisher(
+        S3Storage(
+            connect_s3(endpoint_url),
+            bucket=destination.bucket,
+            prefix=destination.prefix,
+            endpoint_url=endpoint_url,
+        )
+    )
