@@ -3,7 +3,7 @@
 - pypa:  cibuildwheel's own pinned musllinux image (needs the registry); verification in the
          official `python:X.Y-alpine` image.
 - local: images this project builds from Debian packages and Debian's CPython sources compiled
-         against musl (infra/images/local), tagged with the hash of that recipe; for x86_64 and
+         against musl (image_recipe/ beside this module, shipped as package data), tagged with the hash of that recipe; for x86_64 and
          aarch64 (the other arch's interpreters are cross-compiled, its images assembled under
          emulation).
 - auto:  local images when built, else the pypa images when they can be had.
@@ -24,7 +24,7 @@ from builder.host.emulation import check_emulation, machine_arch
 from builder.inputs.settings import Settings
 from builder.plan.planner import ImageRef
 
-LOCAL_RECIPE_DIR = Path(__file__).resolve().parents[2] / "infra" / "images" / "local"
+LOCAL_RECIPE_DIR = Path(__file__).resolve().parent / "image_recipe"
 LOCAL_PYTHON = "/opt/python/{abi}/bin/python"
 LOCAL_ARCHS = ("x86_64", "aarch64")
 BUILD_HINT = "run `wheelhouse images build` (or `make images`) to build the local images"
@@ -35,7 +35,7 @@ def recipe_hash(directory: Path = LOCAL_RECIPE_DIR) -> str:
     if not directory.is_dir():
         raise EnvironmentProblem(
             f"the local image recipe is missing ({directory})",
-            hint="run wheelhouse from a checkout of its repository (pip install -e .)",
+            hint="reinstall wheelhouse: the recipe ships inside its package (builder/host/image_recipe)",
         )
     digest = hashlib.sha256()
     for path in sorted(p for p in directory.rglob("*") if p.is_file()):

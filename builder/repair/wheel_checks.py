@@ -64,7 +64,7 @@ def grafted_libraries(wheel: Path) -> list[str]:
 def graft_problems(wheel: Path) -> list[str]:
     return [
         f"{wheel.name}: grafts the platform library {name}; the build image's libc was not "
-        "recognised as musl (see infra/images/local/scripts/musl-sysroot.sh)"
+        "recognised as musl (see the image recipe's scripts/musl-sysroot.sh)"
         for name in grafted_libraries(wheel)
         if PLATFORM_LIBRARIES.match(name)
     ]

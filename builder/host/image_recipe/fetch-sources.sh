@@ -49,6 +49,32 @@ for line in "${wanted[@]}"; do
     echo "fetch-sources: $pkg already present"
     continue
   fi
-  apt-get "${apt_opts[@]}" -q source --download-only "$pkg/$suite"
+  # The suite's newest version first. A mirror's index can name a version its pool does not
+  # carry yet (seen: a stable update listed, its files 404): then the older versions of the same
+  # upstream line (major.minor) that the index lists are tried, newest first.
+  log="$state/fetch-$pkg.log"
+  if apt-get "${apt_opts[@]}" -q source --download-only "$pkg/$suite" >"$log" 2>&1; then
+    cat "$log"
+    continue
+  fi
+  selected=$(sed -n "s/^Selected version '\([^']*\)'.*/\1/p" "$log" | head -n1)
+  upstream=$(printf '%s' "${selected#*:}" | cut -d. -f1,2)
+  fetched=
+  for version in $(apt-cache "${apt_opts[@]}" showsrc "$pkg" 2>/dev/null \
+      | awk '/^Version:/ {print $2}' | sort -rV -u); do
+    case "${version#*:}" in "$upstream".*) ;; *) continue ;; esac
+    [ "$version" = "$selected" ] && continue
+    echo "fetch-sources: $pkg $selected is listed but not downloadable; trying $version" >&2
+    if apt-get "${apt_opts[@]}" -q source --download-only "$pkg=$version" >"$log" 2>&1; then
+      fetched=$version
+      break
+    fi
+  done
+  if [ -z "$fetched" ]; then
+    cat "$log" >&2
+    echo "fetch-sources: no version of $pkg ${upstream:+$upstream.x }could be downloaded for $suite" >&2
+    exit 100
+  fi
+  echo "fetch-sources: $pkg $fetched"
 done
 ls -l "$out"
