@@ -18,12 +18,14 @@ from rich.status import Status
 from app.publishing import collect_wheels, export_requirements, opened
 from app.report import arch_table, plan_table, print_failures, report_json, summary_table
 from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
-from builder.host.commands import Runner
+from builder.host.clock import SystemClock
+from builder.host.commands import CommandRunner
+from builder.host.containers import Containers
 from builder.host.http_client import HttpClient
 from builder.host.images import build_local_images
 from builder.inputs.settings import Settings, default_environ, load_settings, with_overrides
 from builder.pipeline import BuildRequest, build
-from builder.plan.planner import Job
+from builder.plan.jobs import Job
 from index.destinations import DESTINATION_HELP, Destination, parse_destination
 from index.errors import IndexProblem
 from index.publishers import Publisher
@@ -170,14 +172,15 @@ def build_command(
             if verbose
             else None
         )
-        runner = Runner(env=default_environ(), echo=echo)
+        commands = CommandRunner(env=default_environ(), echo=echo)
         with HttpClient() as client, err.status("starting", spinner="dots") as status:
             live = _LiveProgress(status)
             report = build(
                 settings,
                 request,
-                runner=runner,
+                commands=commands,
                 client=client,
+                clock=SystemClock(),
                 note=live.note,
                 progress=live.progress,
             )
@@ -250,11 +253,12 @@ def images_build_command(
 
     def run() -> None:
         settings = _settings(config, archs=arch)
-        runner = Runner(env=default_environ())
+        commands = CommandRunner(env=default_environ())
         for one_arch in settings.archs:
             log = cache_dir / f"images-{one_arch}.log"
             builder, runtime = build_local_images(
-                runner,
+                commands,
+                Containers(commands),
                 arch=one_arch,
                 policy=settings.musllinux,
                 cache_dir=cache_dir,
@@ -338,7 +342,7 @@ def _publisher(destination: Destination, endpoint_url: str | None) -> Iterator[P
     """Open a parsed destination's publisher with this process's doors."""
     env = default_environ()
     with opened(
-        destination, endpoint_url=endpoint_url, env=env, commands=Runner(env=env)
+        destination, endpoint_url=endpoint_url, env=env, commands=CommandRunner(env=env)
     ) as publisher:
         yield publisher
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from builder.errors import InputError
-from builder.host.commands import Runner
+from builder.host.commands import CommandRunner
 from builder.wheelhouse.manifest import load_manifest
 from index.destinations import Destination
 from index.dist_files import LocalDist, inspect_wheel
@@ -67,7 +67,7 @@ def opened(
     *,
     endpoint_url: str | None,
     env: Mapping[str, str],
-    commands: Runner,
+    commands: CommandRunner,
 ) -> Iterator[Publisher]:
     """The publisher for a destination, with an HTTP client that lives as long as it does."""
     transport = httpx.HTTPTransport(retries=HTTP_RETRIES)

@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from builder.pipeline import BuildReport
-from builder.plan.planner import Plan
+from builder.plan.jobs import Job, Plan, SkipJob
 
 ACTION_STYLE = {"build": "yellow", "mirror": "cyan", "skip": "dim", "fail": "red"}
 
@@ -40,7 +40,7 @@ def summary_table(report: BuildReport) -> Table:
     for job in report.plan.jobs:
         outcome = outcomes.get(id(job))
         if outcome is None:
-            result, seconds, wheel = "[dim]skipped[/]", "", job.present_filename or ""
+            result, seconds, wheel = "[dim]skipped[/]", "", _present(job) or ""
         else:
             result = "[green]ok[/]" if outcome.ok else "[red]FAILED[/]"
             seconds, wheel = f"{outcome.duration_s:.1f}s", outcome.filename
@@ -92,7 +92,7 @@ def report_json(report: BuildReport) -> dict[str, Any]:
                 error=None if outcome.ok else outcome.message,
             )
         else:
-            item.update(ok=True, wheel=job.present_filename, duration_s=0.0, log=None, error=None)
+            item.update(ok=True, wheel=_present(job), duration_s=0.0, log=None, error=None)
         jobs.append(item)
     counts = {
         action: len(report.plan.by_action(action)) for action in ("build", "mirror", "skip", "fail")
@@ -106,3 +106,8 @@ def report_json(report: BuildReport) -> dict[str, Any]:
         "warnings": report.warnings,
         "manifest": str(report.manifest_path) if report.manifest_path else None,
     }
+
+
+def _present(job: Job) -> str | None:
+    """The wheel already in the wheelhouse that a skipped job stands for."""
+    return job.present_filename if isinstance(job, SkipJob) else None

@@ -1,4 +1,5 @@
-"""`wheelhouse build`: list -> resolve -> plan -> (build, repair, verify) -> wheelhouse + manifest."""
+"""`wheelhouse build`: list -> resolve -> plan -> (build, repair, verify) -> accept into the
+wheelhouse + manifest. The one function that runs the flow; each stage lives in its folder."""
 
 from __future__ import annotations
 
@@ -8,21 +9,23 @@ from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from builder.errors import EnvironmentProblem, InputError
-from builder.host.commands import Runner
-from builder.host.containers import check_engine
+from builder.host.clock import Clock
+from builder.host.commands import CommandRunner
+from builder.host.containers import Containers
 from builder.host.emulation import check_emulation, executions_here
 from builder.host.http_client import HttpClient
 from builder.host.images import select_images
 from builder.inputs.curated_list import parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings
-from builder.plan.planner import Plan, ToolVersions, make_plan
-from builder.resolve.build_targets import Target
+from builder.plan.jobs import Plan, ToolVersions
+from builder.plan.planner import make_plan
+from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved, resolve_closure
 from builder.resolve.upstream import Upstream
 from builder.run.arch_summary import ArchSummary
-from builder.run.executor import Executor, JobOutcome, Layout, Progress
-from builder.wheelhouse.manifest import load_manifest, present_keys
+from builder.run.executor import Executor, JobOutcome, Progress
+from builder.wheelhouse.store import Wheelhouse
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -31,10 +34,10 @@ class BuildRequest:
     follow_deps: bool = True
     force_source: bool = False
     dry_run: bool = False
-    runner: str | None = None  # only the archs the config's [runners] gives this runner
+    runner: str | None = None  # only the archs the config's [runners] gives this CI runner
 
 
-@dataclass(kw_only=True)
+@dataclass(frozen=True, kw_only=True)
 class BuildReport:
     plan: Plan
     outcomes: list[JobOutcome] = field(default_factory=list)
@@ -65,16 +68,19 @@ def build(
     settings: Settings,
     request: BuildRequest,
     *,
-    runner: Runner,
+    commands: CommandRunner,
     client: HttpClient,
+    clock: Clock,
     note: Callable[[str], None],
     progress: Progress,
 ) -> BuildReport:
+    """Plan, and unless it is a dry run, execute. A dry run is pure of side effects on the
+    machine: it needs no Docker engine and pulls no image (it reads the upstream index)."""
     entries = parse_list(request.list_path)
     if not entries:
         raise InputError(f"{request.list_path}: the list names no packages")
     recipes = load_recipes(settings.recipes)
-    layout = Layout(wheelhouse=settings.wheelhouse)
+    wheelhouse = Wheelhouse(settings.wheelhouse, clock=clock)
 
     archs = archs_for_runner(settings, request.runner)
     warnings: list[str] = []
@@ -87,50 +93,68 @@ def build(
         warnings.append(str(problem))
 
     index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
-    upstream = Upstream(client=client, index_urls=index_urls, cache_dir=layout.cache)
+    upstream = Upstream(client=client, index_urls=index_urls, cache_dir=wheelhouse.cache)
     targets = [
-        Target(python=python, arch=arch, musllinux=settings.musllinux)
+        BuildTarget(python=python, arch=arch, musllinux=settings.musllinux)
         for arch in archs
         for python in settings.pythons
     ]
-    resolved: dict[Target, list[Resolved]] = {}
+    resolved: dict[BuildTarget, list[Resolved]] = {}
     for target in targets:
         note(f"resolving {len(entries)} requirements for {target} against {', '.join(index_urls)}")
         resolved[target] = resolve_closure(
             entries, target, upstream, follow_deps=request.follow_deps
         )
 
-    check_engine(runner)
-    images = select_images(settings, runner, archs)
-    for image in images.values():
+    containers = Containers(commands)
+    if request.dry_run:  # without an engine the plan names the images; their ids stay unknown
+        inspect = None if containers.engine_problem() else containers
+    else:
+        containers.check_engine()
+        inspect = containers
+    choice = select_images(settings, inspect, archs, may_pull=not request.dry_run)
+    for image in choice.images.values():
         note(
             f"{image.arch}: builder {image.builder} ({image.kind}), runtime {image.runtime}, "
             f"{executions[image.arch]} on runner {settings.runner_for(image.arch)}"
         )
-    manifest = load_manifest(layout.wheelhouse)
     tools = tool_versions()
     plan = make_plan(
         resolved=resolved,
         recipes=recipes,
-        images=images,
+        images=choice.images,
         tools=tools,
-        present=present_keys(layout.wheelhouse, manifest),
+        present=wheelhouse.present_keys(),
         force_source=request.force_source,
         executions=executions,
         runners={arch: settings.runner_for(arch) for arch in archs},
+        notes=choice.notes,
     )
-    report = BuildReport(plan=plan, warnings=[*warnings, *upstream.warnings])
+    warnings += [*choice.notes, *upstream.warnings]
     if request.dry_run:
-        return report
-    executor = Executor(runner=runner, client=client, layout=layout, tools=tools, progress=progress)
-    report.outcomes = executor.run(plan, manifest)
-    report.archs = executor.arch_summaries
-    report.manifest_path = layout.wheelhouse / "manifest.json"
-    return report
+        return BuildReport(plan=plan, warnings=warnings)
+    executor = Executor(
+        commands=commands,
+        containers=containers,
+        client=client,
+        wheelhouse=wheelhouse,
+        tools=tools,
+        clock=clock,
+        progress=progress,
+    )
+    result = executor.run(plan)
+    return BuildReport(
+        plan=plan,
+        outcomes=result.outcomes,
+        archs=result.archs,
+        warnings=warnings,
+        manifest_path=wheelhouse.manifest_path,
+    )
 
 
 def archs_for_runner(settings: Settings, runner: str | None) -> tuple[str, ...]:
-    """The archs this run builds: all selected ones, or those the config gives to `runner`."""
+    """The archs this run builds: all selected ones, or those the config gives to the CI runner
+    labelled `runner`."""
     if runner is None:
         return settings.archs
     mine = tuple(arch for arch in settings.archs if settings.runner_for(arch) == runner)

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import shlex
 
-from builder.plan.planner import Job
+from builder.plan.jobs import BuildJob
 
 # Written next to each job and passed with --config-file, so that an sdist's own
 # [tool.cibuildwheel] table (its test suite, its own images) does not leak into our builds.
 CONFIG_FILE_TEXT = "# wheelhouse: every cibuildwheel option comes from CIBW_* variables\n"
 
 
-def repair_command(job: Job) -> str:
+def repair_command(job: BuildJob) -> str:
     return f"auditwheel repair --plat {job.target.platform_tag} -w {{dest_dir}} {{wheel}}"
 
 
-def before_all_command(job: Job) -> str:
+def before_all_command(job: BuildJob) -> str:
     steps: list[str] = []
     packages = job.recipe.system_packages
     if packages:
@@ -31,14 +31,11 @@ def before_all_command(job: Job) -> str:
     return " && ".join(f"{{ {step}; }}" for step in steps)
 
 
-def environment_option(job: Job) -> str:
+def environment_option(job: BuildJob) -> str:
     return " ".join(f"{name}={shlex.quote(value)}" for name, value in job.recipe.environment)
 
 
-def cibuildwheel_env(job: Job) -> dict[str, str]:
-    if job.image is None:
-        msg = f"{job.label}: a build job needs an image"
-        raise ValueError(msg)
+def cibuildwheel_env(job: BuildJob) -> dict[str, str]:
     arch_key = job.arch.upper()
     return {
         "CIBW_PLATFORM": "linux",

@@ -22,7 +22,7 @@ class Result:
     output: str
 
 
-class Runner:
+class CommandRunner:
     def __init__(
         self,
         *,

@@ -14,15 +14,16 @@ from __future__ import annotations
 import configparser
 import hashlib
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from builder.errors import EnvironmentProblem
-from builder.host.commands import Runner
-from builder.host.containers import image_id, try_pull
+from builder.host.commands import CommandRunner
+from builder.host.containers import Containers
 from builder.host.emulation import check_emulation, machine_arch
 from builder.inputs.settings import Settings
-from builder.plan.planner import ImageRef
+from builder.plan.jobs import ImageRef
 
 LOCAL_RECIPE_DIR = Path(__file__).resolve().parent / "image_recipe"
 LOCAL_PYTHON = "/opt/python/{abi}/bin/python"
@@ -75,38 +76,76 @@ def pinned_pypa_image(arch: str, policy: str) -> str:
         raise EnvironmentProblem(f"cibuildwheel has no pinned {policy} image for {arch}") from None
 
 
+@dataclass(frozen=True, kw_only=True)
+class ImageChoice:
+    images: dict[str, ImageRef]
+    notes: list[str]  # what could not be known (a dry run never pulls, and needs no engine)
+
+
 def select_images(
-    settings: Settings, runner: Runner, archs: Sequence[str] | None = None
-) -> dict[str, ImageRef]:
-    return {arch: _select(settings, runner, arch) for arch in archs or settings.archs}
+    settings: Settings,
+    containers: Containers | None,
+    archs: Sequence[str],
+    *,
+    may_pull: bool,
+) -> ImageChoice:
+    """The images each arch builds and verifies with. `containers` is None when the engine is
+    not reachable (a dry run then names the images it would use, with unknown ids); without
+    `may_pull`, an image not present is named in a note instead of pulled."""
+    notes: list[str] = []
+    images = {
+        arch: _select(settings, containers, arch, may_pull=may_pull, notes=notes) for arch in archs
+    }
+    return ImageChoice(images=images, notes=notes)
 
 
-def _select(settings: Settings, runner: Runner, arch: str) -> ImageRef:
+def _select(
+    settings: Settings,
+    containers: Containers | None,
+    arch: str,
+    *,
+    may_pull: bool,
+    notes: list[str],
+) -> ImageRef:
+    def present_id(image: str) -> str | None:
+        return None if containers is None else containers.image_id(image)
+
+    if containers is None:
+        notes.append(
+            f"{arch}: the Docker engine is not reachable, so image ids are unknown and build "
+            "keys are provisional (jobs already built may show as build)"
+        )
     override = settings.image_overrides.get(arch)
     if override is not None and override.builder:
         return ImageRef(
             arch=arch,
             kind="custom",
             builder=override.builder,
-            builder_id=image_id(runner, override.builder) or override.builder,
+            builder_id=present_id(override.builder) or override.builder,
             runtime=override.runtime or "python:{python}-alpine",
             runtime_python=override.runtime_python or "python{python}",
         )
-    if settings.images in ("local", "auto"):
-        local = _local(runner, arch, settings.musllinux)
-        if local is not None:
+    if settings.images in ("local", "auto") and arch in LOCAL_ARCHS:
+        local = _local(arch, settings.musllinux, present_id)
+        if local.builder_id or containers is None:
             return local
         if settings.images == "local":
+            if not may_pull:  # a dry run names what is missing
+                notes.append(f"{arch}: {local.builder} is not built yet; {BUILD_HINT}")
+                return local
             raise EnvironmentProblem(
                 f"the local {settings.musllinux}_{arch} images are not built", hint=BUILD_HINT
             )
     pinned = pinned_pypa_image(arch, settings.musllinux)
-    if image_id(runner, pinned) is None and not try_pull(runner, pinned):
-        raise EnvironmentProblem(
-            f"no builder image for {arch}: the local images are not built and "
-            f"cibuildwheel's {pinned} cannot be pulled",
-            hint=f'{BUILD_HINT}; or make the registry reachable and set images = "pypa"',
-        )
+    if containers is not None and containers.image_id(pinned) is None:
+        if not may_pull:
+            notes.append(f"{arch}: {pinned} is not present and would be pulled")
+        elif not containers.pull(pinned):
+            raise EnvironmentProblem(
+                f"no builder image for {arch}: the local images are not built and "
+                f"cibuildwheel's {pinned} cannot be pulled",
+                hint=f'{BUILD_HINT}; or make the registry reachable and set images = "pypa"',
+            )
     return ImageRef(
         arch=arch,
         kind="pypa",
@@ -117,25 +156,24 @@ def _select(settings: Settings, runner: Runner, arch: str) -> ImageRef:
     )
 
 
-def _local(runner: Runner, arch: str, policy: str) -> ImageRef | None:
-    if arch not in LOCAL_ARCHS:
-        return None
+def _local(arch: str, policy: str, present_id: Callable[[str], str | None]) -> ImageRef:
+    """The local images for an arch; builder_id is "" unless both are present."""
     _, builder, runtime = local_tags(arch, policy, recipe_hash())
-    builder_id = image_id(runner, builder)
-    if builder_id is None or image_id(runner, runtime) is None:
-        return None
+    builder_id = present_id(builder)
+    both = builder_id is not None and present_id(runtime) is not None
     return ImageRef(
         arch=arch,
         kind="local",
         builder=builder,
-        builder_id=builder_id,
+        builder_id=builder_id if both and builder_id else "",
         runtime=runtime,
         runtime_python=LOCAL_PYTHON,
     )
 
 
 def build_local_images(
-    runner: Runner,
+    commands: CommandRunner,
+    containers: Containers,
     *,
     arch: str,
     policy: str,
@@ -154,7 +192,7 @@ def build_local_images(
         )
     digest = recipe_hash()
     base, builder, runtime = local_tags(arch, policy, digest)
-    if image_id(runner, builder) and image_id(runner, runtime):
+    if containers.image_id(builder) and containers.image_id(runtime):
         progress(f"{arch}: {builder} and {runtime} are up to date")
         return builder, runtime
     machine = machine_arch()
@@ -167,7 +205,7 @@ def build_local_images(
     sources = cache_dir / "sources"
     work = cache_dir / "work"
     progress(f"{arch}: fetching Debian sources into {sources}")
-    runner.run(
+    commands.run(
         ["bash", str(LOCAL_RECIPE_DIR / "fetch-sources.sh"), str(sources)],
         log=log,
         what="fetching Debian sources",
@@ -176,7 +214,7 @@ def build_local_images(
     bases = {machine: local_tags(machine, policy, digest)[0], arch: base}
     for base_arch, tag in bases.items():
         progress(f"{arch}: base rootfs {tag}")
-        runner.run(
+        commands.run(
             ["bash", str(LOCAL_RECIPE_DIR / "base-rootfs.sh"), base_arch, tag, str(work)],
             log=log,
             what=f"building the base rootfs {tag} (debootstrap)",
@@ -190,7 +228,7 @@ def build_local_images(
         f"{arch}: musl CPython 3.11 and 3.13 {how} "
         f"(about {6 if execution == 'native' else 15} minutes the first time; log: {log})"
     )
-    runner.run(
+    commands.run(
         [
             "bash",
             str(LOCAL_RECIPE_DIR / "build-images.sh"),

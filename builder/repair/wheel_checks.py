@@ -1,25 +1,26 @@
-"""Checks on a repaired wheel: its tag, `auditwheel show`'s verdict, and no grafted libc.
-Also the importable top-level names of a wheel. Pure functions over the wheel's bytes and text."""
+"""Checks on a repaired wheel: its tag, `auditwheel show --json`'s verdict, and no grafted libc.
+Pure functions over the wheel's bytes and auditwheel's report."""
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from packaging.tags import Tag
 from packaging.utils import parse_wheel_filename
 
-from builder.resolve.build_targets import Target
+from builder.resolve.build_targets import BuildTarget
 
 # Libraries the platform provides: a wheel that carries its own copy is broken on every Alpine.
 PLATFORM_LIBRARIES = re.compile(
     r"^(libc\.musl-|ld-musl-|libc\.so|libpthread\.so|libm\.so|libdl\.so)"
 )
-_CONSISTENT = re.compile(r'consistent\s+with\s+the\s+following\s+platform\s+tag:\s+"([^"]+)"')
 
 
-def tag_problems(filename: str, target: Target) -> list[str]:
+def tag_problems(filename: str, target: BuildTarget) -> list[str]:
     _, _, _, tags = parse_wheel_filename(filename)
     supported = set(target.supported_tags)
     if not any(tag in supported for tag in tags):
@@ -31,20 +32,28 @@ def tag_problems(filename: str, target: Target) -> list[str]:
     return []
 
 
-def auditwheel_show_problems(output: str, target: Target) -> list[str]:
-    text = " ".join(output.split())
-    match = _CONSISTENT.search(text)
-    if match is None:
-        return [f"auditwheel show gave no platform tag: {text[:300]}"]
-    tag = match.group(1)
+def auditwheel_show_problems(output: str, target: BuildTarget) -> list[str]:
+    """Read `auditwheel show --json` (its one JSON line among any log lines)."""
+    report: dict[str, Any] | None = None
+    for line in output.splitlines():
+        if line.startswith("{"):
+            try:
+                report = json.loads(line)
+            except ValueError:
+                continue
+    if report is None:
+        return [f"auditwheel show gave no report: {' '.join(output.split())[:300]}"]
+    if "error" in report:
+        return [f"auditwheel show: {report['error']}"]
+    tag = str(report.get("overall_tag", ""))
     if not tag.startswith("musllinux_"):
-        return [f"auditwheel show says the wheel is only consistent with {tag}"]
+        return [f"auditwheel show says the wheel is only consistent with {tag or 'no tag'}"]
     if not _policy_at_most(tag, target):
         return [f"auditwheel show says {tag}, newer than the target policy {target.platform_tag}"]
     return []
 
 
-def _policy_at_most(tag: str, target: Target) -> bool:
+def _policy_at_most(tag: str, target: BuildTarget) -> bool:
     match = re.match(r"musllinux_1_(\d+)_", tag)
     wanted = int(target.musllinux.rsplit("_", 1)[1])
     return match is not None and int(match.group(1)) <= wanted
@@ -68,53 +77,6 @@ def graft_problems(wheel: Path) -> list[str]:
         for name in grafted_libraries(wheel)
         if PLATFORM_LIBRARIES.match(name)
     ]
-
-
-def import_names(wheel: Path) -> list[str]:
-    """What the clean-environment test imports: the wheel's top-level packages, plus every
-    extension module it ships. Importing the extensions themselves matters: many packages fall
-    back to pure Python when their extension fails to load, which would hide a broken build."""
-    with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-        top_level = [
-            n for n in names if n.count("/") == 1 and n.endswith(".dist-info/top_level.txt")
-        ]
-        if top_level:
-            listed = archive.read(top_level[0]).decode("utf-8", errors="replace").split()
-            found = sorted({name.split("/")[0] for name in listed if name})
-        else:
-            found = sorted(_names_from_files(names))
-    public = [name for name in found if not name.startswith("_")]
-    return list(dict.fromkeys([*(public or found), *extension_modules(names)]))
-
-
-def extension_modules(names: list[str]) -> list[str]:
-    """Dotted names of the extension modules among a wheel's files (not grafted libraries)."""
-    modules: set[str] = set()
-    for name in names:
-        path = PurePosixPath(name)
-        if path.suffix != ".so" or path.parts[0].endswith((".libs", ".data", ".dist-info")):
-            continue
-        stem = path.name.split(".", 1)[0]
-        parts = [*path.parts[:-1], stem]
-        if all(part.isidentifier() for part in parts):
-            modules.add(".".join(parts))
-    return sorted(modules)
-
-
-def _names_from_files(names: list[str]) -> set[str]:
-    found: set[str] = set()
-    for name in names:
-        parts = PurePosixPath(name).parts
-        if not parts or parts[0].endswith((".dist-info", ".data", ".libs")):
-            continue
-        if len(parts) == 2 and parts[-1] == "__init__.py":
-            found.add(parts[0])
-        elif len(parts) == 1:
-            stem = parts[0].split(".")[0]
-            if parts[0].endswith((".py", ".so")) and stem.isidentifier():
-                found.add(stem)
-    return found
 
 
 def wheel_tags(filename: str) -> list[Tag]:

@@ -9,7 +9,7 @@ from packaging import tags
 
 
 @dataclass(frozen=True, kw_only=True)
-class Target:
+class BuildTarget:
     python: str  # "3.11"
     arch: str  # "x86_64"
     musllinux: str = "musllinux_1_2"

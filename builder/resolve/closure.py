@@ -22,7 +22,7 @@ from packaging.version import Version
 
 from builder.errors import UpstreamError
 from builder.inputs.curated_list import ListEntry
-from builder.resolve.build_targets import Target
+from builder.resolve.build_targets import BuildTarget
 from builder.resolve.releases import Release, choose_release, explain_no_release
 
 MAX_RESTARTS = 20
@@ -43,7 +43,7 @@ class Resolved:
 
 
 def resolve_closure(
-    entries: Sequence[ListEntry], target: Target, source: ReleaseSource, *, follow_deps: bool
+    entries: Sequence[ListEntry], target: BuildTarget, source: ReleaseSource, *, follow_deps: bool
 ) -> list[Resolved]:
     pinned: dict[str, SpecifierSet] = {}
     for _ in range(MAX_RESTARTS):
@@ -59,7 +59,7 @@ def resolve_closure(
     )
 
 
-def _marker_applies(marker: Marker | None, target: Target, extras: frozenset[str]) -> bool:
+def _marker_applies(marker: Marker | None, target: BuildTarget, extras: frozenset[str]) -> bool:
     if marker is None:
         return True
     environment = target.marker_environment()
@@ -72,7 +72,7 @@ def _marker_applies(marker: Marker | None, target: Target, extras: frozenset[str
 class _Walk:
     def __init__(
         self,
-        target: Target,
+        target: BuildTarget,
         source: ReleaseSource,
         *,
         follow_deps: bool,

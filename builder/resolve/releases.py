@@ -21,7 +21,7 @@ from packaging.utils import (
 )
 from packaging.version import InvalidVersion, Version
 
-from builder.resolve.build_targets import Target
+from builder.resolve.build_targets import BuildTarget
 from index.simple_pages import IndexFile
 
 
@@ -49,7 +49,7 @@ class Release:
                 return file.requires_python
         return None
 
-    def supports(self, target: Target) -> bool:
+    def supports(self, target: BuildTarget) -> bool:
         spec = self.requires_python()
         if not spec:
             return True
@@ -58,7 +58,7 @@ class Release:
         except InvalidSpecifier:
             return True  # an unparseable requires-python is ignored, as pip does
 
-    def compatible_wheel(self, target: Target) -> WheelFile | None:
+    def compatible_wheel(self, target: BuildTarget) -> WheelFile | None:
         """The best upstream wheel this target installs, if any (not yanked)."""
         ranking = {tag: index for index, tag in enumerate(target.supported_tags)}
         best: tuple[int, WheelFile] | None = None
@@ -106,7 +106,7 @@ def group_releases(project: str, files: Iterable[IndexFile]) -> dict[Version, Re
 
 
 def choose_release(
-    releases: dict[Version, Release], specifier: SpecifierSet, target: Target
+    releases: dict[Version, Release], specifier: SpecifierSet, target: BuildTarget
 ) -> Release | None:
     """Newest release allowed by the specifier that supports the target.
 
@@ -131,7 +131,7 @@ def choose_release(
 
 
 def explain_no_release(
-    project: str, releases: dict[Version, Release], specifier: SpecifierSet, target: Target
+    project: str, releases: dict[Version, Release], specifier: SpecifierSet, target: BuildTarget
 ) -> str:
     if not releases:
         return f"{project}: the index lists no files for this project"

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
-from builder.plan.planner import Job, Plan
+from builder.plan.jobs import Job, Plan
 
 
 class Outcome(Protocol):

@@ -7,10 +7,10 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from builder.host.commands import Runner, tail
-from builder.host.emulation import docker_platform
-from builder.plan.planner import ImageRef
-from builder.resolve.build_targets import Target
+from builder.host.commands import tail
+from builder.host.containers import Containers, Mount
+from builder.plan.jobs import ImageRef
+from builder.resolve.build_targets import BuildTarget
 
 # Runs inside the runtime image with its own interpreter. Kept here so the image needs nothing of
 # ours; it prints one JSON line per package.
@@ -61,10 +61,10 @@ class VerifyResult:
 
 
 def verify_in_runtime(
-    runner: Runner,
+    containers: Containers,
     *,
     image: ImageRef,
-    target: Target,
+    target: BuildTarget,
     items: list[VerifyItem],
     find_links: list[Path],
     work_dir: Path,
@@ -73,37 +73,25 @@ def verify_in_runtime(
     """Run the verification for one target in one container; one result per item."""
     work_dir.mkdir(parents=True, exist_ok=True)
     (work_dir / "verify.py").write_text(VERIFY_SCRIPT, encoding="utf-8")
-    mounts: list[str] = ["--volume", f"{work_dir.resolve()}:/verify:ro"]
-    container_links: list[str] = []
-    for index, directory in enumerate(find_links):
-        mounts += ["--volume", f"{directory.resolve()}:/links/{index}:ro"]
-        container_links.append(f"/links/{index}")
+    mounts = [Mount(source=work_dir, target="/verify")]
+    mounts += [
+        Mount(source=directory, target=f"/links/{index}")
+        for index, directory in enumerate(find_links)
+    ]
     spec = {
-        "find_links": container_links,
+        "find_links": [mount.target for mount in mounts[1:]],
         "items": [
             {"name": item.name, "version": item.version, "imports": list(item.imports)}
             for item in items
         ],
     }
     (work_dir / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
-    runtime = image.runtime.format(python=target.python, abi=target.abi_dir)
-    result = runner.run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "--network",
-            "none",
-            "--platform",
-            docker_platform(target.arch),
-            *mounts,
-            runtime,
-            image.runtime_interpreter(target),
-            "/verify/verify.py",
-            "/verify/spec.json",
-        ],
+    result = containers.run(
+        image.runtime.format(python=target.python, abi=target.abi_dir),
+        [image.runtime_interpreter(target), "/verify/verify.py", "/verify/spec.json"],
+        arch=target.arch,
+        mounts=mounts,
         log=log,
-        check=False,
         timeout=3600,
     )
     by_name: dict[str, VerifyResult] = {}

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from builder.errors import InputError
-from index.dist_files import file_sha256
 
 MANIFEST_NAME = "manifest.json"
 FORMAT_VERSION = 1
@@ -80,26 +78,3 @@ def load_manifest(wheelhouse: Path, *, name: str = MANIFEST_NAME) -> Manifest:
             hint="move it aside; the next build rebuilds what it cannot account for",
         ) from None
     return Manifest(wheels={entry.filename: entry for entry in entries}, runs=runs)
-
-
-def save_manifest(wheelhouse: Path, manifest: Manifest) -> Path:
-    path = wheelhouse / MANIFEST_NAME
-    partial = path.with_name(f".{MANIFEST_NAME}.{os.getpid()}.tmp")
-    partial.write_text(json.dumps(manifest.to_json(), indent=2) + "\n", encoding="utf-8")
-    partial.replace(path)
-    return path
-
-
-def present_keys(wheelhouse: Path, manifest: Manifest) -> dict[str, str]:
-    """Job keys whose wheel is in the wheelhouse with the recorded sha256."""
-    present: dict[str, str] = {}
-    for entry in manifest.wheels.values():
-        path = wheelhouse / entry.filename
-        if (
-            path.is_file()
-            and path.stat().st_size == entry.size
-            and file_sha256(path) == entry.sha256
-        ):
-            for key in {entry.key, *entry.keys}:
-                present[key] = entry.filename
-    return present

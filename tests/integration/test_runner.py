@@ -8,14 +8,14 @@ from pathlib import Path
 import pytest
 
 from builder.errors import CommandFailed
-from builder.host.commands import Runner
+from builder.host.commands import CommandRunner
 
 
 def test_output_is_in_the_log_while_the_command_still_runs(tmp_path: Path) -> None:
     log = tmp_path / "job.log"
     log.write_text("# header\n")
     script = f"echo early; grep -c '^early$' {log}; echo late"
-    result = Runner(env={"PATH": "/usr/bin:/bin"}).run(["sh", "-c", script], log=log)
+    result = CommandRunner(env={"PATH": "/usr/bin:/bin"}).run(["sh", "-c", script], log=log)
     assert result.output == "early\n1\nlate\n"  # grep saw the first line already in the file
     command = shlex.join(["sh", "-c", script])
     assert log.read_text() == f"# header\n$ {command}\nearly\n1\nlate\n\n[exit 0]\n"
@@ -23,7 +23,7 @@ def test_output_is_in_the_log_while_the_command_still_runs(tmp_path: Path) -> No
 
 def test_a_failure_carries_the_tail_of_this_run_only(tmp_path: Path) -> None:
     log = tmp_path / "job.log"
-    runner = Runner(env={"PATH": "/usr/bin:/bin"})
+    runner = CommandRunner(env={"PATH": "/usr/bin:/bin"})
     runner.run(["sh", "-c", "echo first run"], log=log)
     with pytest.raises(CommandFailed) as caught:
         runner.run(["sh", "-c", "echo boom >&2; exit 3"], log=log, what="the step")

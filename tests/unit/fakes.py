@@ -6,7 +6,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
-from builder.plan.planner import ImageRef
+from builder.plan.jobs import ImageRef
 from builder.resolve.releases import Release, group_releases
 from index.simple_pages import IndexFile
 

@@ -3,9 +3,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from builder.inputs.recipes import empty_recipe
-from builder.plan.planner import Job, Plan
-from builder.resolve.build_targets import Target
+from builder.plan.jobs import BuildJob, Job, MirrorJob, Plan, SkipJob, SourceFile
+from builder.resolve.build_targets import BuildTarget
 from builder.run.arch_summary import summarize_archs
+from tests.unit.fakes import IMAGE
 
 
 @dataclass
@@ -16,18 +17,23 @@ class Done:
 
 
 def job(name: str, arch: str, action: str = "build") -> Job:
-    return Job(
-        name=name,
-        version="1.0",
-        target=Target(python="3.13", arch=arch),
-        action=action,  # type: ignore[arg-type]
-        key=f"{name}-{arch}",
-        reason="",
-        recipe=empty_recipe(name),
-        origin="deps.txt:1",
-        direct=True,
-        execution="qemu" if arch == "aarch64" else "native",
-    )
+    shared = {
+        "name": name,
+        "version": "1.0",
+        "target": BuildTarget(python="3.13", arch=arch),
+        "key": f"{name}-{arch}",
+        "reason": "",
+        "recipe": empty_recipe(name),
+        "origin": "deps.txt:1",
+        "direct": True,
+        "execution": "qemu" if arch == "aarch64" else "native",
+    }
+    source = SourceFile(filename=f"{name}.tar.gz", url="http://x.invalid/", sha256="0")
+    if action == "build":
+        return BuildJob(**shared, sdist=source, image=IMAGE)  # type: ignore[arg-type]
+    if action == "mirror":
+        return MirrorJob(**shared, wheel=source, image=IMAGE)  # type: ignore[arg-type]
+    return SkipJob(**shared)  # type: ignore[arg-type]
 
 
 def test_each_arch_gets_its_counts_and_wall_time() -> None:

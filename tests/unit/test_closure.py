@@ -8,12 +8,12 @@ from packaging.requirements import Requirement
 from builder.errors import UpstreamError
 from builder.inputs.curated_list import ListEntry
 from builder.inputs.locations import Location
-from builder.resolve.build_targets import Target
+from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import resolve_closure
 from tests.unit.fakes import FakeIndex, sdist
 
-PY311 = Target(python="3.11", arch="x86_64")
-PY313 = Target(python="3.13", arch="x86_64")
+PY311 = BuildTarget(python="3.11", arch="x86_64")
+PY313 = BuildTarget(python="3.13", arch="x86_64")
 
 
 def entries(*lines: str) -> list[ListEntry]:

@@ -5,14 +5,15 @@ from dataclasses import replace
 from packaging.version import Version
 
 from builder.inputs.recipes import Recipe, SkipRule
-from builder.plan.planner import ToolVersions, make_plan
-from builder.resolve.build_targets import Target
+from builder.plan.jobs import ToolVersions
+from builder.plan.planner import make_plan
+from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
 from builder.resolve.releases import group_releases
 from tests.unit.fakes import IMAGE, sdist, wheel
 
-PY311 = Target(python="3.11", arch="x86_64")
-PY313 = Target(python="3.13", arch="x86_64")
+PY311 = BuildTarget(python="3.11", arch="x86_64")
+PY313 = BuildTarget(python="3.13", arch="x86_64")
 TOOLS = ToolVersions(cibuildwheel="4.3.3", auditwheel="6.8.2")
 
 
@@ -100,7 +101,7 @@ def test_recipe_skip_rule() -> None:
 
 
 def test_aarch64_jobs_record_emulation_and_their_runner_without_changing_keys() -> None:
-    arm = Target(python="3.11", arch="aarch64")
+    arm = BuildTarget(python="3.11", arch="aarch64")
     arm_image = replace(IMAGE, arch="aarch64")
     closure = [
         resolved("cext", [sdist("cext", "1.0")]),

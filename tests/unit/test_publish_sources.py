@@ -9,16 +9,18 @@ import pytest
 
 from app.publishing import collect_wheels
 from builder.errors import InputError
-from builder.wheelhouse.manifest import Manifest, WheelEntry, save_manifest
+from builder.host.clock import SystemClock
+from builder.wheelhouse.manifest import WheelEntry
+from builder.wheelhouse.store import Wheelhouse
 from index.dist_files import file_sha256
 from index.errors import IndexProblem
 from tests.support import make_wheel
 
 
 def record(wheelhouse: Path, *paths: Path) -> None:
-    manifest = Manifest()
+    wheelhouse_dir = Wheelhouse(wheelhouse, clock=SystemClock())
     for path in paths:
-        manifest.add(
+        wheelhouse_dir.manifest.add(
             WheelEntry(
                 filename=path.name,
                 name="x",
@@ -31,7 +33,7 @@ def record(wheelhouse: Path, *paths: Path) -> None:
                 key="k",
             )
         )
-    save_manifest(wheelhouse, manifest)
+    wheelhouse_dir.save()
 
 
 def test_the_wheelhouse_manifest_vouches_for_each_sha256(tmp_path: Path) -> None:

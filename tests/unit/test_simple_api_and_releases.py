@@ -5,13 +5,13 @@ from pathlib import Path
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
-from builder.resolve.build_targets import Target
+from builder.resolve.build_targets import BuildTarget
 from builder.resolve.releases import choose_release, group_releases
 from index.simple_pages import PEP691_JSON, parse_project_page
 from tests.unit.fakes import sdist, wheel
 
 PAGE_URL = "https://index.invalid/simple/demo/"
-PY311 = Target(python="3.11", arch="x86_64")
+PY311 = BuildTarget(python="3.11", arch="x86_64")
 
 
 def test_html_page_gives_urls_hashes_requires_python_yanked_and_metadata(fixtures: Path) -> None:
@@ -51,7 +51,7 @@ def test_choose_skips_yanked_unless_pinned_and_honours_requires_python(fixtures:
     chosen = choose_release(releases, SpecifierSet(), PY311)
     assert chosen is not None
     assert chosen.version == Version("1.0")  # 2.0 is yanked, 1.5 needs Python >= 3.12
-    newer = choose_release(releases, SpecifierSet(), Target(python="3.13", arch="x86_64"))
+    newer = choose_release(releases, SpecifierSet(), BuildTarget(python="3.13", arch="x86_64"))
     assert newer is not None
     assert newer.version == Version("1.5")
     pinned = choose_release(releases, SpecifierSet("==2.0"), PY311)

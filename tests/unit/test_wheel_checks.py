@@ -1,32 +1,38 @@
 from __future__ import annotations
 
 import io
+import json
 import tarfile
 import zipfile
 from pathlib import Path
 
 from builder.build.cibuildwheel_options import before_all_command, cibuildwheel_env
 from builder.inputs.recipes import Recipe
-from builder.plan.planner import Job
+from builder.plan.jobs import BuildJob, SourceFile
 from builder.repair.wheel_checks import (
     auditwheel_show_problems,
     graft_problems,
-    import_names,
     tag_problems,
 )
-from builder.resolve.build_targets import Target
+from builder.resolve.build_targets import BuildTarget
 from builder.resolve.core_metadata import requirements_from_sdist
+from builder.verify.imports import import_names
 from tests.unit.fakes import IMAGE
 
-PY311 = Target(python="3.11", arch="x86_64")
+PY311 = BuildTarget(python="3.11", arch="x86_64")
 
-SHOW_OK = """
-demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl is consistent with the
-following platform tag: "musllinux_1_2_x86_64".
-
-The wheel references external versioned symbols in these
-system-provided shared libraries: libc.musl-x86_64.so.1
-"""
+# What `auditwheel show --json` prints (6.8), after a warning line of its logger.
+SHOW_OK = "WARNING:auditwheel.libc:couldn't detect the musl version\n" + json.dumps(
+    {
+        "version": 1,
+        "wheel": "demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl",
+        "pure": False,
+        "overall_tag": "musllinux_1_2_x86_64",
+        "sym_tag": "musllinux_1_2_x86_64",
+        "external_libs": {},
+        "policy_upgrades": {},
+    }
+)
 
 
 def make_wheel(path: Path, names: list[str]) -> Path:
@@ -40,7 +46,11 @@ def test_auditwheel_show_verdicts() -> None:
     assert auditwheel_show_problems(SHOW_OK, PY311) == []
     glibc = SHOW_OK.replace("musllinux_1_2_x86_64", "manylinux_2_17_x86_64")
     assert "only consistent with manylinux" in auditwheel_show_problems(glibc, PY311)[0]
-    assert "no platform tag" in auditwheel_show_problems("nothing useful", PY311)[0]
+    assert "no report" in auditwheel_show_problems("nothing useful", PY311)[0]
+    newer = SHOW_OK.replace("musllinux_1_2_x86_64", "musllinux_1_3_x86_64")
+    assert "newer than the target policy" in auditwheel_show_problems(newer, PY311)[0]
+    error = json.dumps({"version": 1, "wheel": "x.whl", "error": "not a platform wheel"})
+    assert auditwheel_show_problems(error, PY311) == ["auditwheel show: not a platform wheel"]
 
 
 def test_tags_must_be_musllinux_for_the_target() -> None:
@@ -78,17 +88,17 @@ def test_import_names_from_top_level_or_files(tmp_path: Path) -> None:
     assert import_names(unlisted) == ["dateutil", "fast", "six"]
 
 
-def job_with(recipe: Recipe) -> Job:
-    return Job(
+def job_with(recipe: Recipe) -> BuildJob:
+    return BuildJob(
         name="demo",
         version="1.0",
         target=PY311,
-        action="build",
         key="k",
         reason="",
         recipe=recipe,
         origin="deps.txt:1",
         direct=True,
+        sdist=SourceFile(filename="demo-1.0.tar.gz", url="http://x.invalid/", sha256="0"),
         image=IMAGE,
     )
 

@@ -1,0 +1,139 @@
+"""What a plan is made of: one job per (package, version, CPython, arch), of one of four kinds,
+each holding only what it needs.
+
+- BuildJob:  compile the sdist with cibuildwheel (no compatible upstream wheel, or forced);
+- MirrorJob: copy the upstream musllinux / pure-Python wheel in, verified by its sha256;
+- SkipJob:   already in the wheelhouse with the same key, or excluded by a recipe;
+- FailJob:   nothing can be done (no sdist and no compatible wheel); reported, never attempted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal
+
+from builder.inputs.recipes import Recipe
+from builder.resolve.build_targets import BuildTarget
+
+Action = Literal["build", "mirror", "skip", "fail"]
+ACTIONS: tuple[Action, ...] = ("build", "mirror", "skip", "fail")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImageRef:
+    """The images one arch builds and verifies with, as selected by configuration."""
+
+    arch: str
+    kind: str  # "local", "pypa" or "custom"
+    builder: str  # what cibuildwheel is given (a pinned name, a tag or a digest)
+    builder_id: str  # content id, part of every build key ("" when not known: not built yet)
+    runtime: str
+    runtime_python: str  # template with {python} and {abi}
+
+    def runtime_interpreter(self, target: BuildTarget) -> str:
+        return self.runtime_python.format(python=target.python, abi=target.abi_dir)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ToolVersions:
+    cibuildwheel: str
+    auditwheel: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceFile:
+    """A file on the upstream index that a job downloads, with the sha256 it must have."""
+
+    filename: str
+    url: str
+    sha256: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobBase:
+    action: ClassVar[Action]
+    name: str
+    version: str
+    target: BuildTarget
+    key: str
+    reason: str
+    recipe: Recipe
+    origin: str  # the list line, or "required by <parent> <version>"
+    direct: bool
+    execution: str = "native"  # "native", or "qemu" (a foreign arch under binfmt emulation)
+    runner: str = "local"  # the CI runner label that executes it, from the config's [runners]
+
+    @property
+    def python(self) -> str:
+        return self.target.python
+
+    @property
+    def arch(self) -> str:
+        return self.target.arch
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version} cp{self.python} {self.arch}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "version": self.version,
+            "python": self.python,
+            "arch": self.arch,
+            "action": self.action,
+            "key": self.key,
+            "reason": self.reason,
+            "execution": self.execution,
+            "runner": self.runner,
+        }
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildJob(JobBase):
+    action: ClassVar[Action] = "build"
+    sdist: SourceFile
+    image: ImageRef  # built in its builder image, verified in its runtime image
+
+
+@dataclass(frozen=True, kw_only=True)
+class MirrorJob(JobBase):
+    action: ClassVar[Action] = "mirror"
+    wheel: SourceFile
+    image: ImageRef  # verified in its runtime image
+
+
+@dataclass(frozen=True, kw_only=True)
+class SkipJob(JobBase):
+    action: ClassVar[Action] = "skip"
+    present_filename: str | None = None  # None when a recipe excludes the target
+
+
+@dataclass(frozen=True, kw_only=True)
+class FailJob(JobBase):
+    action: ClassVar[Action] = "fail"
+
+
+Job = BuildJob | MirrorJob | SkipJob | FailJob
+WorkJob = BuildJob | MirrorJob  # the kinds that produce a wheel
+
+
+@dataclass(frozen=True, kw_only=True)
+class Plan:
+    jobs: tuple[Job, ...]
+    targets: tuple[BuildTarget, ...] = field(default_factory=tuple)
+    notes: tuple[str, ...] = ()  # what the planner could not know (an image not built yet)
+
+    def by_action(self, action: Action) -> list[Job]:
+        return [job for job in self.jobs if job.action == action]
+
+    def arch_placements(self) -> dict[str, dict[str, str]]:
+        """For each arch: the runner its jobs go to and how they run there."""
+        return {job.arch: {"runner": job.runner, "execution": job.execution} for job in self.jobs}
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "jobs": [job.to_json() for job in self.jobs],
+            "archs": self.arch_placements(),
+            "notes": list(self.notes),
+        }

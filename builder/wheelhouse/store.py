@@ -1,0 +1,122 @@
+"""The wheelhouse directory and the one object that changes it: where a build keeps its logs,
+staging and caches, which job keys are present, and how a verified wheel enters (accept) and is
+recorded in manifest.json. Dot-directories are not served by the index."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from builder.host.clock import Clock
+from builder.plan.jobs import BuildJob, Job, ToolVersions, WorkJob
+from builder.repair.wheel_checks import wheel_tags
+from builder.wheelhouse.atomic import copy_atomically, write_atomically
+from builder.wheelhouse.manifest import MANIFEST_NAME, Manifest, WheelEntry, load_manifest
+from index.dist_files import file_sha256
+
+
+@dataclass(frozen=True, kw_only=True)
+class Refused:
+    """A wheel the wheelhouse would not take, and why."""
+
+    message: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class Made:
+    """How a staged wheel was made, for its manifest entry."""
+
+    duration_s: float
+    log: Path | None
+    grafted: list[str]
+
+
+class Wheelhouse:
+    def __init__(self, path: Path, *, clock: Clock) -> None:
+        self.path = path
+        self._clock = clock
+        self.manifest: Manifest = load_manifest(path)
+
+    @property
+    def logs(self) -> Path:
+        return self.path / ".logs"
+
+    @property
+    def staging(self) -> Path:
+        return self.path / ".staging"
+
+    @property
+    def cache(self) -> Path:
+        return self.path / ".cache"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST_NAME
+
+    def job_log(self, job: Job) -> Path:
+        return self.logs / f"{job.name}-{job.version}-cp{job.python}-{job.arch}.log"
+
+    def present_keys(self) -> dict[str, str]:
+        """Job keys whose wheel is in the wheelhouse with the recorded sha256."""
+        present: dict[str, str] = {}
+        for entry in self.manifest.wheels.values():
+            path = self.path / entry.filename
+            if (
+                path.is_file()
+                and path.stat().st_size == entry.size
+                and file_sha256(path) == entry.sha256
+            ):
+                for key in {entry.key, *entry.keys}:
+                    present[key] = entry.filename
+        return present
+
+    def accept(
+        self, job: WorkJob, staged: Path, made: Made, tools: ToolVersions
+    ) -> WheelEntry | Refused:
+        """Move a verified wheel in and record it. A different file under a name already in
+        the wheelhouse is refused: what is there is never replaced."""
+        dest = self.path / staged.name
+        sha256 = file_sha256(staged)
+        if dest.exists() and file_sha256(dest) != sha256:
+            return Refused(
+                message=f"{dest} already exists with different content; it was kept. "
+                "Remove it by hand if the new build should replace it."
+            )
+        if not dest.exists():
+            copy_atomically(staged, dest)
+        built = isinstance(job, BuildJob)
+        entry = WheelEntry(
+            filename=dest.name,
+            name=job.name,
+            version=job.version,
+            tags=[str(tag) for tag in wheel_tags(dest.name)],
+            sha256=sha256,
+            size=dest.stat().st_size,
+            action=job.action,
+            source_sha256=job.sdist.sha256 if isinstance(job, BuildJob) else job.wheel.sha256,
+            key=job.key,
+            python=job.python,
+            arch=job.arch,
+            image=job.image.builder if built else "",
+            image_id=job.image.builder_id if built else "",
+            cibuildwheel=tools.cibuildwheel if built else "",
+            auditwheel=tools.auditwheel if built else "",
+            duration_s=made.duration_s,
+            log=str(made.log.relative_to(self.path)) if made.log else "",
+            grafted=made.grafted,
+            created=self._clock.now().isoformat(timespec="seconds"),
+        )
+        self.manifest.add(entry)
+        return entry
+
+    def record_run(self, archs: list[dict[str, Any]]) -> None:
+        self.manifest.record_run(
+            finished=self._clock.now().isoformat(timespec="seconds"), archs=archs
+        )
+
+    def save(self) -> Path:
+        text = json.dumps(self.manifest.to_json(), indent=2) + "\n"
+        write_atomically(self.manifest_path, text.encode())
+        return self.manifest_path
