@@ -83,6 +83,7 @@ class PypiserverClient:
             response.content,
             content_type=response.headers.get("content-type", "text/html"),
             page_url=page_url,
+            project=project,
         )
 
     def upload(self, paths: list[Path], *, replacing: bool = False) -> None:

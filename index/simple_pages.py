@@ -1,98 +1,100 @@
-"""Read the files of a project from any PEP 503 (HTML) or PEP 691 (JSON) simple page. Pure.
+"""Read the files of a project from any PEP 503 (HTML) or PEP 691 (JSON) simple page, with
+pypi-simple: filenames from the URLs, every hash algorithm, PEP 658/714 core-metadata and its
+hashes, and the repository API version checked. Pure.
 
 Used by the builder to read upstream indexes and by publishers to read what a server holds."""
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
-from html.parser import HTMLParser
-from typing import Any
-from urllib.parse import urldefrag, urljoin
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from pypi_simple import ProjectPage, UnexpectedRepoVersionWarning, UnsupportedRepoVersionError
+
+from index.errors import IndexProblem
 
 PEP691_JSON = "application/vnd.pypi.simple.v1+json"
 ACCEPT = f"{PEP691_JSON}, application/vnd.pypi.simple.v1+html;q=0.2, text/html;q=0.01"
+# Digests we verify, strongest first; an index may offer any hashlib algorithm.
+VERIFIABLE = ("sha512", "sha384", "sha256", "sha3_512", "sha3_256", "blake2b", "sha224")
 
 
 @dataclass(frozen=True, kw_only=True)
 class IndexFile:
     filename: str
     url: str
-    sha256: str | None
-    requires_python: str | None
-    yanked: bool
-    has_metadata: bool
+    digests: Mapping[str, str] = field(default_factory=dict)
+    requires_python: str | None = None
+    yanked: bool = False
+    has_metadata: bool = False
+    metadata_digests: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def sha256(self) -> str | None:
+        return self.digests.get("sha256")
+
+    def identity(self) -> str | None:
+        """A content identity from the index: the sha256, else the strongest digest given."""
+        if self.sha256:
+            return self.sha256
+        chosen = strongest(self.digests)
+        return None if chosen is None else f"{chosen[0]}:{chosen[1]}"
 
 
-def parse_project_page(body: bytes, *, content_type: str, page_url: str) -> list[IndexFile]:
-    if content_type.split(";", maxsplit=1)[0].strip() == PEP691_JSON:
-        return _parse_json(json.loads(body), page_url)
-    return _parse_html(body.decode("utf-8", errors="replace"), page_url)
+def strongest(digests: Mapping[str, str]) -> tuple[str, str] | None:
+    for algorithm in VERIFIABLE:
+        if digests.get(algorithm):
+            return algorithm, digests[algorithm]
+    return None
 
 
-def _parse_json(data: dict[str, Any], page_url: str) -> list[IndexFile]:
-    files: list[IndexFile] = []
-    for item in data.get("files", []):
-        hashes = item.get("hashes") or {}
-        yanked = item.get("yanked", False)
-        metadata = item.get("core-metadata", item.get("dist-info-metadata", False))
-        files.append(
-            IndexFile(
-                filename=item["filename"],
-                url=urljoin(page_url, item["url"]),
-                sha256=hashes.get("sha256"),
-                requires_python=item.get("requires-python") or None,
-                yanked=bool(yanked),
-                has_metadata=bool(metadata),
-            )
+def digest_problem(data: bytes, digests: Mapping[str, str]) -> str | None:
+    """Why `data` does not match the strongest digest offered (None when it does, or when no
+    verifiable digest was offered)."""
+    chosen = strongest(digests)
+    if chosen is None:
+        return None
+    algorithm, expected = chosen
+    actual = hashlib.new(algorithm, data).hexdigest()
+    if actual != expected.lower():
+        return f"{algorithm} mismatch (index says {expected}, file has {actual})"
+    return None
+
+
+def parse_project_page(
+    body: bytes, *, content_type: str, page_url: str, project: str
+) -> list[IndexFile]:
+    """Raises IndexProblem naming the page when it is malformed or of an unsupported API
+    version."""
+    media_type = content_type.split(";", maxsplit=1)[0].strip()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnexpectedRepoVersionWarning)  # a newer minor is fine
+            if media_type == PEP691_JSON:
+                page = ProjectPage.from_json_data(json.loads(body), base_url=page_url)
+            else:
+                page = ProjectPage.from_html(project, body, base_url=page_url)
+    except UnsupportedRepoVersionError as exc:
+        raise IndexProblem(
+            f"{page_url}: the index speaks simple API {exc.declared_version}, newer than this "
+            f"wheelhouse reads ({exc.supported_version})",
+            hint="upgrade wheelhouse, or point it at another index",
+        ) from None
+    except ValueError as exc:  # bad JSON, or a page that does not follow PEP 691
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise IndexProblem(f"{page_url}: not a valid simple-API page ({first})") from None
+    return [
+        IndexFile(
+            filename=package.filename,
+            url=package.url,
+            digests=dict(package.digests),
+            requires_python=package.requires_python or None,
+            yanked=package.is_yanked,
+            has_metadata=bool(package.has_metadata),
+            metadata_digests=dict(package.metadata_digests or {}),
         )
-    return files
-
-
-class _AnchorParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.anchors: list[tuple[dict[str, str | None], str]] = []
-        self._current: dict[str, str | None] | None = None
-        self._text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "a":
-            self._current = dict(attrs)
-            self._text = []
-
-    def handle_data(self, data: str) -> None:
-        if self._current is not None:
-            self._text.append(data)
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "a" and self._current is not None:
-            self.anchors.append((self._current, "".join(self._text).strip()))
-            self._current = None
-
-
-def _parse_html(text: str, page_url: str) -> list[IndexFile]:
-    parser = _AnchorParser()
-    parser.feed(text)
-    files: list[IndexFile] = []
-    for attrs, label in parser.anchors:
-        href = attrs.get("href")
-        if not href:
-            continue
-        url, fragment = urldefrag(urljoin(page_url, href))
-        sha256 = None
-        if fragment.startswith("sha256="):
-            sha256 = fragment.split("=", 1)[1]
-        filename = label or url.rsplit("/", 1)[-1]
-        metadata = attrs.get("data-core-metadata", attrs.get("data-dist-info-metadata"))
-        files.append(
-            IndexFile(
-                filename=filename,
-                url=url,
-                sha256=sha256,
-                requires_python=attrs.get("data-requires-python") or None,
-                yanked="data-yanked" in attrs,
-                has_metadata=metadata is not None and metadata != "false",
-            )
-        )
-    return files
+        for package in page.packages
+    ]

@@ -16,6 +16,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 from packaging.utils import canonicalize_name, parse_sdist_filename, parse_wheel_filename
@@ -399,3 +400,11 @@ def twine_upload(
         check=False,
         env={**os.environ, "PYTHON_KEYRING_BACKEND": "keyring.backends.null.Keyring"},
     )
+
+
+def planned_version(report: dict[str, Any], name: str) -> str:
+    """The version a build report resolved for `name` (tests pin through the list or read the
+    plan, never hard-code an upstream release)."""
+    versions = {job["version"] for job in report["jobs"] if job["name"] == name}
+    assert len(versions) == 1, versions
+    return versions.pop()

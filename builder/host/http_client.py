@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
 from builder.errors import UpstreamError
-from index.dist_files import file_sha256
+from index.simple_pages import digest_problem, strongest
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -83,19 +82,28 @@ class HttpClient:
             hint="check the index URL (index-url / WHEELHOUSE_INDEX_URL) and the network",
         )
 
-    def download(self, url: str, dest: Path, *, sha256: str | None) -> Path:
-        """Download to dest atomically; verify sha256 when known. Reuses a verified copy."""
-        if dest.exists() and sha256 is not None and file_sha256(dest) == sha256:
+    def download(self, url: str, dest: Path, *, digests: Mapping[str, str]) -> Path:
+        """Download to dest atomically, verified against the strongest digest the index gave.
+        Reuses a copy already there that verifies."""
+        if (
+            dest.exists()
+            and strongest(digests)
+            and digest_problem(dest.read_bytes(), digests) is None
+        ):
             return dest
-        response = self.get(url)
-        digest = hashlib.sha256(response.body).hexdigest()
-        if sha256 is not None and digest != sha256:
-            raise UpstreamError(
-                f"{url}: sha256 mismatch (index says {sha256}, file has {digest})",
-                hint="the upstream file changed or was corrupted in transit; nothing was built",
-            )
+        body = self.get_verified(url, digests)
         dest.parent.mkdir(parents=True, exist_ok=True)
         partial = dest.with_name(dest.name + ".part")
-        partial.write_bytes(response.body)
+        partial.write_bytes(body)
         partial.replace(dest)
         return dest
+
+    def get_verified(self, url: str, digests: Mapping[str, str]) -> bytes:
+        body = self.get(url).body
+        problem = digest_problem(body, digests)
+        if problem is not None:
+            raise UpstreamError(
+                f"{url}: {problem}",
+                hint="the upstream file changed or was corrupted in transit; nothing was built",
+            )
+        return body

@@ -9,6 +9,7 @@ each holding only what it needs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -42,11 +43,12 @@ class ToolVersions:
 
 @dataclass(frozen=True, kw_only=True)
 class SourceFile:
-    """A file on the upstream index that a job downloads, with the sha256 it must have."""
+    """A file on the upstream index that a job downloads, with the digests it must match."""
 
     filename: str
     url: str
-    sha256: str
+    digests: Mapping[str, str]
+    identity: str  # its sha256 (or "<algorithm>:<hex>" of the strongest digest the index gave)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -25,6 +25,7 @@ from builder.plan.jobs import (
 )
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
+from index.simple_pages import IndexFile
 
 
 def build_key(
@@ -121,29 +122,29 @@ def _job_for(
 
     forced = force_source or recipe.build_from_source
     upstream = None if forced else release.compatible_wheel(target)
-    if upstream is not None and upstream.file.sha256:
-        key = mirror_key(wheel_sha256=upstream.file.sha256, target=target)
+    mirrored = None if upstream is None else upstream.file.identity()
+    if upstream is not None and mirrored is not None:
+        key = mirror_key(wheel_sha256=mirrored, target=target)
         if key in present:
             return SkipJob(
                 **shared, key=key, reason="present (mirrored)", present_filename=present[key]
             )
-        wheel = SourceFile(
-            filename=upstream.file.filename, url=upstream.file.url, sha256=upstream.file.sha256
-        )
+        wheel = _source(upstream.file, mirrored)
         reason = f"upstream wheel {wheel.filename}"
         return MirrorJob(**shared, key=key, reason=reason, wheel=wheel, image=image)
 
-    if release.sdist is None or not release.sdist.sha256:
-        what = "no sdist" if release.sdist is None else "an sdist without a sha256 on the index"
+    source = None if release.sdist is None else release.sdist.identity()
+    if release.sdist is None or source is None:
+        what = "no sdist" if release.sdist is None else "an sdist without a digest on the index"
         reason = f"{what} and no compatible upstream wheel for {target.platform_tag}"
         return FailJob(**shared, key="", reason=reason)
-    key = build_key(
-        sdist_sha256=release.sdist.sha256, recipe=recipe, target=target, image=image, tools=tools
-    )
+    key = build_key(sdist_sha256=source, recipe=recipe, target=target, image=image, tools=tools)
     if key in present:
         return SkipJob(**shared, key=key, reason="present (built)", present_filename=present[key])
-    sdist = SourceFile(
-        filename=release.sdist.filename, url=release.sdist.url, sha256=release.sdist.sha256
-    )
+    sdist = _source(release.sdist, source)
     reason = "forced source build" if forced else "no compatible upstream wheel"
     return BuildJob(**shared, key=key, reason=reason, sdist=sdist, image=image)
+
+
+def _source(file: IndexFile, identity: str) -> SourceFile:
+    return SourceFile(filename=file.filename, url=file.url, digests=file.digests, identity=identity)

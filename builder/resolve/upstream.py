@@ -16,7 +16,8 @@ from builder.resolve.core_metadata import (
     requirements_from_wheel,
 )
 from builder.resolve.releases import Release, group_releases
-from index.simple_pages import ACCEPT, parse_project_page
+from index.errors import IndexProblem
+from index.simple_pages import ACCEPT, digest_problem, parse_project_page
 
 
 class Upstream:
@@ -37,9 +38,15 @@ class Upstream:
             for index_url in self._index_urls:
                 response = self._client.get(f"{index_url}{name}/", accept=ACCEPT, allow_404=True)
                 if response.status != 404:
-                    files = parse_project_page(
-                        response.body, content_type=response.content_type, page_url=response.url
-                    )
+                    try:
+                        files = parse_project_page(
+                            response.body,
+                            content_type=response.content_type,
+                            page_url=response.url,
+                            project=name,
+                        )
+                    except IndexProblem as problem:
+                        raise UpstreamError(problem.message, hint=problem.hint) from None
                     self._releases[name] = group_releases(name, files)
                     break
             else:
@@ -59,12 +66,21 @@ class Upstream:
     def _fetch_requirements(self, release: Release) -> list[Requirement]:
         for wheel in release.wheels:
             # PEP 658: many indexes serve <wheel>.metadata even when the page does not say so.
-            response = self._client.get(wheel.file.url + ".metadata", allow_404=True)
+            # Its hash is checked when the page gives one; a refused probe (403, 5xx) falls
+            # back to the wheel itself.
+            url = wheel.file.url + ".metadata"
+            try:
+                response = self._client.get(url, allow_404=True)
+            except UpstreamError:
+                continue
             if response.status != 404:
+                problem = digest_problem(response.body, wheel.file.metadata_digests)
+                if problem is not None:
+                    raise UpstreamError(f"{url}: {problem}", hint="the index is inconsistent")
                 return requirements_from_metadata(response.body)
         if release.wheels:
-            smallest = release.wheels[0]
-            return requirements_from_wheel(self._client.get(smallest.file.url).body)
+            first = release.wheels[0].file
+            return requirements_from_wheel(self._client.get_verified(first.url, first.digests))
         if release.sdist is None:
             return []
         sdist = self.download_sdist(release)
@@ -81,4 +97,4 @@ class Upstream:
         if release.sdist is None:
             raise UpstreamError(f"{release.name} {release.version}: the index has no sdist")
         dest = self._cache_dir / "sdists" / release.sdist.filename
-        return self._client.download(release.sdist.url, dest, sha256=release.sdist.sha256)
+        return self._client.download(release.sdist.url, dest, digests=release.sdist.digests)

@@ -123,9 +123,9 @@ class Executor:
 
     def _mirror(self, job: MirrorJob, log: Path) -> JobOutcome:
         dest = self._wheelhouse.staging / job.key / job.wheel.filename
-        self._client.download(job.wheel.url, dest, sha256=job.wheel.sha256)
+        self._client.download(job.wheel.url, dest, digests=job.wheel.digests)
         with log.open("a", encoding="utf-8") as handle:
-            handle.write(f"downloaded {job.wheel.url}\nsha256 {job.wheel.sha256} verified\n")
+            handle.write(f"downloaded {job.wheel.url}\n{job.wheel.identity} verified\n")
         problems = tag_problems(dest.name, job.target) if "musllinux" in dest.name else []
         if problems:
             return JobOutcome(job=job, ok=False, message="; ".join(problems))
@@ -135,7 +135,7 @@ class Executor:
         sdist = self._client.download(
             job.sdist.url,
             self._wheelhouse.cache / "sdists" / job.sdist.filename,
-            sha256=job.sdist.sha256,
+            digests=job.sdist.digests,
         )
         built = build_wheel(
             self._commands, job, sdist=sdist, work=self._wheelhouse.staging / job.key, log=log

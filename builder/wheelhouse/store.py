@@ -95,7 +95,7 @@ class Wheelhouse:
             sha256=sha256,
             size=dest.stat().st_size,
             action=job.action,
-            source_sha256=job.sdist.sha256 if isinstance(job, BuildJob) else job.wheel.sha256,
+            source_sha256=job.sdist.identity if isinstance(job, BuildJob) else job.wheel.identity,
             key=job.key,
             python=job.python,
             arch=job.arch,

@@ -74,8 +74,8 @@ def test_download_verifies_sha256_and_leaves_nothing_on_mismatch(
 ) -> None:
     good = hashlib.sha256(BODY).hexdigest()
     with HttpClient(retries=0) as client:
-        path = client.download(f"{server}/file", tmp_path / "a.whl", sha256=good)
+        path = client.download(f"{server}/file", tmp_path / "a.whl", digests={"sha256": good})
         assert path.read_bytes() == BODY
         with pytest.raises(UpstreamError, match="sha256 mismatch"):
-            client.download(f"{server}/file", tmp_path / "b.whl", sha256="0" * 64)
+            client.download(f"{server}/file", tmp_path / "b.whl", digests={"sha256": "0" * 64})
     assert not (tmp_path / "b.whl").exists()

@@ -26,7 +26,7 @@ def index_file(
     return IndexFile(
         filename=filename,
         url=f"http://index.invalid/files/{filename}",
-        sha256=f"sha-{filename}",
+        digests={"sha256": f"sha-{filename}"},
         requires_python=requires_python,
         yanked=yanked,
         has_metadata=filename.endswith(".whl"),

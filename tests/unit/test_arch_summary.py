@@ -28,7 +28,9 @@ def job(name: str, arch: str, action: str = "build") -> Job:
         "direct": True,
         "execution": "qemu" if arch == "aarch64" else "native",
     }
-    source = SourceFile(filename=f"{name}.tar.gz", url="http://x.invalid/", sha256="0")
+    source = SourceFile(
+        filename=f"{name}.tar.gz", url="http://x.invalid/", digests={"sha256": "0"}, identity="0"
+    )
     if action == "build":
         return BuildJob(**shared, sdist=source, image=IMAGE)  # type: ignore[arg-type]
     if action == "mirror":

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
+import pytest
 from packaging.specifiers import SpecifierSet
 from packaging.version import Version
 
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.releases import choose_release, group_releases
-from index.simple_pages import PEP691_JSON, parse_project_page
+from index.errors import IndexProblem
+from index.simple_pages import PEP691_JSON, digest_problem, parse_project_page
 from tests.unit.fakes import sdist, wheel
 
 PAGE_URL = "https://index.invalid/simple/demo/"
@@ -16,7 +19,10 @@ PY311 = BuildTarget(python="3.11", arch="x86_64")
 
 def test_html_page_gives_urls_hashes_requires_python_yanked_and_metadata(fixtures: Path) -> None:
     files = parse_project_page(
-        (fixtures / "pages" / "demo.html").read_bytes(), content_type="text/html", page_url=PAGE_URL
+        (fixtures / "pages" / "demo.html").read_bytes(),
+        content_type="text/html",
+        page_url=PAGE_URL,
+        project="demo",
     )
     assert [f.filename for f in files] == [
         "demo-1.0.tar.gz",
@@ -35,7 +41,10 @@ def test_html_page_gives_urls_hashes_requires_python_yanked_and_metadata(fixture
 
 def test_json_page_is_used_when_offered(fixtures: Path) -> None:
     files = parse_project_page(
-        (fixtures / "pages" / "demo.json").read_bytes(), content_type=PEP691_JSON, page_url=PAGE_URL
+        (fixtures / "pages" / "demo.json").read_bytes(),
+        content_type=PEP691_JSON,
+        page_url=PAGE_URL,
+        project="demo",
     )
     assert [f.sha256 for f in files] == ["aaaa", "ffff", "dddd"]
     assert files[1].url == "https://files.example.invalid/demo-1.0-py3-none-any.whl"
@@ -45,7 +54,10 @@ def test_json_page_is_used_when_offered(fixtures: Path) -> None:
 
 def test_choose_skips_yanked_unless_pinned_and_honours_requires_python(fixtures: Path) -> None:
     files = parse_project_page(
-        (fixtures / "pages" / "demo.html").read_bytes(), content_type="text/html", page_url=PAGE_URL
+        (fixtures / "pages" / "demo.html").read_bytes(),
+        content_type="text/html",
+        page_url=PAGE_URL,
+        project="demo",
     )
     releases = group_releases("demo", files)
     chosen = choose_release(releases, SpecifierSet(), PY311)
@@ -92,3 +104,34 @@ def test_compatible_wheel_prefers_musllinux_then_pure_and_rejects_glibc() -> Non
         Version("1.0")
     ]
     assert newer_policy.compatible_wheel(PY311) is None
+
+
+def test_metadata_hashes_other_algorithms_and_a_newer_api_are_read(fixtures: Path) -> None:
+    page = b"""{"meta": {"api-version": "1.4"}, "name": "demo", "files": [
+     {"filename": "demo-1.0-py3-none-any.whl", "url": "../../files/x/demo-1.0-py3-none-any.whl",
+      "hashes": {"sha512": "ab"}, "core-metadata": {"sha256": "cc"}}]}"""
+    (only,) = parse_project_page(page, content_type=PEP691_JSON, page_url=PAGE_URL, project="demo")
+    assert only.sha256 is None and only.identity() == "sha512:ab"
+    assert only.metadata_digests == {"sha256": "cc"}
+    assert digest_problem(b"x", {"sha256": hashlib.sha256(b"x").hexdigest()}) is None
+    assert "sha512 mismatch" in (digest_problem(b"x", only.digests) or "")
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "message"),
+    [
+        (b'{"meta": {"api-version": "2.0"}, "name": "demo", "files": []}', PEP691_JSON, "2.0"),
+        (b'{"meta": {"api-version": "1.0"}, "files": [{"url": "x"}]}', PEP691_JSON, "not a valid"),
+        (b"{not json", PEP691_JSON, "not a valid"),
+        (
+            b'<html><head><meta name="pypi:repository-version" content="2.0"></head></html>',
+            "text/html",
+            "newer than",
+        ),
+    ],
+)
+def test_a_malformed_or_too_new_page_is_a_clear_problem(
+    body: bytes, content_type: str, message: str
+) -> None:
+    with pytest.raises(IndexProblem, match=message):
+        parse_project_page(body, content_type=content_type, page_url=PAGE_URL, project="demo")

@@ -98,7 +98,12 @@ def job_with(recipe: Recipe) -> BuildJob:
         recipe=recipe,
         origin="deps.txt:1",
         direct=True,
-        sdist=SourceFile(filename="demo-1.0.tar.gz", url="http://x.invalid/", sha256="0"),
+        sdist=SourceFile(
+            filename="demo-1.0.tar.gz",
+            url="http://x.invalid/",
+            digests={"sha256": "0"},
+            identity="0",
+        ),
         image=IMAGE,
     )
 
