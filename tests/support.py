@@ -405,6 +405,6 @@ def twine_upload(
 def planned_version(report: dict[str, Any], name: str) -> str:
     """The version a build report resolved for `name` (tests pin through the list or read the
     plan, never hard-code an upstream release)."""
-    versions = {job["version"] for job in report["jobs"] if job["name"] == name}
+    versions = {str(job["version"]) for job in report["jobs"] if job["name"] == name}
     assert len(versions) == 1, versions
     return versions.pop()
