@@ -7,9 +7,10 @@ import hashlib
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
-from email.parser import HeaderParser
 from pathlib import Path
+from typing import IO
 
+from packaging.metadata import parse_email
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
@@ -68,8 +69,8 @@ def inspect_wheel(
             f"{path}: not a readable wheel ({exc}); truncated or corrupt",
             hint="rebuild it, or remove it from the wheelhouse",
         ) from None
-    headers = HeaderParser().parsestr(metadata.decode("utf-8", errors="replace"))
-    declared = (headers.get("Name") or "", headers.get("Version") or "")
+    raw, _ = parse_email(metadata)
+    declared = (raw.get("name", ""), raw.get("version", ""))
     if canonicalize_name(declared[0]) != name or _normalized_version(declared[1]) != version:
         raise IndexProblem(
             f"{path}: the filename says {name} {version}, but its METADATA says "
@@ -83,18 +84,19 @@ def inspect_wheel(
             sha256=sha256,
             size=path.stat().st_size,
             upload_time=upload_time,
-            requires_python=headers.get("Requires-Python") or None,
+            requires_python=raw.get("requires_python") or None,
             metadata_sha256=sha256_of(metadata),
         ),
         metadata=metadata,
     )
 
 
-def wheel_metadata(path: Path) -> bytes:
-    """The wheel's .dist-info/METADATA (PEP 658 serves it as `<wheel>.metadata`).
+def wheel_metadata(wheel: Path | IO[bytes]) -> bytes:
+    """The wheel's .dist-info/METADATA (PEP 658 serves it as `<wheel>.metadata`): the one
+    reader of a wheel's metadata, for files on disk and downloads in memory alike.
 
     Raises OSError or zipfile.BadZipFile when the file is gone or not a wheel."""
-    with zipfile.ZipFile(path) as archive:
+    with zipfile.ZipFile(wheel) as archive:
         return archive.read(_metadata_member(archive))
 
 

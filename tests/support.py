@@ -139,12 +139,14 @@ def make_wheel(
         f"{dist_info}/METADATA": metadata,
         f"{dist_info}/WHEEL": f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n",
     }
+    members[f"{dist_info}/RECORD"] = (
+        "".join(f"{m},,\n" for m in members) + f"{dist_info}/RECORD,,\n"
+    )
     with zipfile.ZipFile(path, "w") as archive:
         for member, text in members.items():
-            archive.writestr(member, text)
-        archive.writestr(
-            f"{dist_info}/RECORD", "".join(f"{m},,\n" for m in members) + f"{dist_info}/RECORD,,\n"
-        )
+            # A fixed timestamp: the same wheel made twice is the same bytes (same sha256),
+            # even when a second boundary passes between the two.
+            archive.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), text)
     return path
 
 

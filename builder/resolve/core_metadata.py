@@ -1,32 +1,29 @@
-"""Read runtime requirements (Requires-Dist) from core metadata, wheels and sdists. Pure parsing."""
+"""Read runtime requirements (Requires-Dist) from core metadata, wheels and sdists. Pure parsing,
+with packaging.metadata; a wheel's METADATA is found by the index library's one reader."""
 
 from __future__ import annotations
 
 import io
 import tarfile
 import zipfile
-from email.parser import BytesParser
 from pathlib import PurePosixPath
 
+from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
+
+from index.dist_files import wheel_metadata
 
 
 def requirements_from_metadata(metadata: bytes) -> list[Requirement]:
-    message = BytesParser().parsebytes(metadata, headersonly=True)
-    return _parse_all(message.get_all("Requires-Dist") or [])
+    raw, _ = parse_email(metadata)
+    return _parse_all(raw.get("requires_dist", []))
 
 
 def requirements_from_wheel(wheel: bytes) -> list[Requirement]:
-    with zipfile.ZipFile(io.BytesIO(wheel)) as archive:
-        for name in archive.namelist():
-            path = PurePosixPath(name)
-            if (
-                len(path.parts) == 2
-                and path.parts[0].endswith(".dist-info")
-                and path.name == "METADATA"
-            ):
-                return requirements_from_metadata(archive.read(name))
-    return []
+    try:
+        return requirements_from_metadata(wheel_metadata(io.BytesIO(wheel)))
+    except zipfile.BadZipFile:
+        return []
 
 
 def requirements_from_sdist(sdist: bytes, filename: str) -> list[Requirement] | None:
@@ -37,10 +34,10 @@ def requirements_from_sdist(sdist: bytes, filename: str) -> list[Requirement] | 
     members = _sdist_members(sdist, filename)
     pkg_info = next((data for path, data in members if _is_top_file(path, "PKG-INFO")), None)
     if pkg_info is not None:
-        message = BytesParser().parsebytes(pkg_info, headersonly=True)
-        dynamic = [value.lower() for value in message.get_all("Dynamic") or []]
-        version = message.get("Metadata-Version", "1.0")
-        listed = message.get_all("Requires-Dist")
+        raw, _ = parse_email(pkg_info)
+        dynamic = [value.lower() for value in raw.get("dynamic", [])]
+        version = raw.get("metadata_version", "1.0")
+        listed = raw.get("requires_dist", [])
         if listed and "requires-dist" not in dynamic:
             return _parse_all(listed)
         if _at_least(version, (2, 2)) and "requires-dist" not in dynamic:
@@ -61,16 +58,22 @@ def _sdist_members(sdist: bytes, filename: str) -> list[tuple[str, bytes]]:
     if filename.endswith(".zip"):
         with zipfile.ZipFile(io.BytesIO(sdist)) as archive:
             for name in archive.namelist():
-                if name.endswith(wanted) and name.count("/") <= 2:
+                if name.endswith(wanted) and _near_top(name):
                     result.append((name, archive.read(name)))
         return result
     with tarfile.open(fileobj=io.BytesIO(sdist), mode="r:*") as archive:
         for member in archive.getmembers():
-            if member.isfile() and member.name.endswith(wanted) and member.name.count("/") <= 2:
+            if member.isfile() and member.name.endswith(wanted) and _near_top(member.name):
                 handle = archive.extractfile(member)
                 if handle is not None:
                     result.append((member.name, handle.read()))
     return result
+
+
+def _near_top(path: str) -> bool:
+    """PKG-INFO at the top, or an egg-info directory at the top or under src/ (src layout)."""
+    parts = PurePosixPath(path).parts
+    return len(parts) <= 3 or (len(parts) == 4 and parts[1] == "src")
 
 
 def _is_top_file(path: str, name: str) -> bool:
