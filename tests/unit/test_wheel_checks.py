@@ -6,6 +6,8 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from builder.build.cibuildwheel_options import before_all_command, cibuildwheel_env
 from builder.inputs.recipes import Recipe
 from builder.plan.jobs import BuildJob, SourceFile
@@ -131,12 +133,13 @@ def test_cibuildwheel_environment_comes_from_plan_and_recipe() -> None:
     assert cibuildwheel_env(job_with(Recipe(name="demo")))["CIBW_BEFORE_ALL"] == ""
 
 
-def test_sdist_requirements_from_egg_info_requires_txt() -> None:
+@pytest.mark.parametrize("egg_info", ["demo-1.0/demo.egg-info", "demo-1.0/src/demo.egg-info"])
+def test_sdist_requirements_from_egg_info_requires_txt(egg_info: str) -> None:
     buffer = io.BytesIO()
     with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
         for name, text in {
             "demo-1.0/PKG-INFO": "Metadata-Version: 2.1\nName: demo\nVersion: 1.0\n",
-            "demo-1.0/demo.egg-info/requires.txt": "six>=1.5\n\n[socks]\nPySocks\n\n[:python_version < '3.8']\nzipp\n",
+            f"{egg_info}/requires.txt": "six>=1.5\n\n[socks]\nPySocks\n\n[:python_version < '3.8']\nzipp\n",
         }.items():
             data = text.encode()
             info = tarfile.TarInfo(name)
