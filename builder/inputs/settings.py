@@ -24,19 +24,45 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from builder.errors import InputError
 from builder.inputs.toml_fields import Table, load_toml
 
 SUPPORTED_ARCHS = ("x86_64", "aarch64")
 IMAGE_MODES = ("auto", "pypa", "local")
-SETTINGS_KEYS = (
-    "pythons, archs, musllinux, images, custom-images, index-url, extra-index-urls, "
-    "wheelhouse, recipes, runners"
-)
 DEFAULT_RUNNER = "local"
 ENV_PREFIX = "WHEELHOUSE_"
+
+Kind = Literal["string", "strings", "path"]
+
+
+@dataclass(frozen=True)
+class Option:
+    """One setting: its key in the config file, its WHEELHOUSE_* variable, its Settings field
+    and its kind. Paths are relative to the config file (or, from the environment, to the
+    working directory); lists are comma- or space-separated in the environment."""
+
+    key: str
+    env: str
+    attr: str
+    kind: Kind
+
+
+# The schema: every plain setting, in one place. [custom-images.<arch>] and [runners] are tables.
+OPTIONS = (
+    Option("pythons", "PYTHONS", "pythons", "strings"),
+    Option("archs", "ARCHS", "archs", "strings"),
+    Option("musllinux", "MUSLLINUX", "musllinux", "string"),
+    Option("images", "IMAGES", "images", "string"),
+    Option("index-url", "INDEX_URL", "index_url", "string"),
+    Option("extra-index-urls", "EXTRA_INDEX_URLS", "extra_index_urls", "strings"),
+    Option("wheelhouse", "DIR", "wheelhouse", "path"),
+    Option("recipes", "RECIPES", "recipes", "path"),
+)
+TABLE_KEYS = ("custom-images", "runners")
+IMAGE_OVERRIDE_KEYS = ("builder", "runtime", "runtime-python")
+SETTINGS_KEYS = ", ".join([*(option.key for option in OPTIONS), *TABLE_KEYS])
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,21 +126,23 @@ def _tool_table(data: dict[str, Any], path: Path) -> Table | None:
 
 
 def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -> Settings:
-    pythons = table.strings("pythons", default=settings.pythons)
-    archs = table.strings("archs", default=settings.archs)
-    musllinux = table.string("musllinux", default=settings.musllinux) or settings.musllinux
-    mode = table.string("images", default=settings.images) or settings.images
+    changes: dict[str, Any] = {}
+    for option in OPTIONS:
+        if option.key not in table:
+            continue
+        if option.kind == "strings":
+            changes[option.attr] = table.strings(option.key)
+        elif text := table.string(option.key):
+            changes[option.attr] = base / text if option.kind == "path" else text
     overrides: dict[str, ImageOverride] = {}
     custom = table.table("custom-images")
     if custom is not None:
         for arch in custom.keys():  # noqa: SIM118 (marks every key as read)
             arch_table = custom.table(arch) or Table({}, path=table.path)
             overrides[arch] = ImageOverride(
-                builder=arch_table.string("builder"),
-                runtime=arch_table.string("runtime"),
-                runtime_python=arch_table.string("runtime-python"),
+                **{key.replace("-", "_"): arch_table.string(key) for key in IMAGE_OVERRIDE_KEYS}
             )
-            arch_table.refuse_unknown(known_hint="builder, runtime, runtime-python")
+            arch_table.refuse_unknown(known_hint=", ".join(IMAGE_OVERRIDE_KEYS))
             _check_arch(arch, f"{table.path}: [custom-images.{arch}]")
     runners: dict[str, str] = {}
     runner_table = table.table("runners")
@@ -122,64 +150,30 @@ def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -
         for arch in runner_table.keys():  # noqa: SIM118 (marks every key as read)
             _check_arch(arch, f"{table.path}: [runners]")
             runners[arch] = runner_table.string(arch) or DEFAULT_RUNNER
-    index_url = table.string("index-url", default=settings.index_url)
-    extra_index_urls = table.strings("extra-index-urls", default=settings.extra_index_urls)
-    wheelhouse = table.string("wheelhouse")
-    recipes = table.string("recipes")
     table.refuse_unknown(known_hint=SETTINGS_KEYS)
-    result = replace(
-        settings,
-        pythons=pythons,
-        archs=archs,
-        musllinux=musllinux,
-        images=mode,
-        index_url=index_url,
-        extra_index_urls=extra_index_urls,
-        wheelhouse=base / wheelhouse if wheelhouse else settings.wheelhouse,
-        recipes=base / recipes if recipes else settings.recipes,
-        image_overrides=overrides,
-        runners=runners,
-        source=source,
-    )
+    result = replace(settings, **changes, image_overrides=overrides, runners=runners, source=source)
     return validate(result, where=source)
 
 
 def _apply_env(settings: Settings, env: Mapping[str, str], *, cwd: Path) -> Settings:
-    known = {
-        "PYTHONS",
-        "ARCHS",
-        "MUSLLINUX",
-        "IMAGES",
-        "INDEX_URL",
-        "EXTRA_INDEX_URLS",
-        "DIR",
-        "RECIPES",
-    }
-    unknown = sorted(
-        key for key in env if key.startswith(ENV_PREFIX) and key[len(ENV_PREFIX) :] not in known
-    )
+    known = {ENV_PREFIX + option.env: option for option in OPTIONS}
+    unknown = sorted(key for key in env if key.startswith(ENV_PREFIX) and key not in known)
     if unknown:
         raise InputError(
             f"unknown environment variable {', '.join(unknown)}",
-            hint="known: " + ", ".join(ENV_PREFIX + name for name in sorted(known)),
+            hint="known: " + ", ".join(sorted(known)),
         )
     changes: dict[str, Any] = {}
-    if value := env.get(ENV_PREFIX + "PYTHONS"):
-        changes["pythons"] = _split(value)
-    if value := env.get(ENV_PREFIX + "ARCHS"):
-        changes["archs"] = _split(value)
-    if value := env.get(ENV_PREFIX + "MUSLLINUX"):
-        changes["musllinux"] = value
-    if value := env.get(ENV_PREFIX + "IMAGES"):
-        changes["images"] = value
-    if value := env.get(ENV_PREFIX + "INDEX_URL"):
-        changes["index_url"] = value
-    if value := env.get(ENV_PREFIX + "EXTRA_INDEX_URLS"):
-        changes["extra_index_urls"] = _split(value)
-    if value := env.get(ENV_PREFIX + "DIR"):
-        changes["wheelhouse"] = cwd / value
-    if value := env.get(ENV_PREFIX + "RECIPES"):
-        changes["recipes"] = cwd / value
+    for name, option in known.items():
+        value = env.get(name)
+        if not value:
+            continue
+        if option.kind == "strings":
+            changes[option.attr] = _split(value)
+        elif option.kind == "path":
+            changes[option.attr] = cwd / value
+        else:
+            changes[option.attr] = value
     if not changes:
         return settings
     return validate(replace(settings, **changes), where="the WHEELHOUSE_* environment")

@@ -40,6 +40,9 @@ class Table:
         self._read.add(key)
         return self._data.get(key)
 
+    def __contains__(self, key: str) -> bool:
+        return key in self._data
+
     def string(self, key: str, default: str | None = None) -> str | None:
         value = self._get(key)
         if value is None:
