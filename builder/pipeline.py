@@ -15,6 +15,7 @@ from builder.host.containers import Containers
 from builder.host.emulation import check_emulation, executions_here
 from builder.host.http_client import HttpClient
 from builder.host.images import select_images
+from builder.host.interpreters import with_full_versions
 from builder.inputs.curated_list import parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings
@@ -92,20 +93,6 @@ def build(
         executions = executions_here(archs)
         warnings.append(str(problem))
 
-    index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
-    upstream = Upstream(client=client, index_urls=index_urls, cache_dir=wheelhouse.cache)
-    targets = [
-        BuildTarget(python=python, arch=arch, musllinux=settings.musllinux)
-        for arch in archs
-        for python in settings.pythons
-    ]
-    resolved: dict[BuildTarget, list[Resolved]] = {}
-    for target in targets:
-        note(f"resolving {len(entries)} requirements for {target} against {', '.join(index_urls)}")
-        resolved[target] = resolve_closure(
-            entries, target, upstream, follow_deps=request.follow_deps
-        )
-
     containers = Containers(commands)
     if request.dry_run:  # without an engine the plan names the images; their ids stay unknown
         inspect = None if containers.engine_problem() else containers
@@ -118,6 +105,29 @@ def build(
             f"{image.arch}: builder {image.builder} ({image.kind}), runtime {image.runtime}, "
             f"{executions[image.arch]} on runner {settings.runner_for(image.arch)}"
         )
+    targets, version_notes = with_full_versions(
+        [
+            BuildTarget(python=python, arch=arch, musllinux=settings.musllinux)
+            for arch in archs
+            for python in settings.pythons
+        ],
+        choice.images,
+        inspect,
+        cache_dir=wheelhouse.cache,
+    )
+
+    index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
+    upstream = Upstream(client=client, index_urls=index_urls, cache_dir=wheelhouse.cache)
+    resolved: dict[BuildTarget, list[Resolved]] = {}
+    for target in targets:
+        note(
+            f"resolving {len(entries)} requirements for {target} (Python {target.full_version}) "
+            f"against {', '.join(index_urls)}"
+        )
+        resolved[target] = resolve_closure(
+            entries, target, upstream, follow_deps=request.follow_deps
+        )
+
     tools = tool_versions()
     plan = make_plan(
         resolved=resolved,
@@ -128,9 +138,9 @@ def build(
         force_source=request.force_source,
         executions=executions,
         runners={arch: settings.runner_for(arch) for arch in archs},
-        notes=choice.notes,
+        notes=[*choice.notes, *version_notes],
     )
-    warnings += [*choice.notes, *upstream.warnings]
+    warnings += [*plan.notes, *upstream.warnings]
     if request.dry_run:
         return BuildReport(plan=plan, warnings=warnings)
     executor = Executor(

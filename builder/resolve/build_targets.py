@@ -13,6 +13,13 @@ class BuildTarget:
     python: str  # "3.11"
     arch: str  # "x86_64"
     musllinux: str = "musllinux_1_2"
+    python_full: str = ""  # the runtime image's own version, e.g. "3.11.2"; "" when unknown
+
+    @property
+    def full_version(self) -> str:
+        """What markers and requires-python are evaluated against: the image's full version,
+        or X.Y.0 when it could not be asked (a dry run without an engine)."""
+        return self.python_full or f"{self.python}.0"
 
     @property
     def version_tuple(self) -> tuple[int, int]:
@@ -58,14 +65,14 @@ class BuildTarget:
     def marker_environment(self) -> dict[str, str]:
         return {
             "implementation_name": "cpython",
-            "implementation_version": f"{self.python}.0",
+            "implementation_version": self.full_version,
             "os_name": "posix",
             "platform_machine": self.arch,
             "platform_python_implementation": "CPython",
             "platform_release": "",
             "platform_system": "Linux",
             "platform_version": "",
-            "python_full_version": f"{self.python}.0",
+            "python_full_version": self.full_version,
             "python_version": self.python,
             "sys_platform": "linux",
         }

@@ -1,31 +1,31 @@
 """Dependency closure of the curated list for one target, in build order (dependencies first).
 
-Pure over a `ReleaseSource` (the upstream index in production, a dictionary in unit tests). The
-resolver picks the newest release allowed by every specifier seen so far; when a later requirement
-excludes a release already picked, it starts again with the tighter specifier, a bounded number of
-times. That is enough for curated lists; a list that needs real backtracking gets an error naming
-both requirements.
+A real resolver with backtracking (resolvelib, the engine inside pip) over a `ReleaseSource`
+(the upstream index in production, a dictionary in unit tests). Markers and requires-python are
+evaluated for the target's full Python version. A list that cannot be satisfied is an error
+naming the requirements that conflict and where each came from.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from packaging.markers import Marker
 from packaging.requirements import Requirement
 from packaging.specifiers import SpecifierSet
-from packaging.utils import canonicalize_name
+from packaging.utils import NormalizedName, canonicalize_name
 from packaging.version import Version
+from resolvelib import AbstractProvider, BaseReporter, Resolver
+from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep, ResolverException
 
 from builder.errors import UpstreamError
 from builder.inputs.curated_list import ListEntry
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.releases import Release, choose_release, explain_no_release
 
-MAX_RESTARTS = 20
+MAX_ROUNDS = 2000
 
 
 class ReleaseSource(Protocol):
@@ -42,20 +42,68 @@ class Resolved:
     extras: frozenset[str]
 
 
+@dataclass(frozen=True, kw_only=True)
+class _Need:
+    """A requirement as the resolver sees it, with where it came from."""
+
+    name: NormalizedName
+    project: str  # as written, for messages
+    extras: frozenset[str]
+    specifier: SpecifierSet
+    origin: str
+
+    @property
+    def key(self) -> str:
+        return _key(self.name, self.extras)
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Candidate:
+    release: Release
+    extras: frozenset[str]
+
+    @property
+    def key(self) -> str:
+        return _key(self.release.name, self.extras)
+
+
+def _key(name: str, extras: frozenset[str]) -> str:
+    return f"{name}[{','.join(sorted(extras))}]" if extras else name
+
+
 def resolve_closure(
     entries: Sequence[ListEntry], target: BuildTarget, source: ReleaseSource, *, follow_deps: bool
 ) -> list[Resolved]:
-    pinned: dict[str, SpecifierSet] = {}
-    for _ in range(MAX_RESTARTS):
-        walk = _Walk(target, source, follow_deps=follow_deps, pinned=pinned)
-        conflict = walk.run(entries)
-        if conflict is None:
-            return walk.ordered()
-        name, specifier = conflict
-        pinned = {**pinned, name: pinned.get(name, SpecifierSet()) & specifier}
-    raise UpstreamError(
-        f"could not settle versions for {target} after {MAX_RESTARTS} attempts",
-        hint="pin the packages named above in the list",
+    needs = [
+        _need(entry.requirement, str(entry.location))
+        for entry in entries
+        if _marker_applies(entry.requirement.marker, target, frozenset())
+    ]
+    if not needs:
+        return []
+    provider = _Provider(target, source, follow_deps=follow_deps)
+    resolver: Resolver[_Need, _Candidate, str] = Resolver(provider, BaseReporter())
+    try:
+        result = resolver.resolve(needs, max_rounds=MAX_ROUNDS)
+    except ResolutionImpossible as impossible:
+        raise provider.explain(impossible.causes) from None
+    except ResolutionTooDeep:
+        raise UpstreamError(
+            f"could not settle versions for {target} within {MAX_ROUNDS} resolver rounds",
+            hint="pin the packages of the list more tightly",
+        ) from None
+    except ResolverException as exc:  # pragma: no cover  (resolvelib's other failures)
+        raise UpstreamError(f"resolving for {target} failed: {exc}") from None
+    return provider.ordered(result.mapping, result.criteria)
+
+
+def _need(requirement: Requirement, origin: str) -> _Need:
+    return _Need(
+        name=canonicalize_name(requirement.name),
+        extras=frozenset(canonicalize_name(extra) for extra in requirement.extras),
+        project=requirement.name,
+        specifier=requirement.specifier,
+        origin=origin,
     )
 
 
@@ -63,101 +111,145 @@ def _marker_applies(marker: Marker | None, target: BuildTarget, extras: frozense
     if marker is None:
         return True
     environment = target.marker_environment()
-    for extra in (extras or frozenset()) | {""}:
-        if marker.evaluate({**environment, "extra": extra}):
-            return True
-    return False
+    return any(marker.evaluate({**environment, "extra": extra}) for extra in (extras | {""}))
 
 
-class _Walk:
-    def __init__(
-        self,
-        target: BuildTarget,
-        source: ReleaseSource,
-        *,
-        follow_deps: bool,
-        pinned: dict[str, SpecifierSet],
-    ) -> None:
+class _Provider(AbstractProvider[_Need, _Candidate, str]):
+    def __init__(self, target: BuildTarget, source: ReleaseSource, *, follow_deps: bool) -> None:
         self.target = target
         self.source = source
         self.follow_deps = follow_deps
-        self.specs: dict[str, SpecifierSet] = dict(pinned)
-        self.extras: dict[str, frozenset[str]] = {}
-        self.chosen: dict[str, Release] = {}
-        self.origin: dict[str, str] = {}
-        self.direct: set[str] = set()
-        self.edges: dict[str, set[str]] = {}
-        self.order_seen: list[str] = []
+        self.seen: list[str] = []  # names in the order they were first asked for
+        self.children: dict[tuple[str, Version], list[str]] = {}
 
-    def run(self, entries: Sequence[ListEntry]) -> tuple[str, SpecifierSet] | None:
-        queue: deque[tuple[Requirement, str, str | None]] = deque()
-        for entry in entries:
-            if _marker_applies(entry.requirement.marker, self.target, frozenset()):
-                queue.append((entry.requirement, str(entry.location), None))
-                self.direct.add(entry.name)
-        while queue:
-            requirement, origin, parent = queue.popleft()
-            name = canonicalize_name(requirement.name)
-            if parent is not None:
-                self.edges.setdefault(parent, set()).add(name)
-            spec = self.specs.get(name, SpecifierSet()) & requirement.specifier
-            self.specs[name] = spec
-            old_extras = self.extras.get(name, frozenset())
-            new_extras = old_extras | frozenset(requirement.extras)
-            self.extras[name] = new_extras
-            current = self.chosen.get(name)
-            if current is not None:
-                if not spec.contains(current.version, prereleases=True):
-                    return name, spec
-                if new_extras == old_extras:
-                    continue
-            else:
-                releases = self._releases(name, origin)
-                release = choose_release(releases, spec, self.target)
-                if release is None:
-                    reason = explain_no_release(requirement.name, releases, spec, self.target)
-                    raise UpstreamError(f"{reason} (for {self.target}; from {origin})")
-                self.chosen[name] = release
-                self.origin[name] = origin
-                self.order_seen.append(name)
-            if not self.follow_deps:
-                continue
-            release = self.chosen[name]
-            for dependency in self.source.requirements(release):
-                if _marker_applies(dependency.marker, self.target, new_extras):
-                    queue.append(
-                        (dependency, f"required by {release.name} {release.version}", name)
-                    )
-        return None
+    # -- resolvelib's questions ------------------------------------------------------------
+    def identify(self, requirement_or_candidate: _Need | _Candidate) -> str:
+        return requirement_or_candidate.key
 
-    def _releases(self, name: str, origin: str) -> dict[Version, Release]:
+    def get_preference(
+        self,
+        identifier: str,
+        resolutions: Mapping[str, _Candidate],  # noqa: ARG002
+        candidates: Mapping[str, Iterator[_Candidate]],  # noqa: ARG002
+        information: Mapping[str, Iterator[Any]],
+        backtrack_causes: Sequence[Any],
+    ) -> tuple[bool, bool, str]:
+        causes = {cause.requirement.name for cause in backtrack_causes}
+        direct = any(info.parent is None for info in information[identifier])
+        # Conflicting names first (backtrack where the trouble is), then the list's own lines.
+        return (identifier.split("[", maxsplit=1)[0] not in causes, not direct, identifier)
+
+    def find_matches(
+        self,
+        identifier: str,
+        requirements: Mapping[str, Iterator[_Need]],
+        incompatibilities: Mapping[str, Iterator[_Candidate]],
+    ) -> list[_Candidate]:
+        needs = list(requirements[identifier])
+        first = needs[0]
+        if first.name not in self.seen:
+            self.seen.append(first.name)
+        releases = self._releases(first)
+        excluded = {candidate.release.version for candidate in incompatibilities[identifier]}
+        specifier = SpecifierSet()
+        for need in needs:
+            specifier &= need.specifier
+        found: list[_Candidate] = []
+        remaining = {v: r for v, r in releases.items() if v not in excluded}
+        while (release := choose_release(remaining, specifier, self.target)) is not None:
+            found.append(_Candidate(release=release, extras=first.extras))
+            remaining = {v: r for v, r in remaining.items() if v < release.version}
+        return found
+
+    def is_satisfied_by(self, requirement: _Need, candidate: _Candidate) -> bool:
+        return requirement.specifier.contains(candidate.release.version, prereleases=True)
+
+    def get_dependencies(self, candidate: _Candidate) -> list[_Need]:
+        release = candidate.release
+        needs: list[_Need] = []
+        if candidate.extras:  # name[extra] stands on name, at the same version
+            needs.append(
+                _Need(
+                    name=canonicalize_name(release.name),
+                    project=release.name,
+                    extras=frozenset(),
+                    specifier=SpecifierSet(f"=={release.version}"),
+                    origin=candidate.key,
+                )
+            )
+        if self.follow_deps:
+            origin = f"required by {release.name} {release.version}"
+            needs += [
+                _need(dependency, origin)
+                for dependency in self.source.requirements(release)
+                if _marker_applies(dependency.marker, self.target, candidate.extras)
+            ]
+        self.children[(release.name, release.version)] = [
+            need.name for need in needs if need.name != release.name
+        ]
+        return needs
+
+    # -- reading the result -------------------------------------------------------------------
+    def _releases(self, need: _Need) -> dict[Version, Release]:
         try:
-            return self.source.releases(name)
+            return self.source.releases(need.name)
         except UpstreamError as exc:
-            raise UpstreamError(f"{exc.message} (from {origin})", hint=exc.hint) from None
+            raise UpstreamError(f"{exc.message} (from {need.origin})", hint=exc.hint) from None
 
-    def ordered(self) -> list[Resolved]:
+    def explain(self, causes: Iterable[Any]) -> UpstreamError:
+        needs: list[_Need] = [cause.requirement for cause in causes]
+        names = {need.name for need in needs}
+        if len(names) == 1 and len(needs) == 1:
+            need = needs[0]
+            reason = explain_no_release(
+                need.project, self._releases(need), need.specifier, self.target
+            )
+            return UpstreamError(f"{reason} (for {self.target}; from {need.origin})")
+        wanted = "; ".join(f"{need.project}{need.specifier} (from {need.origin})" for need in needs)
+        return UpstreamError(
+            f"no versions satisfy every requirement for {self.target}: {wanted}",
+            hint="loosen or align these pins in the list",
+        )
+
+    def ordered(
+        self, mapping: Mapping[str, _Candidate], criteria: Mapping[str, Any]
+    ) -> list[Resolved]:
         """Dependencies before dependents; ties keep discovery order. Cycles are broken."""
+        chosen: dict[str, Release] = {}
+        extras: dict[str, frozenset[str]] = {}
+        origins: dict[str, str] = {}
+        direct: set[str] = set()
+        for key, candidate in mapping.items():
+            name = candidate.release.name
+            chosen[name] = candidate.release
+            extras[name] = extras.get(name, frozenset()) | candidate.extras
+            for info in criteria[key].information:
+                if info.parent is None:
+                    direct.add(name)
+                    origins[name] = info.requirement.origin
+                elif name not in origins and not info.requirement.origin.startswith(name + "["):
+                    origins[name] = info.requirement.origin
+        order = [name for name in self.seen if name in chosen]
         result: list[str] = []
-        state: dict[str, int] = {}
+        state: set[str] = set()
 
         def visit(name: str) -> None:
-            if state.get(name) is not None:
+            if name in state:
                 return
-            state[name] = 0
-            for child in sorted(self.edges.get(name, ()), key=self.order_seen.index):
+            state.add(name)
+            children = self.children.get((name, chosen[name].version), [])
+            for child in sorted({c for c in children if c in chosen}, key=order.index):
                 visit(child)
-            state[name] = 1
             result.append(name)
 
-        for name in self.order_seen:
+        for name in order:
             visit(name)
         return [
             Resolved(
-                release=self.chosen[name],
-                origin=self.origin[name],
-                direct=name in self.direct,
-                extras=self.extras.get(name, frozenset()),
+                release=chosen[name],
+                origin=origins.get(name, ""),
+                direct=name in direct,
+                extras=extras[name],
             )
             for name in result
         ]

@@ -54,7 +54,7 @@ class Release:
         if not spec:
             return True
         try:
-            return SpecifierSet(spec).contains(f"{target.python}.0", prereleases=True)
+            return SpecifierSet(spec).contains(target.full_version, prereleases=True)
         except InvalidSpecifier:
             return True  # an unparseable requires-python is ignored, as pip does
 
@@ -141,5 +141,5 @@ def explain_no_release(
         return f"{project}{specifier}: no release matches (newest is {newest})"
     return (
         f"{project}{specifier}: matching releases ({', '.join(str(v) for v in allowed[:5])}) are "
-        f"yanked or do not support Python {target.python}"
+        f"yanked or do not support Python {target.full_version}"
     )

@@ -113,3 +113,46 @@ class MissingAware:
 
     def requirements(self, release):  # type: ignore[no-untyped-def]
         return self._inner.requirements(release)
+
+
+def test_backtracks_to_an_older_release_when_a_newer_one_conflicts() -> None:
+    """app 2.0 wants lib<2 but the list pins lib>=2: only app 1.0 fits (the old restart
+    heuristic gave up here)."""
+    source = FakeIndex(
+        files={
+            "app": [sdist("app", "1.0"), sdist("app", "2.0")],
+            "lib": [sdist("lib", "1.0"), sdist("lib", "2.0")],
+        },
+        requirements={("app", "2.0"): ["lib<2"], ("app", "1.0"): ["lib>=1"]},
+    )
+    result = resolve_closure(entries("app", "lib>=2"), PY311, source, follow_deps=True)
+    assert names(result) == ["lib==2.0", "app==1.0"]
+
+
+def test_conflicting_pins_name_both_requirements_and_where_they_came_from() -> None:
+    source = FakeIndex(
+        files={"app": [sdist("app", "1.0")], "lib": [sdist("lib", "1.0"), sdist("lib", "2.0")]},
+        requirements={("app", "1.0"): ["lib<2"]},
+    )
+    with pytest.raises(UpstreamError, match=r"lib>=2 \(from deps\.txt:2\).*required by app 1\.0"):
+        resolve_closure(entries("app", "lib>=2"), PY311, source, follow_deps=True)
+
+
+def test_markers_and_requires_python_see_the_full_python_version() -> None:
+    source = FakeIndex(
+        files={
+            "new": [sdist("new", "1.0", requires_python=">=3.11.4")],
+            "app": [sdist("app", "1.0")],
+            "patch": [sdist("patch", "1.0")],
+        },
+        requirements={("app", "1.0"): ['patch ; python_full_version >= "3.11.2"']},
+    )
+    early = BuildTarget(python="3.11", arch="x86_64", python_full="3.11.2")
+    late = BuildTarget(python="3.11", arch="x86_64", python_full="3.11.9")
+    assert names(resolve_closure(entries("app"), early, source, follow_deps=True)) == [
+        "patch==1.0",
+        "app==1.0",
+    ]
+    assert names(resolve_closure(entries("new"), late, source, follow_deps=True)) == ["new==1.0"]
+    with pytest.raises(UpstreamError, match=r"do not support Python 3\.11\.2"):
+        resolve_closure(entries("new"), early, source, follow_deps=True)
