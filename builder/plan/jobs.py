@@ -9,12 +9,12 @@ each holding only what it needs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 from builder.inputs.recipes import Recipe
 from builder.resolve.build_targets import BuildTarget
+from index.simple_pages import IndexFile
 
 Action = Literal["build", "mirror", "skip", "fail"]
 ACTIONS: tuple[Action, ...] = ("build", "mirror", "skip", "fail")
@@ -39,16 +39,6 @@ class ImageRef:
 class ToolVersions:
     cibuildwheel: str
     auditwheel: str
-
-
-@dataclass(frozen=True, kw_only=True)
-class SourceFile:
-    """A file on the upstream index that a job downloads, with the digests it must match."""
-
-    filename: str
-    url: str
-    digests: Mapping[str, str]
-    identity: str  # its sha256 (or "<algorithm>:<hex>" of the strongest digest the index gave)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,14 +84,14 @@ class JobBase:
 @dataclass(frozen=True, kw_only=True)
 class BuildJob(JobBase):
     action: ClassVar[Action] = "build"
-    sdist: SourceFile
+    sdist: IndexFile  # as the upstream index lists it (url, digests)
     image: ImageRef  # built in its builder image, verified in its runtime image
 
 
 @dataclass(frozen=True, kw_only=True)
 class MirrorJob(JobBase):
     action: ClassVar[Action] = "mirror"
-    wheel: SourceFile
+    wheel: IndexFile
     image: ImageRef  # verified in its runtime image
 
 

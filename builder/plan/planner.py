@@ -20,12 +20,10 @@ from builder.plan.jobs import (
     MirrorJob,
     Plan,
     SkipJob,
-    SourceFile,
     ToolVersions,
 )
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
-from index.simple_pages import IndexFile
 
 
 def build_key(
@@ -122,16 +120,15 @@ def _job_for(
 
     forced = force_source or recipe.build_from_source
     upstream = None if forced else release.compatible_wheel(target)
-    mirrored = None if upstream is None else upstream.file.identity()
+    mirrored = None if upstream is None else upstream.identity()
     if upstream is not None and mirrored is not None:
         key = mirror_key(wheel_sha256=mirrored, target=target)
         if key in present:
             return SkipJob(
                 **shared, key=key, reason="present (mirrored)", present_filename=present[key]
             )
-        wheel = _source(upstream.file, mirrored)
-        reason = f"upstream wheel {wheel.filename}"
-        return MirrorJob(**shared, key=key, reason=reason, wheel=wheel, image=image)
+        reason = f"upstream wheel {upstream.filename}"
+        return MirrorJob(**shared, key=key, reason=reason, wheel=upstream, image=image)
 
     source = None if release.sdist is None else release.sdist.identity()
     if release.sdist is None or source is None:
@@ -141,10 +138,5 @@ def _job_for(
     key = build_key(sdist_sha256=source, recipe=recipe, target=target, image=image, tools=tools)
     if key in present:
         return SkipJob(**shared, key=key, reason="present (built)", present_filename=present[key])
-    sdist = _source(release.sdist, source)
     reason = "forced source build" if forced else "no compatible upstream wheel"
-    return BuildJob(**shared, key=key, reason=reason, sdist=sdist, image=image)
-
-
-def _source(file: IndexFile, identity: str) -> SourceFile:
-    return SourceFile(filename=file.filename, url=file.url, digests=file.digests, identity=identity)
+    return BuildJob(**shared, key=key, reason=reason, sdist=release.sdist, image=image)

@@ -11,7 +11,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.tags import Tag
 from packaging.utils import (
     InvalidSdistFilename,
     InvalidWheelFilename,
@@ -26,25 +25,19 @@ from index.simple_pages import IndexFile
 
 
 @dataclass(frozen=True, kw_only=True)
-class WheelFile:
-    file: IndexFile
-    tags: frozenset[Tag]
-
-
-@dataclass(frozen=True, kw_only=True)
 class Release:
     name: str
     version: Version
     sdist: IndexFile | None
-    wheels: tuple[WheelFile, ...]
+    wheels: tuple[IndexFile, ...]
 
     @property
     def yanked(self) -> bool:
-        files = [w.file for w in self.wheels] + ([self.sdist] if self.sdist else [])
+        files = [*self.wheels, *([self.sdist] if self.sdist else [])]
         return bool(files) and all(f.yanked for f in files)
 
     def requires_python(self) -> str | None:
-        for file in ([self.sdist] if self.sdist else []) + [w.file for w in self.wheels]:
+        for file in [*([self.sdist] if self.sdist else []), *self.wheels]:
             if file.requires_python:
                 return file.requires_python
         return None
@@ -58,14 +51,16 @@ class Release:
         except InvalidSpecifier:
             return True  # an unparseable requires-python is ignored, as pip does
 
-    def compatible_wheel(self, target: BuildTarget) -> WheelFile | None:
+    def compatible_wheel(self, target: BuildTarget) -> IndexFile | None:
         """The best upstream wheel this target installs, if any (not yanked)."""
         ranking = {tag: index for index, tag in enumerate(target.supported_tags)}
-        best: tuple[int, WheelFile] | None = None
+        best: tuple[int, IndexFile] | None = None
         for wheel in self.wheels:
-            if wheel.file.yanked:
+            if wheel.yanked:
                 continue
-            ranks = [ranking[tag] for tag in wheel.tags if tag in ranking]
+            ranks = [
+                ranking[tag] for tag in parse_wheel_filename(wheel.filename)[3] if tag in ranking
+            ]
             if ranks and (best is None or min(ranks) < best[0]):
                 best = (min(ranks), wheel)
         return best[1] if best else None
@@ -75,15 +70,13 @@ def group_releases(project: str, files: Iterable[IndexFile]) -> dict[Version, Re
     """Group index files by version; files whose names do not parse are ignored."""
     name = canonicalize_name(project)
     sdists: dict[Version, IndexFile] = {}
-    wheels: dict[Version, list[WheelFile]] = {}
+    wheels: dict[Version, list[IndexFile]] = {}
     for file in files:
         try:
             if file.filename.endswith(".whl"):
-                wheel_name, version, _, wheel_tags = parse_wheel_filename(file.filename)
+                wheel_name, version, _, _ = parse_wheel_filename(file.filename)
                 if canonicalize_name(wheel_name) == name:
-                    wheels.setdefault(version, []).append(
-                        WheelFile(file=file, tags=frozenset(wheel_tags))
-                    )
+                    wheels.setdefault(version, []).append(file)
             elif file.filename.endswith((".tar.gz", ".zip")):
                 sdist_name, version = parse_sdist_filename(file.filename)
                 if canonicalize_name(sdist_name) == name:

@@ -68,18 +68,18 @@ class Upstream:
             # PEP 658: many indexes serve <wheel>.metadata even when the page does not say so.
             # Its hash is checked when the page gives one; a refused probe (403, 5xx) falls
             # back to the wheel itself.
-            url = wheel.file.url + ".metadata"
+            url = wheel.url + ".metadata"
             try:
                 response = self._client.get(url, allow_404=True)
             except UpstreamError:
                 continue
             if response.status != 404:
-                problem = digest_problem(response.body, wheel.file.metadata_digests)
+                problem = digest_problem(response.body, wheel.metadata_digests)
                 if problem is not None:
                     raise UpstreamError(f"{url}: {problem}", hint="the index is inconsistent")
                 return requirements_from_metadata(response.body)
         if release.wheels:
-            first = release.wheels[0].file
+            first = release.wheels[0]
             return requirements_from_wheel(self._client.get_verified(first.url, first.digests))
         if release.sdist is None:
             return []

@@ -125,7 +125,7 @@ class Executor:
         dest = self._wheelhouse.staging / job.key / job.wheel.filename
         self._client.download(job.wheel.url, dest, digests=job.wheel.digests)
         with log.open("a", encoding="utf-8") as handle:
-            handle.write(f"downloaded {job.wheel.url}\n{job.wheel.identity} verified\n")
+            handle.write(f"downloaded {job.wheel.url}\n{job.wheel.identity()} verified\n")
         problems = tag_problems(dest.name, job.target) if "musllinux" in dest.name else []
         if problems:
             return JobOutcome(job=job, ok=False, message="; ".join(problems))

@@ -95,7 +95,7 @@ class Wheelhouse:
             sha256=sha256,
             size=dest.stat().st_size,
             action=job.action,
-            source_sha256=job.sdist.identity if isinstance(job, BuildJob) else job.wheel.identity,
+            source_sha256=(job.sdist if isinstance(job, BuildJob) else job.wheel).identity() or "",
             key=job.key,
             python=job.python,
             arch=job.arch,

@@ -3,9 +3,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from builder.inputs.recipes import empty_recipe
-from builder.plan.jobs import BuildJob, Job, MirrorJob, Plan, SkipJob, SourceFile
+from builder.plan.jobs import BuildJob, Job, MirrorJob, Plan, SkipJob
 from builder.resolve.build_targets import BuildTarget
 from builder.run.arch_summary import summarize_archs
+from index.simple_pages import IndexFile
 from tests.unit.fakes import IMAGE
 
 
@@ -28,9 +29,7 @@ def job(name: str, arch: str, action: str = "build") -> Job:
         "direct": True,
         "execution": "qemu" if arch == "aarch64" else "native",
     }
-    source = SourceFile(
-        filename=f"{name}.tar.gz", url="http://x.invalid/", digests={"sha256": "0"}, identity="0"
-    )
+    source = IndexFile(filename=f"{name}.tar.gz", url="http://x.invalid/", digests={"sha256": "0"})
     if action == "build":
         return BuildJob(**shared, sdist=source, image=IMAGE)  # type: ignore[arg-type]
     if action == "mirror":

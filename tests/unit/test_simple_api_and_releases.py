@@ -95,7 +95,7 @@ def test_compatible_wheel_prefers_musllinux_then_pure_and_rejects_glibc() -> Non
     release = releases[Version("1.0")]
     best = release.compatible_wheel(PY311)
     assert best is not None
-    assert best.file.filename == "demo-1.0-cp311-cp311-musllinux_1_1_x86_64.whl"
+    assert best.filename == "demo-1.0-cp311-cp311-musllinux_1_1_x86_64.whl"
     glibc_only = group_releases(
         "demo", [sdist("demo", "1.0"), wheel("demo-1.0-cp311-cp311-manylinux_2_17_x86_64.whl")]
     )[Version("1.0")]

@@ -10,7 +10,7 @@ import pytest
 
 from builder.build.cibuildwheel_options import before_all_command, cibuildwheel_env
 from builder.inputs.recipes import Recipe
-from builder.plan.jobs import BuildJob, SourceFile
+from builder.plan.jobs import BuildJob
 from builder.repair.wheel_checks import (
     auditwheel_show_problems,
     graft_problems,
@@ -19,6 +19,7 @@ from builder.repair.wheel_checks import (
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.core_metadata import requirements_from_sdist
 from builder.verify.imports import import_names
+from index.simple_pages import IndexFile
 from tests.unit.fakes import IMAGE
 
 PY311 = BuildTarget(python="3.11", arch="x86_64")
@@ -100,11 +101,8 @@ def job_with(recipe: Recipe) -> BuildJob:
         recipe=recipe,
         origin="deps.txt:1",
         direct=True,
-        sdist=SourceFile(
-            filename="demo-1.0.tar.gz",
-            url="http://x.invalid/",
-            digests={"sha256": "0"},
-            identity="0",
+        sdist=IndexFile(
+            filename="demo-1.0.tar.gz", url="http://x.invalid/", digests={"sha256": "0"}
         ),
         image=IMAGE,
     )
