@@ -95,7 +95,7 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None]) -> int:
             password_file.write_text("", encoding="utf-8")  # no users: uploads are refused
         app = IndexApp(
             listing,
-            upstream=_pypiserver_app(pypiserver_arguments(options, password_file=password_file)),
+            writer=_pypiserver_app(pypiserver_arguments(options, password_file=password_file)),
             may_read=_readers(options),
             after_write=mirror.sync if mirror is not None else lambda _snapshot: None,
         )

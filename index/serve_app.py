@@ -41,13 +41,13 @@ class IndexApp:
         self,
         listing: DirectoryListing,
         *,
-        upstream: WSGIApplication,
+        writer: WSGIApplication,
         may_read: Callable[[str | None], bool] = lambda _authorization: True,
         after_write: Callable[[Snapshot], object] = lambda _snapshot: None,
     ) -> None:
         self.listing = listing
         self.pages = PageCache()
-        self._upstream = upstream
+        self._writer = writer
         self._may_read = may_read
         self._after_write = after_write
 
@@ -91,11 +91,11 @@ class IndexApp:
             return _answer(start_response, environ, "404 Not Found", [], b"not found\n")
         if path == "/":
             return self._welcome(environ, start_response, snapshot)
-        return self._upstream(environ, start_response)
+        return self._writer(environ, start_response)
 
     def _write(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         try:
-            return self._upstream(environ, start_response)
+            return self._writer(environ, start_response)
         finally:
             self.listing.invalidate()
             try:

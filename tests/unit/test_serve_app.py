@@ -31,7 +31,7 @@ class Answer:
 
 
 @dataclass
-class Upstream:
+class Writer:
     """Stands in for pypiserver: records what reached it and writes a wheel on POST."""
 
     directory: Path
@@ -42,7 +42,7 @@ class Upstream:
         if environ["REQUEST_METHOD"] == "POST":
             make_wheel(self.directory, "uploaded", "1.0")
         start_response("200 OK", [("Content-Type", "text/plain")])
-        return [b"upstream"]
+        return [b"writer"]
 
 
 def call(app: IndexApp, path: str, method: str = "GET", **headers: str) -> Answer:
@@ -64,17 +64,17 @@ def call(app: IndexApp, path: str, method: str = "GET", **headers: str) -> Answe
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> tuple[IndexApp, Upstream, Path]:
+def served(tmp_path: Path) -> tuple[IndexApp, Writer, Path]:
     make_wheel(tmp_path, "Demo_Pkg", "1.0", requires_python=">=3.9")
     make_wheel(tmp_path, "demo-pkg", "1.1")
-    upstream = Upstream(tmp_path)
+    writer = Writer(tmp_path)
     clock = lambda: tmp_path.stat().st_mtime_ns + 10 * RACY_NS  # noqa: E731
-    app = IndexApp(DirectoryListing(tmp_path, clock_ns=clock), upstream=upstream)
-    return app, upstream, tmp_path
+    app = IndexApp(DirectoryListing(tmp_path, clock_ns=clock), writer=writer)
+    return app, writer, tmp_path
 
 
-def test_pages_in_both_formats(served: tuple[IndexApp, Upstream, Path]) -> None:
-    app, upstream, _ = served
+def test_pages_in_both_formats(served: tuple[IndexApp, Writer, Path]) -> None:
+    app, writer, _ = served
     html = call(app, "/simple/demo-pkg/")
     assert html.status == 200
     assert html.headers["Content-Type"].startswith("text/html")
@@ -89,10 +89,10 @@ def test_pages_in_both_formats(served: tuple[IndexApp, Upstream, Path]) -> None:
     assert call(app, f"/simple/demo-pkg/?format={quote(JSON)}").headers["Content-Type"] == JSON
     root = call(app, "/simple/")
     assert b'<a href="demo-pkg/">demo-pkg</a>' in root.body
-    assert upstream.seen == []  # reads never reach pypiserver
+    assert writer.seen == []  # reads never reach pypiserver
 
 
-def test_redirects_and_not_found(served: tuple[IndexApp, Upstream, Path]) -> None:
+def test_redirects_and_not_found(served: tuple[IndexApp, Writer, Path]) -> None:
     app, _, _ = served
     assert call(app, "/simple/Demo_Pkg/").headers["Location"] == "/simple/demo-pkg/"
     assert call(app, "/simple/demo-pkg").headers["Location"] == "/simple/demo-pkg/"
@@ -102,7 +102,7 @@ def test_redirects_and_not_found(served: tuple[IndexApp, Upstream, Path]) -> Non
     assert call(app, "/files/../../etc/passwd").status == 404
 
 
-def test_files_metadata_head_and_revalidation(served: tuple[IndexApp, Upstream, Path]) -> None:
+def test_files_metadata_head_and_revalidation(served: tuple[IndexApp, Writer, Path]) -> None:
     app, _, directory = served
     name = "demo_pkg-1.1-py3-none-any.whl"
     wheel = call(app, f"/files/{name}")
@@ -118,11 +118,11 @@ def test_files_metadata_head_and_revalidation(served: tuple[IndexApp, Upstream, 
     assert b"demo_pkg-1.1-py3-none-any.whl#sha256=" in call(app, "/packages/").body
 
 
-def test_writes_go_upstream_and_show_at_once(served: tuple[IndexApp, Upstream, Path]) -> None:
-    app, upstream, _ = served
+def test_writes_go_upstream_and_show_at_once(served: tuple[IndexApp, Writer, Path]) -> None:
+    app, writer, _ = served
     assert call(app, "/simple/uploaded/").status == 404
-    assert call(app, "/", method="POST").body == b"upstream"
-    assert upstream.seen == ["POST /"]
+    assert call(app, "/", method="POST").body == b"writer"
+    assert writer.seen == ["POST /"]
     assert call(app, "/simple/uploaded/").status == 200
 
 
@@ -130,7 +130,7 @@ def test_reads_can_require_credentials(tmp_path: Path) -> None:
     make_wheel(tmp_path, "demo", "1.0")
     app = IndexApp(
         DirectoryListing(tmp_path),
-        upstream=Upstream(tmp_path),
+        writer=Writer(tmp_path),
         may_read=lambda authorization: authorization == "Basic b2s6b2s=",
     )
     refused = call(app, "/simple/demo/")
