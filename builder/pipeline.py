@@ -117,7 +117,9 @@ def build(
     )
 
     index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
-    upstream = Upstream(client=client, index_urls=index_urls, cache_dir=wheelhouse.cache)
+    upstream = Upstream(
+        client=client, commands=commands, index_urls=index_urls, cache_dir=wheelhouse.cache
+    )
     resolved: dict[BuildTarget, list[Resolved]] = {}
     for target in targets:
         note(
@@ -140,7 +142,7 @@ def build(
         runners={arch: settings.runner_for(arch) for arch in archs},
         notes=[*choice.notes, *version_notes],
     )
-    warnings += [*plan.notes, *upstream.warnings]
+    warnings += plan.notes
     if request.dry_run:
         return BuildReport(plan=plan, warnings=warnings)
     executor = Executor(

@@ -9,12 +9,14 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from builder.errors import UpstreamError
+from builder.host.commands import CommandRunner
 from builder.host.http_client import HttpClient
 from builder.resolve.core_metadata import (
     requirements_from_metadata,
     requirements_from_sdist,
     requirements_from_wheel,
 )
+from builder.resolve.prepared_metadata import prepared_metadata
 from builder.resolve.releases import Release, group_releases
 from index.errors import IndexProblem
 from index.simple_pages import ACCEPT, digest_problem, parse_project_page
@@ -24,13 +26,20 @@ class Upstream:
     """One or more simple indexes, consulted in order: the first index that knows a project is
     the only one used for it (no merging, so a private name cannot be shadowed by a later index)."""
 
-    def __init__(self, *, client: HttpClient, index_urls: list[str], cache_dir: Path) -> None:
+    def __init__(
+        self,
+        *,
+        client: HttpClient,
+        commands: CommandRunner,
+        index_urls: list[str],
+        cache_dir: Path,
+    ) -> None:
         self._client = client
+        self._commands = commands
         self._index_urls = [url.rstrip("/") + "/" for url in index_urls]
         self._cache_dir = cache_dir
         self._releases: dict[str, dict[Version, Release]] = {}
         self._requirements: dict[tuple[str, Version], list[Requirement]] = {}
-        self.warnings: list[str] = []
 
     def releases(self, project: str) -> dict[Version, Release]:
         name = canonicalize_name(project)
@@ -85,13 +94,16 @@ class Upstream:
             return []
         sdist = self.download_sdist(release)
         found = requirements_from_sdist(sdist.read_bytes(), release.sdist.filename)
-        if found is None:
-            self.warnings.append(
-                f"{release.name} {release.version}: the sdist does not declare its requirements "
-                "statically; dependencies were not followed"
-            )
-            return []
-        return found
+        if found is not None:
+            return found
+        # No static metadata: ask the sdist's own build backend (PEP 517), as pip would.
+        metadata = prepared_metadata(
+            self._commands,
+            sdist,
+            identity=release.sdist.identity() or release.sdist.filename,
+            cache_dir=self._cache_dir,
+        )
+        return requirements_from_metadata(metadata)
 
     def download_sdist(self, release: Release) -> Path:
         if release.sdist is None:
