@@ -26,9 +26,9 @@ from builder.host.images import build_local_images
 from builder.inputs.settings import Settings, default_environ, load_settings, with_overrides
 from builder.pipeline import BuildRequest, build
 from builder.plan.jobs import Job
-from index.destinations import DESTINATION_HELP, Destination, parse_destination
 from index.errors import IndexProblem
-from index.publishers import Publisher
+from index.publish.destinations import DESTINATION_HELP, Destination, parse_destination
+from index.publish.publishers import Publisher
 
 app = typer.Typer(
     name="wheelhouse",
@@ -304,7 +304,7 @@ def serve_command(
 
     Example:  wheelhouse serve --host 0.0.0.0 --port 8080 --htpasswd /etc/wheelhouse/htpasswd
     """
-    from index.serve import ServeOptions, serve  # noqa: PLC0415  (pypiserver is heavy)
+    from index.serve.server import ServeOptions, serve  # noqa: PLC0415  (pypiserver is heavy)
 
     def run() -> None:
         settings = _settings(config, wheelhouse=wheelhouse)

@@ -17,11 +17,11 @@ import httpx
 from builder.errors import InputError
 from builder.host.commands import CommandRunner
 from builder.wheelhouse.manifest import load_manifest
-from index.destinations import Destination
 from index.dist_files import LocalDist, inspect_wheel
-from index.export import pages_from_files, render_requirements
-from index.model import ProjectPage
-from index.publishers import Publisher, open_publisher
+from index.pages.model import ProjectPage
+from index.publish.destinations import Destination
+from index.publish.export import pages_from_files, render_requirements
+from index.publish.publishers import Publisher, open_publisher
 
 HTTP_TIMEOUT_S = 30.0
 HTTP_RETRIES = 3  # connection failures only; httpx's transport retries them

@@ -15,7 +15,7 @@ from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel
 from packaging.version import InvalidVersion, Version
 
 from index.errors import IndexProblem
-from index.model import DistFile
+from index.pages.model import DistFile
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from builder.errors import UpstreamError
-from index.simple_pages import digest_problem, strongest
+from index.pages.simple_pages import digest_problem, strongest
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 

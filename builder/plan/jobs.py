@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Literal
 
 from builder.inputs.recipes import Recipe
 from builder.resolve.build_targets import BuildTarget
-from index.simple_pages import IndexFile
+from index.pages.simple_pages import IndexFile
 
 Action = Literal["build", "mirror", "skip", "fail"]
 ACTIONS: tuple[Action, ...] = ("build", "mirror", "skip", "fail")

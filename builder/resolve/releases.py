@@ -21,7 +21,7 @@ from packaging.utils import (
 from packaging.version import InvalidVersion, Version
 
 from builder.resolve.build_targets import BuildTarget
-from index.simple_pages import IndexFile
+from index.pages.simple_pages import IndexFile
 
 
 @dataclass(frozen=True, kw_only=True)

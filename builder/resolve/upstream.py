@@ -19,7 +19,7 @@ from builder.resolve.core_metadata import (
 from builder.resolve.prepared_metadata import prepared_metadata
 from builder.resolve.releases import Release, group_releases
 from index.errors import IndexProblem
-from index.simple_pages import ACCEPT, digest_problem, parse_project_page
+from index.pages.simple_pages import ACCEPT, digest_problem, parse_project_page
 
 
 class Upstream:

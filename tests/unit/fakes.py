@@ -8,7 +8,7 @@ from packaging.version import Version
 
 from builder.plan.jobs import ImageRef
 from builder.resolve.releases import Release, group_releases
-from index.simple_pages import IndexFile
+from index.pages.simple_pages import IndexFile
 
 IMAGE = ImageRef(
     arch="x86_64",

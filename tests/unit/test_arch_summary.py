@@ -6,7 +6,7 @@ from builder.inputs.recipes import empty_recipe
 from builder.plan.jobs import BuildJob, Job, MirrorJob, Plan, SkipJob
 from builder.resolve.build_targets import BuildTarget
 from builder.run.arch_summary import summarize_archs
-from index.simple_pages import IndexFile
+from index.pages.simple_pages import IndexFile
 from tests.unit.fakes import IMAGE
 
 

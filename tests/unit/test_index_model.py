@@ -7,15 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from index.destinations import (
-    DirDestination,
-    PypiserverDestination,
-    S3Destination,
-    parse_destination,
-)
 from index.errors import IndexProblem
-from index.export import render_requirements
-from index.model import (
+from index.pages.model import (
     DistFile,
     ProjectPage,
     files_beyond_newest,
@@ -23,8 +16,15 @@ from index.model import (
     with_files,
     with_yank,
 )
-from index.pypiserver_publish import read_twine_failure
-from index.s3_storage import connect_s3
+from index.publish.destinations import (
+    DirDestination,
+    PypiserverDestination,
+    S3Destination,
+    parse_destination,
+)
+from index.publish.export import render_requirements
+from index.publish.pypiserver import read_twine_failure
+from index.publish.s3_storage import connect_s3
 
 WHEN = datetime(2026, 1, 1, tzinfo=UTC)
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pypi_simple import ProjectPage as ClientPage
 
-from index.model import DistFile, ProjectPage, RootPage, project_name
-from index.render import (
+from index.pages.model import DistFile, ProjectPage, RootPage, project_name
+from index.pages.render import (
     parse_project_json,
     parse_root_json,
     render_project_html,

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from packaging.utils import canonicalize_name
 
-from index.listing import RACY_NS, DirectoryListing
+from index.serve.listing import RACY_NS, DirectoryListing
 from tests.support import make_wheel
 
 

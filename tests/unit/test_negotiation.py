@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.negotiation import Format, choose_format
+from index.pages.negotiation import Format, choose_format
 
 JSON = "application/vnd.pypi.simple.v1+json"
 

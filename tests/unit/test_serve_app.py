@@ -13,8 +13,8 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
-from index.listing import RACY_NS, DirectoryListing, Snapshot
-from index.serve_app import IndexApp
+from index.serve.app import IndexApp
+from index.serve.listing import RACY_NS, DirectoryListing, Snapshot
 from tests.support import make_wheel
 
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from packaging.version import Version
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.releases import choose_release, group_releases
 from index.errors import IndexProblem
-from index.simple_pages import PEP691_JSON, digest_problem, parse_project_page
+from index.pages.simple_pages import PEP691_JSON, digest_problem, parse_project_page
 from tests.unit.fakes import sdist, wheel
 
 PAGE_URL = "https://index.invalid/simple/demo/"

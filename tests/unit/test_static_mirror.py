@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from index.dir_storage import DirStorage
-from index.listing import DirectoryListing
-from index.static_mirror import StaticMirror
-from index.static_publish import read_project, read_root
+from index.publish.dir_storage import DirStorage
+from index.publish.static_tree import read_project, read_root
+from index.serve.listing import DirectoryListing
+from index.serve.static_mirror import StaticMirror
 from tests.support import make_wheel
 
 

@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from index.dir_storage import DirStorage
 from index.dist_files import LocalDist, inspect_wheel
 from index.errors import IndexProblem
-from index.static_publish import prune, publish_static, read_index, yank
-from index.storage import Blob
+from index.publish.dir_storage import DirStorage
+from index.publish.static_tree import prune, publish_static, read_index, yank
+from index.publish.storage import Blob
 from tests.support import make_wheel
 
 WHEN = datetime(2026, 11, 21, tzinfo=UTC)

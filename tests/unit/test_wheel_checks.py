@@ -19,7 +19,7 @@ from builder.repair.wheel_checks import (
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.core_metadata import requirements_from_sdist
 from builder.verify.imports import import_names
-from index.simple_pages import IndexFile
+from index.pages.simple_pages import IndexFile
 from tests.unit.fakes import IMAGE
 
 PY311 = BuildTarget(python="3.11", arch="x86_64")

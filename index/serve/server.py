@@ -25,12 +25,12 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from index.dir_storage import DirStorage
 from index.errors import IndexProblem
-from index.listing import DirectoryListing
-from index.read_access import HtpasswdReaders
-from index.serve_app import IndexApp
-from index.static_mirror import StaticMirror
+from index.publish.dir_storage import DirStorage
+from index.serve.app import IndexApp
+from index.serve.listing import DirectoryListing
+from index.serve.read_access import HtpasswdReaders
+from index.serve.static_mirror import StaticMirror
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication

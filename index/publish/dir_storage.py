@@ -18,7 +18,7 @@ from pathlib import Path
 
 from index.dist_files import file_sha256
 from index.errors import IndexProblem
-from index.storage import Blob, Conflict
+from index.publish.storage import Blob, Conflict
 
 LOCK_NAME = ".publish.lock"
 

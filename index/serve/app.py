@@ -20,12 +20,12 @@ from packaging.utils import canonicalize_name
 
 from index.dist_files import wheel_metadata
 from index.errors import IndexProblem
-from index.listing import DirectoryListing, Snapshot
-from index.negotiation import Format, choose_format
-from index.page_cache import PageCache, PagePair, Rendered, rendered
-from index.render import HTML
-from index.simple_pages import PEP691_JSON
-from index.storage import IMMUTABLE, REVALIDATE
+from index.pages.negotiation import Format, choose_format
+from index.pages.render import HTML
+from index.pages.simple_pages import PEP691_JSON
+from index.publish.storage import IMMUTABLE, REVALIDATE
+from index.serve.listing import DirectoryListing, Snapshot
+from index.serve.page_cache import PageCache, PagePair, Rendered, rendered
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import Enum
 
-from index.simple_pages import PEP691_JSON
+from index.pages.simple_pages import PEP691_JSON
 
 
 class Format(Enum):

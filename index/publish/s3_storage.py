@@ -13,7 +13,7 @@ from typing import Any
 
 from index.dist_files import sha256_of
 from index.errors import IndexProblem, TargetUnavailable
-from index.storage import Blob, Conflict
+from index.publish.storage import Blob, Conflict
 
 _CONFLICT_CODES = {"PreconditionFailed", "ConditionalRequestConflict", "412", "409"}
 _MISSING_CODES = {"NoSuchKey", "404", "NotFound"}

@@ -21,9 +21,9 @@ import httpx
 
 from index.dist_files import LocalDist
 from index.errors import IndexProblem, TargetUnavailable
-from index.model import DistFile, ProjectPage, files_beyond_newest, project_name
-from index.simple_pages import ACCEPT, IndexFile, parse_project_page
-from index.static_publish import PublishReport
+from index.pages.model import DistFile, ProjectPage, files_beyond_newest, project_name
+from index.pages.simple_pages import ACCEPT, IndexFile, parse_project_page
+from index.publish.static_tree import PublishReport
 
 Progress = Callable[[str], None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from index.model import DistFile
+from index.pages.model import DistFile
 
 VERSION = 1
 log = logging.getLogger("wheelhouse.listing")

@@ -18,16 +18,16 @@ from packaging.utils import NormalizedName
 
 from index.dist_files import LocalDist, inspect_wheel
 from index.errors import IndexProblem
-from index.listing import Snapshot
-from index.model import RootPage, filename_project_version
-from index.static_publish import (
+from index.pages.model import RootPage, filename_project_version
+from index.publish.static_tree import (
     publish_static,
     read_project,
     read_root,
     remove_files,
     update_root,
 )
-from index.storage import Storage
+from index.publish.storage import Storage
+from index.serve.listing import Snapshot
 
 log = logging.getLogger("wheelhouse.mirror")
 

@@ -1,5 +1,5 @@
 """Where `wheelhouse publish` sends the wheels (and `export`, `yank`, `prune` read or change),
-parsed from one string once. Pure: opening a destination is `index.publishers.open_publisher`."""
+parsed from one string once. Pure: opening a destination is `index.publish.publishers.open_publisher`."""
 
 from __future__ import annotations
 

@@ -19,7 +19,7 @@ from packaging.utils import NormalizedName
 
 from index.dist_files import LocalDist, sha256_of
 from index.errors import IndexProblem
-from index.model import (
+from index.pages.model import (
     DistFile,
     ProjectPage,
     RootPage,
@@ -30,7 +30,7 @@ from index.model import (
     with_yank,
     without_files,
 )
-from index.render import (
+from index.pages.render import (
     HTML,
     MalformedPage,
     parse_project_json,
@@ -40,8 +40,8 @@ from index.render import (
     render_root_html,
     render_root_json,
 )
-from index.simple_pages import PEP691_JSON
-from index.storage import IMMUTABLE, REVALIDATE, Conflict, Storage
+from index.pages.simple_pages import PEP691_JSON
+from index.publish.storage import IMMUTABLE, REVALIDATE, Conflict, Storage
 
 MAX_ATTEMPTS = 50
 ROOT_JSON = "simple/index.json"

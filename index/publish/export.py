@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from index.errors import IndexProblem
-from index.model import DistFile, ProjectPage, project_name
+from index.pages.model import DistFile, ProjectPage, project_name
 
 
 def newest_live_files(page: ProjectPage) -> list[DistFile]:

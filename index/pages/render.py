@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from html import escape
 from typing import Any
 
-from index.model import DistFile, ProjectPage, RootPage, project_name
+from index.pages.model import DistFile, ProjectPage, RootPage, project_name
 
 HTML = "text/html; charset=utf-8"
 API_VERSION = "1.1"

@@ -8,20 +8,20 @@ from typing import Protocol
 
 import httpx
 
-from index.destinations import Destination, DirDestination, PypiserverDestination
-from index.dir_storage import DirStorage
 from index.dist_files import LocalDist
 from index.errors import IndexProblem
-from index.model import ProjectPage
-from index.pypiserver_publish import (
+from index.pages.model import ProjectPage
+from index.publish.destinations import Destination, DirDestination, PypiserverDestination
+from index.publish.dir_storage import DirStorage
+from index.publish.pypiserver import (
     CommandRunner,
     PypiserverClient,
     prune_pypiserver,
     publish_pypiserver,
 )
-from index.s3_storage import S3Storage, connect_s3
-from index.static_publish import PublishReport, prune, publish_static, read_index, yank
-from index.storage import Storage
+from index.publish.s3_storage import S3Storage, connect_s3
+from index.publish.static_tree import PublishReport, prune, publish_static, read_index, yank
+from index.publish.storage import Storage
 
 Progress = Callable[[str], None]
 

@@ -11,8 +11,8 @@ import threading
 from dataclasses import dataclass
 from html import escape
 
-from index.model import ProjectPage, RootPage
-from index.render import (
+from index.pages.model import ProjectPage, RootPage
+from index.pages.render import (
     render_project_html,
     render_project_json,
     render_root_html,

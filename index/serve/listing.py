@@ -25,10 +25,10 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName
 
-from index import listing_cache
 from index.dist_files import file_sha256, inspect_wheel
 from index.errors import IndexProblem
-from index.model import DistFile, ProjectPage, RootPage, filename_project_version
+from index.pages.model import DistFile, ProjectPage, RootPage, filename_project_version
+from index.serve import listing_cache
 
 RACY_NS = 2_000_000_000  # the coarsest directory timestamp granularity we expect (FAT: 2 s)
 
