@@ -12,19 +12,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-import httpx
-
 from builder.errors import InputError
 from builder.host.commands import CommandRunner
+from builder.host.http_client import HttpClient
 from builder.wheelhouse.manifest import load_manifest
 from index.dist_files import LocalDist, inspect_wheel
 from index.pages.model import ProjectPage
 from index.publish.destinations import Destination
 from index.publish.export import pages_from_files, render_requirements
 from index.publish.publishers import Publisher, open_publisher
-
-HTTP_TIMEOUT_S = 30.0
-HTTP_RETRIES = 3  # connection failures only; httpx's transport retries them
 
 
 def collect_wheels(
@@ -69,9 +65,8 @@ def opened(
     env: Mapping[str, str],
     commands: CommandRunner,
 ) -> Iterator[Publisher]:
-    """The publisher for a destination, with an HTTP client that lives as long as it does."""
-    transport = httpx.HTTPTransport(retries=HTTP_RETRIES)
-    with httpx.Client(transport=transport, timeout=HTTP_TIMEOUT_S, follow_redirects=True) as http:
+    """The publisher for a destination, with the HTTP client, which lives as long as it does."""
+    with HttpClient() as http:
         yield open_publisher(
             destination, endpoint_url=endpoint_url, env=env, http=http, commands=commands
         )

@@ -24,7 +24,9 @@ class Response:
 
 
 class HttpClient:
-    """GET with bounded retries on connection errors and 429/5xx; everything else is final."""
+    """The one HTTP client: bounded retries on connection errors (and, for GET, on 429/5xx);
+    everything else is final. Upstream indexes are read with `get`; other servers (pypiserver)
+    are spoken to with `send`."""
 
     def __init__(
         self,
@@ -53,6 +55,28 @@ class HttpClient:
 
     def __exit__(self, *_: object) -> None:
         self.close()
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """One request, retried only when the connection failed; raises httpx.TransportError
+        when every attempt did."""
+        for attempt in range(self._retries + 1):
+            try:
+                return self._client.request(
+                    method, url, data=data, auth=auth, headers=dict(headers or {})
+                )
+            except httpx.TransportError:
+                if attempt == self._retries:
+                    raise
+                self._sleep(self._backoff * (2**attempt))
+        raise AssertionError  # pragma: no cover  (the loop returns or raises)
 
     def get(self, url: str, *, accept: str | None = None, allow_404: bool = False) -> Response:
         headers = {"Accept": accept} if accept else {}

@@ -6,8 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Protocol
 
-import httpx
-
 from index.dist_files import LocalDist
 from index.errors import IndexProblem
 from index.pages.model import ProjectPage
@@ -15,6 +13,7 @@ from index.publish.destinations import Destination, DirDestination, PypiserverDe
 from index.publish.dir_storage import DirStorage
 from index.publish.pypiserver import (
     CommandRunner,
+    HttpSender,
     PypiserverClient,
     prune_pypiserver,
     publish_pypiserver,
@@ -115,7 +114,7 @@ def open_publisher(
     *,
     endpoint_url: str | None,
     env: Mapping[str, str],
-    http: httpx.Client,
+    http: HttpSender,
     commands: CommandRunner,
 ) -> Publisher:
     """The publisher for a parsed destination. `http` and `commands` are the application's doors

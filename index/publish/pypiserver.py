@@ -51,6 +51,20 @@ class CommandRunner(Protocol):
     ) -> CommandResult: ...
 
 
+class HttpSender(Protocol):
+    """The application's one HTTP client (structurally: the builder's)."""
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        *,
+        data: Mapping[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response: ...
+
+
 class PypiserverClient:
     """Reads a pypiserver's pages and removes files over `http`; uploads with twine through
     `commands`. Both are injected: the application owns its doors to the outside."""
@@ -60,7 +74,7 @@ class PypiserverClient:
         url: str,
         *,
         env: Mapping[str, str],
-        http: httpx.Client,
+        http: HttpSender,
         commands: CommandRunner,
         pypirc: Path | None = None,
     ) -> None:
@@ -117,7 +131,7 @@ class PypiserverClient:
 
     def _request(self, method: str, url: str, data: dict[str, str] | None = None) -> httpx.Response:
         try:
-            return self._http.request(
+            return self._http.send(
                 method, url, data=data, auth=self.auth, headers={"Accept": ACCEPT}
             )
         except httpx.TransportError as exc:

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
 
+import httpx
 import pytest
 
 from builder.errors import UpstreamError
@@ -79,3 +80,16 @@ def test_download_verifies_sha256_and_leaves_nothing_on_mismatch(
         with pytest.raises(UpstreamError, match="sha256 mismatch"):
             client.download(f"{server}/file", tmp_path / "b.whl", digests={"sha256": "0" * 64})
     assert not (tmp_path / "b.whl").exists()
+
+
+def test_send_retries_a_refused_connection_then_gives_up(server: str) -> None:
+    dead = f"http://127.0.0.1:{free_port()}/"
+    slept: list[float] = []
+    with HttpClient(retries=2, sleep=slept.append) as client:
+        assert client.send("GET", f"{server}/file").status_code == 200
+        answer = client.send("POST", f"{server}/file", data={"a": "b"})
+        assert answer.status_code == 501  # a server's answer is final, never retried
+        assert slept == []
+        with pytest.raises(httpx.ConnectError):
+            client.send("POST", dead, data={":action": "remove_pkg"})
+    assert slept == [0.5, 1.0]  # two retries, backing off
