@@ -76,8 +76,10 @@ def project_json(page: ProjectPage) -> dict[str, Any]:
         metadata: dict[str, str] | bool = (
             {"sha256": item.metadata_sha256} if item.metadata_sha256 else False
         )
+        # PEP 714: only `core-metadata`. The old JSON key makes pip 22.3-23.1 crash (it reads
+        # the value as HTML's string), and that pip is what `python -m venv` installs from
+        # CPython 3.11's bundled copy. HTML keeps both attributes: there a string is right.
         entry["core-metadata"] = metadata
-        entry["dist-info-metadata"] = metadata
         entry["yanked"] = (item.yanked or True) if item.yanked is not None else False
         entry["size"] = item.size
         entry["upload-time"] = format_upload_time(item.upload_time)

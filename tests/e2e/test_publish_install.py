@@ -121,6 +121,21 @@ def test_pip_installs_binary_only_from_the_published_index(
     assert f"six-{six}" in output
 
 
+def test_the_pip_that_venv_installs_reads_every_index(published_index: str) -> None:
+    """pip as `python -m venv` puts it in the runtime image (CPython 3.11.2's bundled 22.3.1,
+    not upgraded): it asks for PEP 691 JSON, and crashed on the legacy `dist-info-metadata`
+    key before the pages followed PEP 714."""
+    result = run_in_runtime(
+        "set -e; /opt/python/cp311-cp311/bin/python -m venv /tmp/old; /tmp/old/bin/pip --version; "
+        f"/tmp/old/bin/pip install --index-url {published_index} --only-binary :all: "
+        f"--no-cache-dir --disable-pip-version-check {WANTED}; "
+        f'/tmp/old/bin/python -c "{CHECK}"'
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith("pip 22.3"), result.stdout[:200]
+    assert "answer 42" in result.stdout
+
+
 def test_exported_hashes_defeat_dependency_confusion(wheelhouse: Path, tmp_path: Path) -> None:
     """PyPI-as-primary, played by a local index holding an impostor `simplejson 99.0` wheel:
     without hashes pip takes the impostor; with `wheelhouse export`'s requirements it installs
