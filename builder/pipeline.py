@@ -114,6 +114,7 @@ def build(
         choice.images,
         inspect,
         cache_dir=wheelhouse.cache,
+        may_ask=not request.dry_run,
     )
 
     index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]

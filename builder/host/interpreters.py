@@ -22,9 +22,11 @@ def with_full_versions(
     containers: Containers | None,
     *,
     cache_dir: Path,
+    may_ask: bool = True,
 ) -> tuple[list[BuildTarget], list[str]]:
     """The targets with `python_full` filled in where the runtime image could be asked, and a
-    note for each that could not (then X.Y.0 stands in)."""
+    note for each that could not (then X.Y.0 stands in). Without `may_ask` (a dry run) only
+    what the cache already knows is used, and nothing is written."""
     cache_path = cache_dir / CACHE_NAME
     try:
         cache: dict[str, str] = json.loads(cache_path.read_text(encoding="utf-8"))
@@ -35,7 +37,7 @@ def with_full_versions(
     for target in targets:
         image = images[target.arch]
         runtime = image.runtime.format(python=target.python, abi=target.abi_dir)
-        found = _ask(containers, image, runtime, target, cache)
+        found = _ask(containers, image, runtime, target, cache, may_run=may_ask)
         if found is None:
             notes.append(
                 f"{target}: the Python version of {runtime} could not be read; markers and "
@@ -51,7 +53,7 @@ def with_full_versions(
                 python_full=found,
             )
         )
-    if containers is not None:
+    if containers is not None and may_ask:
         cache_dir.mkdir(parents=True, exist_ok=True)
         cache_path.write_text(json.dumps(cache, indent=1, sort_keys=True), encoding="utf-8")
     return result, notes
@@ -63,14 +65,17 @@ def _ask(
     runtime: str,
     target: BuildTarget,
     cache: dict[str, str],
+    *,
+    may_run: bool,
 ) -> str | None:
-    if containers is None:
-        return None
-    image_id = containers.image_id(runtime)
-    if image_id is None:
+    """The cached answer for this image id, else (when allowed) the image's own answer."""
+    image_id = None if containers is None else containers.image_id(runtime)
+    if containers is None or image_id is None:
         return None
     key = f"{image_id} {target.python}"
     if key not in cache:
+        if not may_run:
+            return None
         answer = containers.run(
             runtime,
             [
