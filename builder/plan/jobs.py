@@ -72,6 +72,7 @@ class JobBase:
             "name": self.name,
             "version": self.version,
             "python": self.python,
+            "python_version": self.target.full_version,  # what markers were evaluated for
             "arch": self.arch,
             "action": self.action,
             "key": self.key,

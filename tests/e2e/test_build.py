@@ -48,6 +48,22 @@ def test_compiled_and_mirrored_as_planned(first_run: dict[str, Any]) -> None:
         }, name
 
 
+def test_markers_were_evaluated_for_the_runtime_images_own_python(
+    first_run: dict[str, Any],
+) -> None:
+    for python in PYTHONS:
+        abi = "cp" + python.replace(".", "")
+        asked = run_in_runtime(
+            f"/opt/python/{abi}-{abi}/bin/python -c 'import platform; print(platform.python_version())'",
+            network="none",
+        )
+        assert asked.returncode == 0, asked.stderr
+        planned = {
+            j["python_version"] for j in first_run["report"]["jobs"] if j["python"] == python
+        }
+        assert planned == {asked.stdout.strip()}
+
+
 def test_built_wheels_are_musllinux_audited_and_carry_no_libc(
     first_run: dict[str, Any], e2e_project: Path
 ) -> None:
