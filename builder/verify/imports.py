@@ -1,35 +1,60 @@
-"""What the clean-environment test imports from a wheel. Pure: reads the wheel's file list."""
+"""What the clean-environment test imports from a wheel: what the wheel really ships, read from
+its RECORD (the file list every wheel carries), not what a metadata file such as top_level.txt
+claims. Pure."""
 
 from __future__ import annotations
 
+import csv
+import io
 import zipfile
 from pathlib import Path, PurePosixPath
 
+NOT_IMPORTABLE = (".dist-info", ".data", ".libs")
+
 
 def import_names(wheel: Path) -> list[str]:
-    """What the clean-environment test imports: the wheel's top-level packages, plus every
-    extension module it ships. Importing the extensions themselves matters: many packages fall
-    back to pure Python when their extension fails to load, which would hide a broken build."""
+    """The wheel's top-level packages and modules, plus every extension module it ships.
+    Importing the extensions themselves matters: many packages fall back to pure Python when
+    their extension fails to load, which would hide a broken build."""
+    files = shipped_files(wheel)
+    found = sorted(_top_level(files))
+    public = [name for name in found if not name.startswith("_")]
+    return list(dict.fromkeys([*(public or found), *extension_modules(files)]))
+
+
+def shipped_files(wheel: Path) -> list[str]:
+    """The paths the wheel's RECORD lists (the archive's own list when it has no RECORD)."""
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
-        top_level = [
-            n for n in names if n.count("/") == 1 and n.endswith(".dist-info/top_level.txt")
-        ]
-        if top_level:
-            listed = archive.read(top_level[0]).decode("utf-8", errors="replace").split()
-            found = sorted({name.split("/")[0] for name in listed if name})
-        else:
-            found = sorted(_names_from_files(names))
-    public = [name for name in found if not name.startswith("_")]
-    return list(dict.fromkeys([*(public or found), *extension_modules(names)]))
+        records = [n for n in names if n.count("/") == 1 and n.endswith(".dist-info/RECORD")]
+        if len(records) != 1:
+            return names
+        text = archive.read(records[0]).decode("utf-8", errors="replace")
+    return [row[0] for row in csv.reader(io.StringIO(text)) if row and row[0]]
 
 
-def extension_modules(names: list[str]) -> list[str]:
+def _installed_path(name: str) -> PurePosixPath:
+    """Where a wheel member lands relative to site-packages (`.data/purelib|platlib/` moves)."""
+    path = PurePosixPath(name)
+    if (
+        len(path.parts) > 2
+        and path.parts[0].endswith(".data")
+        and path.parts[1]
+        in (
+            "purelib",
+            "platlib",
+        )
+    ):
+        return PurePosixPath(*path.parts[2:])
+    return path
+
+
+def extension_modules(files: list[str]) -> list[str]:
     """Dotted names of the extension modules among a wheel's files (not grafted libraries)."""
     modules: set[str] = set()
-    for name in names:
-        path = PurePosixPath(name)
-        if path.suffix != ".so" or path.parts[0].endswith((".libs", ".data", ".dist-info")):
+    for name in files:
+        path = _installed_path(name)
+        if path.suffix != ".so" or path.parts[0].endswith(NOT_IMPORTABLE):
             continue
         stem = path.name.split(".", 1)[0]
         parts = [*path.parts[:-1], stem]
@@ -38,13 +63,14 @@ def extension_modules(names: list[str]) -> list[str]:
     return sorted(modules)
 
 
-def _names_from_files(names: list[str]) -> set[str]:
+def _top_level(files: list[str]) -> set[str]:
+    """Packages (a top directory with Python code in it) and top-level modules."""
     found: set[str] = set()
-    for name in names:
-        parts = PurePosixPath(name).parts
-        if not parts or parts[0].endswith((".dist-info", ".data", ".libs")):
+    for name in files:
+        parts = _installed_path(name).parts
+        if not parts or parts[0].endswith(NOT_IMPORTABLE):
             continue
-        if len(parts) == 2 and parts[-1] == "__init__.py":
+        if len(parts) >= 2 and parts[-1].endswith((".py", ".so")) and parts[0].isidentifier():
             found.add(parts[0])
         elif len(parts) == 1:
             stem = parts[0].split(".")[0]

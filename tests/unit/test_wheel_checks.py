@@ -69,26 +69,39 @@ def test_grafted_libc_is_a_failure(tmp_path: Path) -> None:
     assert "grafts the platform library libc.musl-x86_64.so.1" in graft_problems(bad)[0]
 
 
-def test_import_names_from_top_level_or_files(tmp_path: Path) -> None:
+def test_import_names_come_from_what_the_wheel_ships(tmp_path: Path) -> None:
+    """top_level.txt can name a package the wheel does not ship (seen in real wheels): the
+    test imports what RECORD lists."""
     listed = tmp_path / "a.whl"
     with zipfile.ZipFile(listed, "w") as archive:
         archive.writestr("yaml/__init__.py", "")
-        archive.writestr("PyYAML-5.4.1.dist-info/top_level.txt", "_yaml\nyaml\n")
+        archive.writestr("PyYAML-5.4.1.dist-info/top_level.txt", "_yaml\nyaml\nnot_shipped\n")
         archive.writestr("yaml/_yaml.cpython-311-x86_64-linux-musl.so", "")
         archive.writestr("PyYAML.libs/libyaml-0-ab12.so.2", "")
+        archive.writestr(
+            "PyYAML-5.4.1.dist-info/RECORD",
+            "yaml/__init__.py,sha256=x,0\n"
+            "yaml/_yaml.cpython-311-x86_64-linux-musl.so,sha256=y,0\n"
+            "PyYAML.libs/libyaml-0-ab12.so.2,sha256=z,0\n"
+            "PyYAML-5.4.1.dist-info/top_level.txt,,\n"
+            "PyYAML-5.4.1.dist-info/RECORD,,\n",
+        )
     assert import_names(listed) == ["yaml", "yaml._yaml"]
-    unlisted = make_wheel(
+    unlisted = make_wheel(  # no RECORD: the archive's own list
         tmp_path / "b.whl",
         [
             "six.py",
             "dateutil/__init__.py",
             "dateutil/tz/__init__.py",
+            "nsonly/sub/mod.py",
+            "x-1.0.data/platlib/moved/__init__.py",
+            "x-1.0.data/scripts/tool.py",
             "fast.cpython-311-x86_64-linux-musl.so",
             "demo.libs/libx.so",
             "x-1.0.dist-info/METADATA",
         ],
     )
-    assert import_names(unlisted) == ["dateutil", "fast", "six"]
+    assert import_names(unlisted) == ["dateutil", "fast", "moved", "nsonly", "six"]
 
 
 def job_with(recipe: Recipe) -> BuildJob:
