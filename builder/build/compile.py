@@ -1,6 +1,10 @@
 """Build one wheel: cibuildwheel compiles the sdist in the builder container and repairs it with
 auditwheel there (the repair command comes from the plan); the repaired wheel is then checked on
-the host (tag, `auditwheel show`, no grafted platform library)."""
+the host (tag, `auditwheel show`, no grafted platform library).
+
+An sdist whose build turns out pure Python (cibuildwheel refuses those, exit 5) is built again
+as a plain PEP 517 wheel (`pip wheel`) in the same builder image: a py3-none-any wheel, which
+every target then shares."""
 
 from __future__ import annotations
 
@@ -8,8 +12,12 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.utils import parse_wheel_filename
+
 from builder.build.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
-from builder.host.commands import CommandRunner
+from builder.errors import CommandFailed
+from builder.host.commands import CommandRunner, tail
+from builder.host.containers import Containers, Mount
 from builder.plan.jobs import BuildJob
 from builder.repair.wheel_checks import (
     auditwheel_show_problems,
@@ -18,16 +26,26 @@ from builder.repair.wheel_checks import (
     tag_problems,
 )
 
+CIBW_PURE_WHEEL = 5  # cibuildwheel's exit code when the build produced a pure-Python wheel
+REPRODUCIBLE_EPOCH = 315532800  # 1980-01-01, the earliest time a zip can record
+
 
 @dataclass(frozen=True, kw_only=True)
 class Built:
     wheel: Path | None
     problems: list[str] = field(default_factory=list)
     grafted: list[str] = field(default_factory=list)
+    pure: bool = False
 
 
 def build_wheel(
-    commands: CommandRunner, job: BuildJob, *, sdist: Path, work: Path, log: Path
+    commands: CommandRunner,
+    containers: Containers,
+    job: BuildJob,
+    *,
+    sdist: Path,
+    work: Path,
+    log: Path,
 ) -> Built:
     """Raises CommandFailed when cibuildwheel fails; a wheel that fails a check comes back with
     its problems (and is logged)."""
@@ -35,7 +53,7 @@ def build_wheel(
     out = work / "out"
     out.mkdir(parents=True, exist_ok=True)
     config.write_text(CONFIG_FILE_TEXT, encoding="utf-8")
-    commands.run(
+    built = commands.run(
         [
             sys.executable,
             "-m",
@@ -52,8 +70,17 @@ def build_wheel(
         log=log,
         cwd=work,
         timeout=3600,
+        check=False,
         what=f"cibuildwheel for {job.label}",
     )
+    if built.returncode == CIBW_PURE_WHEEL and "pure Python wheel" in built.output:
+        return build_pure_wheel(containers, job, sdist=sdist, out=work / "pure", log=log)
+    if built.returncode != 0:
+        raise CommandFailed(
+            f"cibuildwheel for {job.label} failed with exit code {built.returncode} (log: {log})",
+            returncode=built.returncode,
+            log_tail=tail(built.output),
+        )
     wheels = sorted(out.glob("*.whl"))
     if len(wheels) != 1:
         names = ", ".join(w.name for w in wheels) or "none"
@@ -75,3 +102,58 @@ def build_wheel(
             handle.write("wheel checks failed:\n" + "\n".join(problems) + "\n")
         return Built(wheel=wheel, problems=problems)
     return Built(wheel=wheel, grafted=grafted_libraries(wheel))
+
+
+def build_pure_wheel(
+    containers: Containers, job: BuildJob, *, sdist: Path, out: Path, log: Path
+) -> Built:
+    """A PEP 517 build of a pure-Python sdist in the builder image (network for its build
+    dependencies, a fixed SOURCE_DATE_EPOCH so that the same sdist gives the same bytes)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write("\n# the build is pure Python: building it as a plain wheel\n")
+    interpreter = f"/opt/python/{job.target.abi_dir}/bin/python"
+    result = containers.run(
+        job.image.builder,
+        [
+            "env",
+            f"SOURCE_DATE_EPOCH={REPRODUCIBLE_EPOCH}",
+            interpreter,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-cache-dir",
+            "--disable-pip-version-check",
+            "--wheel-dir",
+            "/out",
+            f"/sdist/{sdist.name}",
+        ],
+        arch=job.arch,
+        mounts=[
+            Mount(source=sdist.parent, target="/sdist"),
+            Mount(source=out, target="/out", read_only=False),
+        ],
+        network=None,  # the engine's default network: the build dependencies come from the index
+        log=log,
+        timeout=3600,
+    )
+    if result.returncode != 0:
+        raise CommandFailed(
+            f"the pure-Python build of {job.label} failed (log: {log})",
+            returncode=result.returncode,
+            log_tail=tail(result.output),
+        )
+    wheels = sorted(out.glob("*.whl"))
+    if len(wheels) != 1:
+        names = ", ".join(w.name for w in wheels) or "none"
+        return Built(wheel=None, problems=[f"expected one wheel, got {names}"])
+    if not is_pure(wheels[0].name):
+        return Built(wheel=wheels[0], problems=[f"{wheels[0].name}: not a pure-Python wheel"])
+    return Built(wheel=wheels[0], pure=True)
+
+
+def is_pure(filename: str) -> bool:
+    return all(
+        tag.abi == "none" and tag.platform == "any" for tag in parse_wheel_filename(filename)[3]
+    )

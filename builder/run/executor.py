@@ -80,6 +80,8 @@ class Executor:
         self._tools = tools
         self._clock = clock
         self._progress = progress
+        # sdist identity -> its pure-Python wheel, built in this run or already accepted
+        self._pure: dict[str, Path] = wheelhouse.pure_wheels()
 
     def run(self, plan: Plan) -> RunResult:
         house = self._wheelhouse
@@ -137,9 +139,19 @@ class Executor:
             self._wheelhouse.cache / "sdists" / job.sdist.filename,
             digests=job.sdist.digests,
         )
-        built = build_wheel(
-            self._commands, job, sdist=sdist, work=self._wheelhouse.staging / job.key, log=log
-        )
+        work = self._wheelhouse.staging / job.key
+        identity = job.sdist.identity() or job.sdist.filename
+        shared = self._pure.get(identity)
+        if shared is not None:  # this sdist builds pure: one wheel serves every target
+            staged = work / shared.name
+            staged.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(shared, staged)
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write(f"pure-Python wheel of this sdist already built: {shared.name}\n")
+            return JobOutcome(job=job, ok=True, wheel=staged, filename=staged.name)
+        built = build_wheel(self._commands, self._containers, job, sdist=sdist, work=work, log=log)
+        if built.pure and built.wheel is not None and not built.problems:
+            self._pure[identity] = built.wheel
         if built.problems:
             return JobOutcome(
                 job=job, ok=False, message="; ".join(built.problems), wheel=built.wheel

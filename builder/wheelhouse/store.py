@@ -72,6 +72,17 @@ class Wheelhouse:
                     present[key] = entry.filename
         return present
 
+    def pure_wheels(self) -> dict[str, Path]:
+        """Pure-Python wheels built here, by the identity of the sdist they came from: a pure
+        build serves every Python and arch, so it is reused rather than built again."""
+        return {
+            entry.source_sha256: self.path / entry.filename
+            for entry in self.manifest.wheels.values()
+            if entry.action == "build"
+            and entry.filename.endswith("-none-any.whl")
+            and (self.path / entry.filename).is_file()
+        }
+
     def accept(
         self, job: WorkJob, staged: Path, made: Made, tools: ToolVersions
     ) -> WheelEntry | Refused:
