@@ -139,6 +139,7 @@ def build(
         tools=tools,
         present=wheelhouse.present_keys(),
         force_source=request.force_source,
+        build_constraints=settings.build_constraints,
         executions=executions,
         runners={arch: settings.runner_for(arch) for arch in archs},
         notes=[*choice.notes, *version_notes],

@@ -31,8 +31,27 @@ def before_all_command(job: BuildJob) -> str:
     return " && ".join(f"{{ {step}; }}" for step in steps)
 
 
+CONSTRAINTS_FILE = "/tmp/wheelhouse-build-constraints.txt"  # noqa: S108  (inside the container)
+
+
+def constraints_command(constraints: tuple[str, ...]) -> str:
+    """Shell that writes the build constraints where PIP_CONSTRAINT points (in the container)."""
+    text = "".join(f"{line}\n" for line in constraints)
+    return f"printf %s {shlex.quote(text)} > {CONSTRAINTS_FILE}"
+
+
+def before_build_command(job: BuildJob) -> str:
+    steps = [constraints_command(job.build_constraints)] if job.build_constraints else []
+    if job.recipe.before_build:
+        steps.append(job.recipe.before_build)
+    return " && ".join(f"{{ {step}; }}" for step in steps)
+
+
 def environment_option(job: BuildJob) -> str:
-    return " ".join(f"{name}={shlex.quote(value)}" for name, value in job.recipe.environment)
+    pairs = list(job.recipe.environment)
+    if job.build_constraints:  # pip, in the isolated build environment, honours it
+        pairs.append(("PIP_CONSTRAINT", CONSTRAINTS_FILE))
+    return " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
 
 
 def cibuildwheel_env(job: BuildJob) -> dict[str, str]:
@@ -45,7 +64,7 @@ def cibuildwheel_env(job: BuildJob) -> dict[str, str]:
         "CIBW_BUILD_FRONTEND": "build",
         "CIBW_BUILD_VERBOSITY": "1",
         "CIBW_BEFORE_ALL": before_all_command(job),
-        "CIBW_BEFORE_BUILD": job.recipe.before_build or "",
+        "CIBW_BEFORE_BUILD": before_build_command(job),
         "CIBW_ENVIRONMENT": environment_option(job),
         "CIBW_REPAIR_WHEEL_COMMAND": repair_command(job),
         "CIBW_TEST_COMMAND": job.recipe.test_command or "",

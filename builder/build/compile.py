@@ -113,11 +113,15 @@ def build_pure_wheel(
     with log.open("a", encoding="utf-8") as handle:
         handle.write("\n# the build is pure Python: building it as a plain wheel\n")
     interpreter = f"/opt/python/{job.target.abi_dir}/bin/python"
+    settings = out.parent / "pure-build"
+    settings.mkdir(parents=True, exist_ok=True)
+    (settings / "constraints.txt").write_text("".join(f"{c}\n" for c in job.build_constraints))
     result = containers.run(
         job.image.builder,
         [
             "env",
             f"SOURCE_DATE_EPOCH={REPRODUCIBLE_EPOCH}",
+            "PIP_CONSTRAINT=/settings/constraints.txt",
             interpreter,
             "-m",
             "pip",
@@ -132,6 +136,7 @@ def build_pure_wheel(
         arch=job.arch,
         mounts=[
             Mount(source=sdist.parent, target="/sdist"),
+            Mount(source=settings, target="/settings"),
             Mount(source=out, target="/out", read_only=False),
         ],
         network=None,  # the engine's default network: the build dependencies come from the index

@@ -10,6 +10,7 @@ A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key 
     environment = { CFLAGS = "-O2" }     # build environment
     test-command = "python -c '...'"     # extra test in the build container (cibuildwheel's)
     build-from-source = true             # never mirror an upstream wheel
+    build-constraints = ["cython<3"]     # pins for the isolated build environment (PIP_CONSTRAINT)
     [[skip]]                             # combinations not to build, with the reason
     python = "3.13"                      # optional: all Pythons when absent
     arch = "aarch64"                     # optional: all arches when absent
@@ -23,6 +24,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from builder.errors import InputError
@@ -30,7 +32,7 @@ from builder.inputs.toml_fields import Table, load_toml
 
 RECIPE_KEYS = (
     "import, system-packages, before-all, before-build, environment, test-command, "
-    "build-from-source, skip"
+    "build-from-source, build-constraints, skip"
 )
 
 
@@ -54,6 +56,7 @@ class Recipe:
     environment: tuple[tuple[str, str], ...] = ()
     test_command: str | None = None
     build_from_source: bool = False
+    build_constraints: tuple[str, ...] = ()
     skip: tuple[SkipRule, ...] = field(default_factory=tuple)
     path: str | None = None
 
@@ -69,6 +72,8 @@ class Recipe:
         data.pop("path")
         data.pop("skip")
         data.pop("imports")
+        if not data["build_constraints"]:
+            data.pop("build_constraints")  # keys of recipes without constraints stay as they were
         encoded = json.dumps(data, sort_keys=True).encode()
         return hashlib.sha256(encoded).hexdigest()
 
@@ -105,6 +110,7 @@ def parse_recipe(path: Path) -> Recipe:
         environment=tuple(sorted(table.string_map("environment").items())),
         test_command=table.string("test-command"),
         build_from_source=table.boolean("build-from-source", default=False),
+        build_constraints=constraint_lines(table.strings("build-constraints"), where=str(path)),
         skip=tuple(_skip_rule(rule) for rule in table.tables("skip")),
         path=str(path),
     )
@@ -129,3 +135,16 @@ def _module_names(names: tuple[str, ...], path: Path) -> tuple[str, ...]:
         if not all(part.isidentifier() for part in module.split(".")):
             raise InputError(f"{path}: key 'import': {module!r} is not a module name")
     return names
+
+
+def constraint_lines(lines: tuple[str, ...], *, where: str) -> tuple[str, ...]:
+    """Build constraints as pip reads them: each a requirement (name, specifier, marker)."""
+    for line in lines:
+        try:
+            Requirement(line)
+        except InvalidRequirement as exc:
+            raise InputError(
+                f"{where}: key 'build-constraints': {line!r} is not a requirement ({exc})",
+                hint='e.g. build-constraints = ["cython<3"]',
+            ) from None
+    return lines

@@ -10,6 +10,7 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     extra-index-urls = []               # more upstream indexes, consulted after index-url
     wheelhouse = "wheelhouse"           # output directory (relative to the config file)
     recipes = "configs/recipes"         # recipe directory (relative to the config file)
+    build-constraints = ["cython<3"]    # pins for every build environment (recipes add more)
     [custom-images.x86_64]              # explicit images for one arch, overriding `images`
     builder = "my/musllinux-builder@sha256:..."
     runtime = "my/musl-python:3.11"
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from builder.errors import InputError
+from builder.inputs.recipes import constraint_lines
 from builder.inputs.toml_fields import Table, load_toml
 
 SUPPORTED_ARCHS = ("x86_64", "aarch64")
@@ -34,14 +36,15 @@ IMAGE_MODES = ("auto", "pypa", "local")
 DEFAULT_RUNNER = "local"
 ENV_PREFIX = "WHEELHOUSE_"
 
-Kind = Literal["string", "strings", "path"]
+Kind = Literal["string", "strings", "lines", "path"]
 
 
 @dataclass(frozen=True)
 class Option:
     """One setting: its key in the config file, its WHEELHOUSE_* variable, its Settings field
     and its kind. Paths are relative to the config file (or, from the environment, to the
-    working directory); lists are comma- or space-separated in the environment."""
+    working directory); lists are comma- or space-separated in the environment, and "lines"
+    (requirements, which hold commas and spaces) one per line."""
 
     key: str
     env: str
@@ -59,6 +62,7 @@ OPTIONS = (
     Option("extra-index-urls", "EXTRA_INDEX_URLS", "extra_index_urls", "strings"),
     Option("wheelhouse", "DIR", "wheelhouse", "path"),
     Option("recipes", "RECIPES", "recipes", "path"),
+    Option("build-constraints", "BUILD_CONSTRAINTS", "build_constraints", "lines"),
 )
 TABLE_KEYS = ("custom-images", "runners")
 IMAGE_OVERRIDE_KEYS = ("builder", "runtime", "runtime-python")
@@ -84,6 +88,7 @@ class Settings:
     recipes: Path | None = Path("configs/recipes")
     image_overrides: Mapping[str, ImageOverride] = field(default_factory=dict)
     runners: Mapping[str, str] = field(default_factory=dict)  # arch -> runner label
+    build_constraints: tuple[str, ...] = ()  # for every package's build environment
     source: str = "defaults"
 
     def runner_for(self, arch: str) -> str:
@@ -130,7 +135,7 @@ def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -
     for option in OPTIONS:
         if option.key not in table:
             continue
-        if option.kind == "strings":
+        if option.kind in ("strings", "lines"):
             changes[option.attr] = table.strings(option.key)
         elif text := table.string(option.key):
             changes[option.attr] = base / text if option.kind == "path" else text
@@ -170,6 +175,10 @@ def _apply_env(settings: Settings, env: Mapping[str, str], *, cwd: Path) -> Sett
             continue
         if option.kind == "strings":
             changes[option.attr] = _split(value)
+        elif option.kind == "lines":
+            changes[option.attr] = tuple(
+                line.strip() for line in value.splitlines() if line.strip()
+            )
         elif option.kind == "path":
             changes[option.attr] = cwd / value
         else:
@@ -216,6 +225,7 @@ def validate(settings: Settings, *, where: str) -> Settings:
         raise InputError(f"{where}: no architectures selected")
     for arch in settings.archs:
         _check_arch(arch, where)
+    constraint_lines(settings.build_constraints, where=where)
     if settings.images not in IMAGE_MODES:
         raise InputError(
             f"{where}: images = {settings.images!r} is not one of {', '.join(IMAGE_MODES)}"

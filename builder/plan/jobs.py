@@ -87,6 +87,7 @@ class BuildJob(JobBase):
     action: ClassVar[Action] = "build"
     sdist: IndexFile  # as the upstream index lists it (url, digests)
     image: ImageRef  # built in its builder image, verified in its runtime image
+    build_constraints: tuple[str, ...] = ()  # the config's, then the recipe's
 
 
 @dataclass(frozen=True, kw_only=True)

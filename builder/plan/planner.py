@@ -33,9 +33,12 @@ def build_key(
     target: BuildTarget,
     image: ImageRef,
     tools: ToolVersions,
+    constraints: Sequence[str] = (),
 ) -> str:
+    extra = {"build_constraints": "\n".join(constraints)} if constraints else {}
     return _digest(
         {
+            **extra,
             "action": "build",
             "sdist_sha256": sdist_sha256,
             "recipe": recipe.digest(),
@@ -73,6 +76,7 @@ def make_plan(
     tools: ToolVersions,
     present: Mapping[str, str],
     force_source: bool = False,
+    build_constraints: Sequence[str] = (),
     executions: Mapping[str, str] | None = None,
     runners: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
@@ -95,9 +99,16 @@ def make_plan(
                 "execution": (executions or {}).get(target.arch, "native"),
                 "runner": (runners or {}).get(target.arch, "local"),
             }
+            constraints = (*build_constraints, *recipe.build_constraints)
             jobs.append(
                 _job_for(
-                    item, shared, images[target.arch], tools, present, force_source=force_source
+                    item,
+                    shared,
+                    images[target.arch],
+                    tools,
+                    present,
+                    force_source=force_source,
+                    constraints=constraints,
                 )
             )
     return Plan(jobs=tuple(jobs), targets=tuple(resolved), notes=tuple(notes))
@@ -111,6 +122,7 @@ def _job_for(
     present: Mapping[str, str],
     *,
     force_source: bool,
+    constraints: tuple[str, ...],
 ) -> Job:
     """The one job for a resolved item; `shared` holds the fields every kind of job has."""
     release, target, recipe = item.release, shared["target"], shared["recipe"]
@@ -135,8 +147,22 @@ def _job_for(
         what = "no sdist" if release.sdist is None else "an sdist without a digest on the index"
         reason = f"{what} and no compatible upstream wheel for {target.platform_tag}"
         return FailJob(**shared, key="", reason=reason)
-    key = build_key(sdist_sha256=source, recipe=recipe, target=target, image=image, tools=tools)
+    key = build_key(
+        sdist_sha256=source,
+        recipe=recipe,
+        target=target,
+        image=image,
+        tools=tools,
+        constraints=constraints,
+    )
     if key in present:
         return SkipJob(**shared, key=key, reason="present (built)", present_filename=present[key])
     reason = "forced source build" if forced else "no compatible upstream wheel"
-    return BuildJob(**shared, key=key, reason=reason, sdist=release.sdist, image=image)
+    return BuildJob(
+        **shared,
+        key=key,
+        reason=reason,
+        sdist=release.sdist,
+        image=image,
+        build_constraints=constraints,
+    )

@@ -4,8 +4,9 @@ from dataclasses import replace
 
 from packaging.version import Version
 
+from builder.build.cibuildwheel_options import cibuildwheel_env
 from builder.inputs.recipes import Recipe, SkipRule
-from builder.plan.jobs import ToolVersions
+from builder.plan.jobs import BuildJob, ToolVersions
 from builder.plan.planner import make_plan
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
@@ -128,3 +129,20 @@ def test_aarch64_jobs_record_emulation_and_their_runner_without_changing_keys() 
         "aarch64": {"runner": "arm64", "execution": "native"},
     }
     assert {j["runner"] for j in split.to_json()["jobs"] if j["arch"] == "aarch64"} == {"arm64"}
+
+
+def test_build_constraints_reach_the_build_and_its_key_only_when_given() -> None:
+    plain = plan_for([C_EXT])
+    constrained = plan_for([C_EXT], build_constraints=("cython<3",))
+    (job,) = constrained.jobs
+    assert isinstance(job, BuildJob)
+    assert job.build_constraints == ("cython<3",)
+    assert job.key != plain.jobs[0].key
+    env = cibuildwheel_env(job)
+    assert "PIP_CONSTRAINT=/tmp/wheelhouse-build-constraints.txt" in env["CIBW_ENVIRONMENT"]
+    assert env["CIBW_BEFORE_BUILD"] == (
+        "{ printf %s 'cython<3\n' > /tmp/wheelhouse-build-constraints.txt; }"
+    )
+    plain_job = plain.jobs[0]
+    assert isinstance(plain_job, BuildJob)
+    assert "PIP_CONSTRAINT" not in cibuildwheel_env(plain_job)["CIBW_ENVIRONMENT"]

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from builder.errors import InputError
-from builder.inputs.recipes import load_recipes, parse_recipe
+from builder.inputs.recipes import Recipe, load_recipes, parse_recipe
 
 
 def test_good_recipe_reads_every_key(fixtures: Path) -> None:
@@ -53,3 +53,31 @@ def test_recipe_digest_changes_with_build_inputs_only(tmp_path: Path) -> None:
     assert parse_recipe(path).digest() == first  # the test imports do not change the wheel
     path.write_text('import = ["demo"]\nbefore-build = "false"\n')
     assert parse_recipe(path).digest() != first
+
+
+def test_build_constraints_must_be_requirements(tmp_path: Path) -> None:
+    good = tmp_path / "pyyaml.toml"
+    good.write_text(
+        'build-constraints = ["cython<3", "setuptools<70; python_version < \'3.12\'"]\n'
+    )
+    recipe = parse_recipe(good)
+    assert recipe.build_constraints[0] == "cython<3"
+    assert recipe.digest() != parse_recipe_text(tmp_path, "")
+    bad = tmp_path / "bad.toml"
+    bad.write_text('build-constraints = ["cython<<3"]\n')
+    with pytest.raises(InputError, match=r"bad\.toml: key 'build-constraints': 'cython<<3'"):
+        parse_recipe(bad)
+
+
+def parse_recipe_text(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "pyyaml.toml"
+    path.write_text(text)
+    return parse_recipe(path).digest()
+
+
+def test_a_recipe_without_constraints_keeps_its_digest() -> None:
+    # The digest of an empty recipe, as it was before build-constraints existed: keys of
+    # everything already built stay valid.
+    assert Recipe(name="x").digest() == (
+        "0602777d6ef1bb78ea84d3d772c9b9997cf79870e0bc8d24317b40e5ec29c281"
+    )
