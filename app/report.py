@@ -8,9 +8,9 @@ from rich.console import Console
 from rich.table import Table
 
 from builder.pipeline import BuildReport
-from builder.plan.jobs import Job, Plan, SkipJob
+from builder.plan.jobs import ACTIONS, Job, Plan, SkipJob
 
-ACTION_STYLE = {"build": "yellow", "mirror": "cyan", "skip": "dim", "fail": "red"}
+ACTION_STYLE = {"build": "yellow", "mirror": "cyan", "reuse": "cyan", "skip": "dim", "fail": "red"}
 
 
 def plan_table(plan: Plan) -> Table:
@@ -94,9 +94,7 @@ def report_json(report: BuildReport) -> dict[str, Any]:
         else:
             item.update(ok=True, wheel=_present(job), duration_s=0.0, log=None, error=None)
         jobs.append(item)
-    counts = {
-        action: len(report.plan.by_action(action)) for action in ("build", "mirror", "skip", "fail")
-    }
+    counts = {action: len(report.plan.by_action(action)) for action in ACTIONS}
     return {
         "jobs": jobs,
         "counts": counts,

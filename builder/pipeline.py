@@ -140,6 +140,7 @@ def build(
         present=wheelhouse.present_keys(),
         force_source=request.force_source,
         build_constraints=settings.build_constraints,
+        shared_wheels=wheelhouse.shared_wheels(),
         executions=executions,
         runners={arch: settings.runner_for(arch) for arch in archs},
         notes=[*choice.notes, *version_notes],

@@ -35,7 +35,6 @@ class Built:
     wheel: Path | None
     problems: list[str] = field(default_factory=list)
     grafted: list[str] = field(default_factory=list)
-    pure: bool = False
 
 
 def build_wheel(
@@ -96,6 +95,7 @@ def build_wheel(
         *tag_problems(wheel.name, job.target),
         *auditwheel_show_problems(show.output, job.target),
         *graft_problems(wheel),
+        *abi3_problems(commands, wheel, log=log),
     ]
     if problems:
         with log.open("a", encoding="utf-8") as handle:
@@ -155,10 +155,35 @@ def build_pure_wheel(
         return Built(wheel=None, problems=[f"expected one wheel, got {names}"])
     if not is_pure(wheels[0].name):
         return Built(wheel=wheels[0], problems=[f"{wheels[0].name}: not a pure-Python wheel"])
-    return Built(wheel=wheels[0], pure=True)
+    return Built(wheel=wheels[0])
 
 
 def is_pure(filename: str) -> bool:
     return all(
         tag.abi == "none" and tag.platform == "any" for tag in parse_wheel_filename(filename)[3]
     )
+
+
+def is_abi3(filename: str) -> bool:
+    return any(tag.abi == "abi3" for tag in parse_wheel_filename(filename)[3])
+
+
+def shareable(filename: str) -> bool:
+    """A wheel one build makes for several targets: pure Python, or the stable ABI (abi3)."""
+    return is_pure(filename) or is_abi3(filename)
+
+
+def abi3_problems(commands: CommandRunner, wheel: Path, *, log: Path) -> list[str]:
+    """abi3audit on an abi3 wheel, on the host. (cibuildwheel's own audit step would first
+    download virtualenv from outside the package registries; it is switched off.)"""
+    if not is_abi3(wheel.name):
+        return []
+    audit = commands.run(
+        [sys.executable, "-m", "abi3audit", "--strict", "--report", str(wheel)],
+        log=log,
+        check=False,
+        what=f"abi3audit {wheel.name}",
+    )
+    if audit.returncode == 0:
+        return []
+    return [f"{wheel.name}: abi3audit finds symbols outside the stable ABI\n{tail(audit.output)}"]

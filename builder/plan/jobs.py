@@ -4,6 +4,8 @@ each holding only what it needs.
 - BuildJob:  compile the sdist with cibuildwheel (no compatible upstream wheel, or forced);
 - MirrorJob: copy the upstream musllinux / pure-Python wheel in, verified by its sha256;
 - SkipJob:   already in the wheelhouse with the same key, or excluded by a recipe;
+- ReuseJob:  a pure or abi3 wheel already built from the same sdist installs on this target
+             too: verify it there and record it, never build a second file of the same name;
 - FailJob:   nothing can be done (no sdist and no compatible wheel); reported, never attempted.
 """
 
@@ -16,8 +18,8 @@ from builder.inputs.recipes import Recipe
 from builder.resolve.build_targets import BuildTarget
 from index.pages.simple_pages import IndexFile
 
-Action = Literal["build", "mirror", "skip", "fail"]
-ACTIONS: tuple[Action, ...] = ("build", "mirror", "skip", "fail")
+Action = Literal["build", "mirror", "reuse", "skip", "fail"]
+ACTIONS: tuple[Action, ...] = ("build", "mirror", "reuse", "skip", "fail")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -98,6 +100,14 @@ class MirrorJob(JobBase):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ReuseJob(JobBase):
+    action: ClassVar[Action] = "reuse"
+    sdist: IndexFile  # the sdist the shared wheel was built from
+    reused: str  # the wheel's filename in the wheelhouse
+    image: ImageRef  # verified in its runtime image
+
+
+@dataclass(frozen=True, kw_only=True)
 class SkipJob(JobBase):
     action: ClassVar[Action] = "skip"
     present_filename: str | None = None  # None when a recipe excludes the target
@@ -108,8 +118,8 @@ class FailJob(JobBase):
     action: ClassVar[Action] = "fail"
 
 
-Job = BuildJob | MirrorJob | SkipJob | FailJob
-WorkJob = BuildJob | MirrorJob  # the kinds that produce a wheel
+Job = BuildJob | MirrorJob | ReuseJob | SkipJob | FailJob
+WorkJob = BuildJob | MirrorJob | ReuseJob  # the kinds that stage a wheel and verify it
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -19,6 +19,7 @@ from builder.plan.jobs import (
     Job,
     MirrorJob,
     Plan,
+    ReuseJob,
     SkipJob,
     ToolVersions,
 )
@@ -77,6 +78,7 @@ def make_plan(
     present: Mapping[str, str],
     force_source: bool = False,
     build_constraints: Sequence[str] = (),
+    shared_wheels: Mapping[str, Sequence[str]] | None = None,
     executions: Mapping[str, str] | None = None,
     runners: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
@@ -84,12 +86,13 @@ def make_plan(
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
     already in the wheelhouse (and verified). `executions` says how each arch runs on this
     machine (native or qemu) and `runners` which runner takes it; neither changes a job's key:
-    the same image makes the same wheel either way."""
+    the same image makes the same wheel either way. `shared_wheels` maps an sdist's identity to the
+    pure or abi3 wheels already built from it: a target that installs one reuses it."""
     jobs: list[Job] = []
     for target, closure in resolved.items():
         for item in closure:
             recipe = recipes.get(item.release.name) or empty_recipe(item.release.name)
-            shared: dict[str, Any] = {
+            common: dict[str, Any] = {
                 "name": item.release.name,
                 "version": str(item.release.version),
                 "target": target,
@@ -103,12 +106,13 @@ def make_plan(
             jobs.append(
                 _job_for(
                     item,
-                    shared,
+                    common,
                     images[target.arch],
                     tools,
                     present,
                     force_source=force_source,
                     constraints=constraints,
+                    shared_wheels=(shared_wheels or {}),
                 )
             )
     return Plan(jobs=tuple(jobs), targets=tuple(resolved), notes=tuple(notes))
@@ -116,19 +120,20 @@ def make_plan(
 
 def _job_for(
     item: Resolved,
-    shared: dict[str, Any],
+    common: dict[str, Any],
     image: ImageRef,
     tools: ToolVersions,
     present: Mapping[str, str],
     *,
     force_source: bool,
     constraints: tuple[str, ...],
+    shared_wheels: Mapping[str, Sequence[str]],
 ) -> Job:
-    """The one job for a resolved item; `shared` holds the fields every kind of job has."""
-    release, target, recipe = item.release, shared["target"], shared["recipe"]
+    """The one job for a resolved item; `common` holds the fields every kind of job has."""
+    release, target, recipe = item.release, common["target"], common["recipe"]
     skip_reason = recipe.skip_reason(python=target.python, arch=target.arch)
     if skip_reason is not None:
-        return SkipJob(**shared, key="", reason=f"recipe: {skip_reason}")
+        return SkipJob(**common, key="", reason=f"recipe: {skip_reason}")
 
     forced = force_source or recipe.build_from_source
     upstream = None if forced else release.compatible_wheel(target)
@@ -137,16 +142,16 @@ def _job_for(
         key = mirror_key(wheel_sha256=mirrored, target=target)
         if key in present:
             return SkipJob(
-                **shared, key=key, reason="present (mirrored)", present_filename=present[key]
+                **common, key=key, reason="present (mirrored)", present_filename=present[key]
             )
         reason = f"upstream wheel {upstream.filename}"
-        return MirrorJob(**shared, key=key, reason=reason, wheel=upstream, image=image)
+        return MirrorJob(**common, key=key, reason=reason, wheel=upstream, image=image)
 
     source = None if release.sdist is None else release.sdist.identity()
     if release.sdist is None or source is None:
         what = "no sdist" if release.sdist is None else "an sdist without a digest on the index"
         reason = f"{what} and no compatible upstream wheel for {target.platform_tag}"
-        return FailJob(**shared, key="", reason=reason)
+        return FailJob(**common, key="", reason=reason)
     key = build_key(
         sdist_sha256=source,
         recipe=recipe,
@@ -156,10 +161,21 @@ def _job_for(
         constraints=constraints,
     )
     if key in present:
-        return SkipJob(**shared, key=key, reason="present (built)", present_filename=present[key])
+        return SkipJob(**common, key=key, reason="present (built)", present_filename=present[key])
+    for filename in shared_wheels.get(source, ()):
+        if target.installs(filename):
+            reason = f"{filename} (built from the same sdist) installs on {target}"
+            return ReuseJob(
+                **common,
+                key=key,
+                reason=reason,
+                sdist=release.sdist,
+                reused=filename,
+                image=image,
+            )
     reason = "forced source build" if forced else "no compatible upstream wheel"
     return BuildJob(
-        **shared,
+        **common,
         key=key,
         reason=reason,
         sdist=release.sdist,

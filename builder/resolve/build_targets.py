@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from packaging import tags
+from packaging.utils import parse_wheel_filename
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -61,6 +62,11 @@ class BuildTarget:
             *tags.cpython_tags(version, platforms=self._platforms),
             *tags.compatible_tags(version, interpreter=self.interpreter, platforms=self._platforms),
         ]
+
+    def installs(self, filename: str) -> bool:
+        """Whether pip on this target would install the wheel of this name."""
+        supported = set(self.supported_tags)
+        return any(tag in supported for tag in parse_wheel_filename(filename)[3])
 
     def marker_environment(self) -> dict[str, str]:
         return {

@@ -27,6 +27,7 @@ class ArchSummary:
     execution: str
     built: int
     mirrored: int
+    reused: int  # a pure or abi3 wheel of another target, verified for this one
     skipped: int
     failed: int
     jobs_s: float  # building and mirroring, job after job
@@ -56,6 +57,7 @@ def summarize_archs(
                 execution=placement["execution"],
                 built=succeeded.count("build"),
                 mirrored=succeeded.count("mirror"),
+                reused=succeeded.count("reuse"),
                 skipped=sum(1 for job in jobs if job.action == "skip"),
                 failed=sum(1 for outcome in mine if not outcome.ok),
                 jobs_s=round(sum(outcome.duration_s for outcome in mine), 1),

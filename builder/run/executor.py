@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from builder.build.compile import build_wheel
+from builder.build.compile import build_wheel, shareable
 from builder.errors import CommandFailed, WheelhouseError
 from builder.host.clock import Clock
 from builder.host.commands import CommandRunner, tail
@@ -25,6 +25,7 @@ from builder.plan.jobs import (
     Job,
     MirrorJob,
     Plan,
+    ReuseJob,
     SkipJob,
     ToolVersions,
     WorkJob,
@@ -80,8 +81,8 @@ class Executor:
         self._tools = tools
         self._clock = clock
         self._progress = progress
-        # sdist identity -> its pure-Python wheel, built in this run or already accepted
-        self._pure: dict[str, Path] = wheelhouse.pure_wheels()
+        # sdist identity -> the pure or abi3 wheels built from it in this run
+        self._shared: dict[str, list[Path]] = {}
 
     def run(self, plan: Plan) -> RunResult:
         house = self._wheelhouse
@@ -112,9 +113,12 @@ class Executor:
         log.write_text(f"# {job.label}: {job.action} ({job.reason}), key {job.key}\n", "utf-8")
         started = self._clock.monotonic()
         try:
-            outcome = (
-                self._mirror(job, log) if isinstance(job, MirrorJob) else self._build(job, log)
-            )
+            if isinstance(job, MirrorJob):
+                outcome = self._mirror(job, log)
+            elif isinstance(job, ReuseJob):
+                outcome = self._stage_shared(job, self._wheelhouse.path / job.reused, log)
+            else:
+                outcome = self._build(job, log)
         except CommandFailed as exc:
             outcome = JobOutcome(job=job, ok=False, message=f"{exc.message}\n{exc.log_tail}")
         except WheelhouseError as exc:
@@ -139,25 +143,30 @@ class Executor:
             self._wheelhouse.cache / "sdists" / job.sdist.filename,
             digests=job.sdist.digests,
         )
-        work = self._wheelhouse.staging / job.key
         identity = job.sdist.identity() or job.sdist.filename
-        shared = self._pure.get(identity)
-        if shared is not None:  # this sdist builds pure: one wheel serves every target
-            staged = work / shared.name
-            staged.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(shared, staged)
-            with log.open("a", encoding="utf-8") as handle:
-                handle.write(f"pure-Python wheel of this sdist already built: {shared.name}\n")
-            return JobOutcome(job=job, ok=True, wheel=staged, filename=staged.name)
+        for shared in self._shared.get(identity, []):
+            if job.target.installs(shared.name):  # built earlier in this run for another target
+                return self._stage_shared(job, shared, log)
+        work = self._wheelhouse.staging / job.key
         built = build_wheel(self._commands, self._containers, job, sdist=sdist, work=work, log=log)
-        if built.pure and built.wheel is not None and not built.problems:
-            self._pure[identity] = built.wheel
+        if built.wheel is not None and not built.problems and shareable(built.wheel.name):
+            self._shared.setdefault(identity, []).append(built.wheel)
         if built.problems:
             return JobOutcome(
                 job=job, ok=False, message="; ".join(built.problems), wheel=built.wheel
             )
         wheel = _require(built.wheel, job)
         return JobOutcome(job=job, ok=True, wheel=wheel, filename=wheel.name, grafted=built.grafted)
+
+    def _stage_shared(self, job: BuildJob | ReuseJob, wheel: Path, log: Path) -> JobOutcome:
+        """A pure or abi3 wheel of the same sdist serves this target too: staged for its
+        verification here, never built again (one file per name)."""
+        staged = self._wheelhouse.staging / job.key / wheel.name
+        staged.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(wheel, staged)
+        with log.open("a", encoding="utf-8") as handle:
+            handle.write(f"{wheel.name}, built from the same sdist, installs here: reused\n")
+        return JobOutcome(job=job, ok=True, wheel=staged, filename=staged.name)
 
     def _verify(self, plan: Plan, outcomes: list[JobOutcome]) -> dict[str, float]:
         """Install and import every new wheel in the clean runtime image, one container per

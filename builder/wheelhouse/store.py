@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from builder.build.compile import shareable
 from builder.host.clock import Clock
-from builder.plan.jobs import BuildJob, Job, ToolVersions, WorkJob
+from builder.plan.jobs import BuildJob, Job, MirrorJob, ToolVersions, WorkJob
 from builder.repair.wheel_checks import wheel_tags
 from builder.wheelhouse.atomic import copy_atomically, write_atomically
 from builder.wheelhouse.manifest import MANIFEST_NAME, Manifest, WheelEntry, load_manifest
@@ -72,16 +73,18 @@ class Wheelhouse:
                     present[key] = entry.filename
         return present
 
-    def pure_wheels(self) -> dict[str, Path]:
-        """Pure-Python wheels built here, by the identity of the sdist they came from: a pure
-        build serves every Python and arch, so it is reused rather than built again."""
-        return {
-            entry.source_sha256: self.path / entry.filename
-            for entry in self.manifest.wheels.values()
-            if entry.action == "build"
-            and entry.filename.endswith("-none-any.whl")
-            and (self.path / entry.filename).is_file()
-        }
+    def shared_wheels(self) -> dict[str, list[str]]:
+        """Pure and abi3 wheels built here, by the identity of the sdist they came from: one
+        such build serves every target that installs it, so it is reused, not built again."""
+        found: dict[str, list[str]] = {}
+        for entry in self.manifest.wheels.values():
+            if (
+                entry.action == "build"
+                and shareable(entry.filename)
+                and (self.path / entry.filename).is_file()
+            ):
+                found.setdefault(entry.source_sha256, []).append(entry.filename)
+        return found
 
     def accept(
         self, job: WorkJob, staged: Path, made: Made, tools: ToolVersions
@@ -106,7 +109,7 @@ class Wheelhouse:
             sha256=sha256,
             size=dest.stat().st_size,
             action=job.action,
-            source_sha256=(job.sdist if isinstance(job, BuildJob) else job.wheel).identity() or "",
+            source_sha256=(job.wheel if isinstance(job, MirrorJob) else job.sdist).identity() or "",
             key=job.key,
             python=job.python,
             arch=job.arch,

@@ -5,8 +5,9 @@ from dataclasses import replace
 from packaging.version import Version
 
 from builder.build.cibuildwheel_options import cibuildwheel_env
+from builder.build.compile import shareable
 from builder.inputs.recipes import Recipe, SkipRule
-from builder.plan.jobs import BuildJob, ToolVersions
+from builder.plan.jobs import BuildJob, ReuseJob, ToolVersions
 from builder.plan.planner import make_plan
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
@@ -146,3 +147,33 @@ def test_build_constraints_reach_the_build_and_its_key_only_when_given() -> None
     plain_job = plain.jobs[0]
     assert isinstance(plain_job, BuildJob)
     assert "PIP_CONSTRAINT" not in cibuildwheel_env(plain_job)["CIBW_ENVIRONMENT"]
+
+
+def test_an_abi3_or_pure_wheel_already_built_is_reused_where_it_installs() -> None:
+    abi3 = "cext-1.0-cp311-abi3-musllinux_1_2_x86_64.whl"
+    identity = C_EXT.release.sdist.identity() if C_EXT.release.sdist else None
+    assert identity is not None
+    arm = replace(IMAGE, arch="aarch64")
+    plan = plan_for(
+        [C_EXT],
+        resolved={
+            PY311: [C_EXT],
+            PY313: [C_EXT],
+            BuildTarget(python="3.13", arch="aarch64"): [C_EXT],
+        },
+        images={"x86_64": IMAGE, "aarch64": arm},
+        shared_wheels={identity: [abi3]},
+    )
+    by_target = {(job.python, job.arch): job for job in plan.jobs}
+    for python in ("3.11", "3.13"):  # cp311-abi3 installs on 3.11 and every newer CPython
+        reuse = by_target[(python, "x86_64")]
+        assert isinstance(reuse, ReuseJob) and reuse.reused == abi3, reuse
+    assert isinstance(by_target[("3.13", "aarch64")], BuildJob)  # another arch builds its own
+
+
+def test_which_wheels_one_build_shares() -> None:
+    assert shareable("x-1.0-py3-none-any.whl")
+    assert shareable("x-1.0-cp311-abi3-musllinux_1_2_x86_64.whl")
+    assert not shareable("x-1.0-cp311-cp311-musllinux_1_2_x86_64.whl")
+    assert PY313.installs("x-1.0-cp311-abi3-musllinux_1_2_x86_64.whl")
+    assert not PY311.installs("x-1.0-cp312-abi3-musllinux_1_2_x86_64.whl")
