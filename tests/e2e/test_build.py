@@ -79,6 +79,23 @@ def test_a_pure_sdist_builds_one_wheel_that_serves_every_python(
     assert set(entry["keys"]) == {j["key"] for j in pure}
 
 
+def test_an_abi3_build_serves_every_newer_python(
+    first_run: dict[str, Any], e2e_project: Path
+) -> None:
+    """bcrypt 3.2.0 builds for the stable ABI: built once, audited by abi3audit on the host
+    (cibuildwheel's audit would fetch virtualenv from outside the registries), then reused for
+    the other Python, verified there too: one file under one name."""
+    abi3 = jobs(first_run["report"], "bcrypt")
+    assert {(j["python"], j["ok"]) for j in abi3} == {(python, True) for python in PYTHONS}
+    (wheel,) = {j["wheel"] for j in abi3}
+    assert wheel.endswith("-abi3-musllinux_1_2_x86_64.whl"), wheel
+    logs = "".join(Path(j["log"]).read_text() for j in abi3)
+    assert "abi3audit" in logs and "built from the same sdist, installs here: reused" in logs
+    manifest = json.loads((e2e_project / "wheelhouse" / "manifest.json").read_text())
+    (entry,) = [w for w in manifest["wheels"] if w["name"] == "bcrypt"]
+    assert set(entry["keys"]) == {j["key"] for j in abi3}
+
+
 def test_built_wheels_are_musllinux_audited_and_carry_no_libc(
     first_run: dict[str, Any], e2e_project: Path
 ) -> None:
