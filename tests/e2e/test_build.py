@@ -143,9 +143,11 @@ def test_every_wheel_installs_and_imports_in_the_clean_runtime_image(
         "set -e; for py in /opt/python/cp311-cp311/bin/python /opt/python/cp313-cp313/bin/python; do "
         "$py -m venv --without-pip /tmp/v; "
         "$py -m pip --python /tmp/v/bin/python install -q --no-index --only-binary :all: "
-        "--find-links /wheelhouse simplejson xxhash markupsafe msgpack python-dateutil graftdemo; "
+        "--find-links /wheelhouse simplejson xxhash markupsafe msgpack python-dateutil graftdemo "
+        "termcolor bcrypt; "
         "/tmp/v/bin/python -c 'import simplejson._speedups, xxhash, "
-        "markupsafe._speedups, msgpack, dateutil.parser, graftdemo; "
+        "markupsafe._speedups, msgpack, dateutil.parser, graftdemo, termcolor, bcrypt; "
+        'assert bcrypt.checkpw(b"pw", bcrypt.hashpw(b"pw", bcrypt.gensalt(4))); '
         'assert graftdemo.answer(20) == 42; print("ok", __import__("sys").version_info[:2])\'; '
         "rm -rf /tmp/v; done; ! command -v cc"
     )
