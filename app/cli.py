@@ -43,6 +43,25 @@ app = typer.Typer(
     add_completion=False,
 )
 images_app = typer.Typer(help="Builder and runtime images.", no_args_is_help=True)
+INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug of ours, not the user's input
+_shown = {"traceback": False}
+
+
+@app.callback()
+def _global_options(
+    verbose: Annotated[
+        bool,
+        typer.Option(
+            "--verbose",
+            "-v",
+            help="Show the traceback when wheelhouse fails on an internal error.",
+        ),
+    ] = False,
+) -> None:
+    """Options for every command (give them before the command's name)."""
+    _shown["traceback"] = verbose
+
+
 app.add_typer(images_app, name="images")
 
 TARGET_HELP = DESTINATION_HELP.replace("[", "\\[")  # help text is rich markup
@@ -148,7 +167,8 @@ def build_command(
     sha256-verified) or skip (already in the wheelhouse with the same content key). Every new wheel
     is installed and imported in a clean musl runtime image before it enters the wheelhouse.
 
-    Exit codes: 0 all good, 1 some jobs failed, 2 bad input, 3 upstream index, 4 environment.
+    Exit codes: 0 all good, 1 some jobs failed, 2 bad input, 3 upstream index, 4 environment
+    (the README's table lists every code).
     """
 
     def run() -> None:
@@ -167,6 +187,8 @@ def build_command(
             dry_run=dry_run,
             runner=runner_label,
         )
+        if verbose:
+            _shown["traceback"] = True
         echo = (
             (lambda line: err.print(f"[dim]$ {line}[/]", markup=True, highlight=False))
             if verbose
@@ -204,7 +226,7 @@ def build_command(
             )
         err.print(f"[green]wheelhouse ready:[/] {settings.wheelhouse}", highlight=False)
 
-    _guarded(run)
+    _guarded("build", run)
 
 
 class _LiveProgress:
@@ -269,7 +291,7 @@ def images_build_command(
                 f"[green]{one_arch}:[/] builder {builder}, runtime {runtime}", highlight=False
             )
 
-    _guarded(run)
+    _guarded("images build", run)
 
 
 @app.command("serve")
@@ -319,7 +341,7 @@ def serve_command(
         )
         serve(options, announce=lambda line: err.print(line, highlight=False, markup=False))
 
-    _guarded(run)
+    _guarded("serve", run)
 
 
 EndpointOption = Annotated[
@@ -396,7 +418,7 @@ def publish_command(
             highlight=False,
         )
 
-    _guarded(run)
+    _guarded("publish", run)
 
 
 @app.command("export")
@@ -448,7 +470,7 @@ def export_command(
             output.write_text(text, encoding="utf-8")
             _say(f"wrote {output}")
 
-    _guarded(run)
+    _guarded("export", run)
 
 
 TargetOption = Annotated[
@@ -482,7 +504,7 @@ def yank_command(
         for name in changed:
             err.print(f"{verb} {name}", highlight=False)
 
-    _guarded(run)
+    _guarded("yank", run)
 
 
 @app.command("prune")
@@ -516,10 +538,10 @@ def prune_command(
             err.print(f"{verb} {name}", highlight=False)
         err.print(f"{len(removed)} files {verb}", highlight=False)
 
-    _guarded(run)
+    _guarded("prune", run)
 
 
-def _guarded(run: Callable[[], None]) -> None:
+def _guarded(command: str, run: Callable[[], None]) -> None:
     try:
         run()
     except WheelhouseError as exc:
@@ -539,6 +561,20 @@ def _guarded(run: Callable[[], None]) -> None:
     except KeyboardInterrupt:
         err.print("[red]interrupted[/]")
         raise typer.Exit(130) from None
+    except Exception as exc:  # the last resort: a bug, told in one line
+        if _shown["traceback"]:
+            err.print_exception()
+        err.print(
+            f"[red]internal error[/] in `wheelhouse {command}`: {type(exc).__name__}: {exc}",
+            highlight=False,
+        )
+        if not _shown["traceback"]:
+            err.print(
+                "  hint: run it again as `wheelhouse --verbose ...` for the traceback, and "
+                "report it",
+                highlight=False,
+            )
+        raise typer.Exit(INTERNAL_ERROR) from None
 
 
 def main() -> None:

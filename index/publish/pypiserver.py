@@ -20,7 +20,7 @@ from typing import Protocol
 import httpx
 
 from index.dist_files import LocalDist
-from index.errors import IndexProblem, TargetUnavailable
+from index.errors import IndexProblem, PublishConflict, TargetUnavailable
 from index.pages.model import DistFile, ProjectPage, files_beyond_newest, project_name
 from index.pages.simple_pages import ACCEPT, IndexFile, parse_project_page
 from index.publish.static_tree import PublishReport
@@ -170,7 +170,7 @@ def publish_pypiserver(
         and published[dist.entry.filename] not in (None, dist.entry.sha256)
     ]
     if conflicts and not overwrite:
-        raise IndexProblem(
+        raise PublishConflict(
             f"{client.url} already has a different file named {', '.join(sorted(conflicts))}; "
             "nothing was uploaded",
             hint="bump the version or build number, or pass --overwrite (the server must allow it)",
@@ -262,7 +262,7 @@ def read_twine_failure(url: str, output: str, *, replacing: bool) -> IndexProble
         problem.message += f"\n{tail}"
         return problem
     if code == 409 or (replacing and code == 400):  # pypiserver answers twine's duplicate with 400
-        return IndexProblem(
+        return PublishConflict(
             f"{url} refused to overwrite a file\n{tail}",
             hint="pypiserver overwrites only when started with --overwrite",
         )

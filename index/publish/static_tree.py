@@ -18,7 +18,7 @@ from typing import TypeVar
 from packaging.utils import NormalizedName
 
 from index.dist_files import LocalDist, sha256_of
-from index.errors import IndexProblem
+from index.errors import IndexProblem, PublishConflict
 from index.pages.model import (
     DistFile,
     ProjectPage,
@@ -103,7 +103,7 @@ def publish_static(
         ]
     if conflicts and not overwrite:
         names = ", ".join(sorted(set(conflicts)))
-        raise IndexProblem(
+        raise PublishConflict(
             f"{storage.description} already has a different file named {names}; nothing was "
             "published",
             hint="a published file is never replaced silently: bump the version or build number, "
@@ -295,7 +295,7 @@ def _add_files(entries: list[DistFile], page: ProjectPage, *, overwrite: bool) -
     try:
         return with_files(page, entries, overwrite=overwrite)
     except ValueError as exc:  # another publisher listed a different file under this name
-        raise IndexProblem(
+        raise PublishConflict(
             f"{exc}; files are uploaded but the page was left as it is",
             hint="check who else publishes here; --overwrite replaces the entry",
         ) from None
@@ -329,7 +329,7 @@ def _upload(storage: Storage, dist: LocalDist, *, replace: bool) -> None:
         )
     except Conflict:
         if storage.file_sha256(file_key(filename)) != dist.entry.sha256:
-            raise IndexProblem(
+            raise PublishConflict(
                 f"another publisher put a different {filename} on {storage.description} just now",
                 hint="nothing of yours links to it; check who publishes there",
             ) from None

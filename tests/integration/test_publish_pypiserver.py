@@ -87,12 +87,12 @@ def test_twine_upload_skips_what_is_there_and_refuses_a_different_file(
     make_wheel(other, "beta", "1.0", payload="CHANGED = True\n")
     make_wheel(other, "gamma", "1.0")
     refused = server.publish(other, **CREDENTIALS)
-    assert refused.returncode == 2
+    assert refused.returncode == 6  # a publish conflict: refused, nothing sent
     assert "already has a different file named beta-1.0-py3-none-any.whl" in refused.stderr
     assert not (server.served / "gamma-1.0-py3-none-any.whl").exists()  # nothing half-published
 
     overwrite = server.publish(other, "--overwrite", **CREDENTIALS)
-    assert overwrite.returncode == 2
+    assert overwrite.returncode == 6
     assert "refused to overwrite" in overwrite.stderr
 
 
@@ -100,10 +100,10 @@ def test_credentials_missing_or_wrong_are_refused(server: Server, tmp_path: Path
     wheelhouse = tmp_path / "wheelhouse"
     make_wheel(wheelhouse, "alpha", "1.0")
     missing = server.publish(wheelhouse)
-    assert missing.returncode == 3
+    assert missing.returncode == 5  # the target refused us
     assert "needs credentials and none were found" in missing.stderr
     wrong = server.publish(wheelhouse, TWINE_USERNAME=USER, TWINE_PASSWORD="not-it-4711")
-    assert wrong.returncode == 3
+    assert wrong.returncode == 5
     assert "refused the credentials" in wrong.stderr
     assert "not-it-4711" not in wrong.stderr + wrong.stdout
     assert list(server.served.glob("*.whl")) == []
@@ -173,6 +173,6 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
         cwd=tmp_path,
         env={**os.environ, **CREDENTIALS},
     )
-    assert result.returncode == 3
+    assert result.returncode == 5
     assert "cannot reach http://127.0.0.1:" in result.stderr
     assert "Traceback" not in result.stderr

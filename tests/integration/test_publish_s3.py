@@ -298,7 +298,7 @@ def test_bad_inputs_are_clear_errors_and_publish_nothing(s3: S3, tmp_path: Path)
         cwd=tmp_path,
         env=s3.env,
     )
-    assert unreachable.returncode == 3
+    assert unreachable.returncode == 5
     assert "cannot reach the S3 endpoint" in unreachable.stderr
 
     scheme = wheelhouse_cli("publish", "--to", "gs://bucket", cwd=tmp_path, env=s3.env)
