@@ -154,6 +154,13 @@ def build_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Machine-readable output on stdout.")
     ] = False,
+    allow_includes_outside: Annotated[
+        bool,
+        typer.Option(
+            "--allow-includes-outside",
+            help="Let `-r FILE` lines include files outside the list's directory.",
+        ),
+    ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Echo every command.")] = False,
 ) -> None:
     """Resolve the list against the upstream index, plan, build, repair and verify wheels.
@@ -186,6 +193,7 @@ def build_command(
             force_source=build_from_source,
             dry_run=dry_run,
             runner=runner_label,
+            allow_outside_includes=allow_includes_outside,
         )
         if verbose:
             _shown["traceback"] = True

@@ -36,6 +36,7 @@ class BuildRequest:
     force_source: bool = False
     dry_run: bool = False
     runner: str | None = None  # only the archs the config's [runners] gives this CI runner
+    allow_outside_includes: bool = False  # `-r` may leave the list's directory
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,7 +78,7 @@ def build(
 ) -> BuildReport:
     """Plan, and unless it is a dry run, execute. A dry run is pure of side effects on the
     machine: it needs no Docker engine and pulls no image (it reads the upstream index)."""
-    entries = parse_list(request.list_path)
+    entries = parse_list(request.list_path, allow_outside=request.allow_outside_includes)
     if not entries:
         raise InputError(f"{request.list_path}: the list names no packages")
     recipes = load_recipes(settings.recipes)

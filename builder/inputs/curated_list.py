@@ -1,8 +1,8 @@
 """Parse the curated list: requirements syntax, one requirement per line.
 
 Supported: comments (`#`), blank lines, line continuations (`\\`), `-r FILE` / `--requirement FILE`
-includes (relative to the including file), and PEP 508 requirements with extras, specifiers and
-environment markers. Anything else (URLs, editables, pip options) is refused with file:line, because
+includes (relative to the including file, and inside the list's own directory unless allowed),
+and PEP 508 requirements with extras, specifiers and environment markers. Anything else (URLs, editables, pip options) is refused with file:line, because
 a curated list of wheels to build must name released sdists on an index.
 """
 
@@ -28,28 +28,49 @@ class ListEntry:
         return canonicalize_name(self.requirement.name)
 
 
-def parse_list(path: Path) -> list[ListEntry]:
-    """Read a curated list (and its includes). Raises InputError naming file:line on any bad line."""
+MAX_LIST_BYTES = 1 << 20  # a curated list is text of a few hundred lines, not a device
+QUOTED = 80  # errors quote at most this much of a line
+
+
+def parse_list(path: Path, *, allow_outside: bool = False) -> list[ListEntry]:
+    """Read a curated list (and its includes). Raises InputError naming file:line on any bad line.
+    Includes must stay inside the list's directory unless `allow_outside`."""
     entries: list[ListEntry] = []
-    _parse_into(path, entries, stack=())
+    root = None if allow_outside else path.resolve().parent
+    _parse_into(path, entries, stack=(), root=root)
     _refuse_duplicates(entries)
     return entries
 
 
-def _parse_into(path: Path, entries: list[ListEntry], *, stack: tuple[Path, ...]) -> None:
+def _read(path: Path, stack: tuple[Path, ...]) -> str:
+    where = f"included from {stack[-1]}" if stack else "given on the command line"
+    try:
+        if not path.is_file():
+            if not path.exists():
+                raise InputError(
+                    f"{path}: no such file ({where})", hint="check the path of the list"
+                )
+            raise InputError(f"{path}: not a regular file ({where})")
+        if path.stat().st_size > MAX_LIST_BYTES:
+            raise InputError(
+                f"{path}: {path.stat().st_size} bytes is too large for a curated list "
+                f"(at most {MAX_LIST_BYTES})"
+            )
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text ({where})") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+
+
+def _parse_into(
+    path: Path, entries: list[ListEntry], *, stack: tuple[Path, ...], root: Path | None
+) -> None:
     resolved = path.resolve()
     if resolved in stack:
         chain = " -> ".join(str(p) for p in (*stack, resolved))
         raise InputError(f"{path}: include cycle: {chain}")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        where = f"included from {stack[-1]}" if stack else "given on the command line"
-        raise InputError(
-            f"{path}: no such file ({where})", hint="check the path of the list"
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read: {exc}") from None
+    text = _read(path, stack)
 
     for lineno, line in _logical_lines(text):
         location = Location(path=path, line=lineno)
@@ -62,7 +83,13 @@ def _parse_into(path: Path, entries: list[ListEntry], *, stack: tuple[Path, ...]
             target = target.strip()
             if not target:
                 raise InputError(f"{location}: '-r' needs a file name")
-            _parse_into(path.parent / target, entries, stack=(*stack, resolved))
+            included = path.parent / target
+            if root is not None and not included.resolve().is_relative_to(root):
+                raise InputError(
+                    f"{location}: '-r {target}' is outside the list's directory {root}",
+                    hint="keep included lists beside the list, or pass --allow-includes-outside",
+                )
+            _parse_into(included, entries, stack=(*stack, resolved), root=root)
             continue
         if line.startswith("-"):
             option = line.split()[0]
@@ -78,7 +105,9 @@ def _parse_requirement(line: str, location: Location) -> Requirement:
     try:
         requirement = Requirement(line)
     except InvalidRequirement as exc:
-        raise InputError(f"{location}: invalid requirement {line!r}: {exc}") from None
+        shown = line if len(line) <= QUOTED else line[:QUOTED] + "..."
+        reason = str(exc).splitlines()[0] if str(exc) else "not PEP 508"  # not the echoed line
+        raise InputError(f"{location}: invalid requirement {shown!r}: {reason}") from None
     if requirement.url:
         raise InputError(
             f"{location}: {requirement.name} is given by URL ({requirement.url})",

@@ -57,3 +57,38 @@ def test_same_name_under_different_markers_is_allowed(tmp_path: Path) -> None:
     path = tmp_path / "deps.txt"
     path.write_text('numpy<2 ; python_version < "3.12"\nnumpy>=2 ; python_version >= "3.12"\n')
     assert len(parse_list(path)) == 2
+
+
+def test_an_include_outside_the_list_directory_needs_leave(tmp_path: Path) -> None:
+    secret = tmp_path / "secret"
+    secret.write_text("root:$6$salt$hash:19000:0:99999:7:::\n")
+    lists = tmp_path / "lists"
+    lists.mkdir()
+    (lists / "deps.txt").write_text("-r ../secret\n")
+    with pytest.raises(InputError, match=r"deps\.txt:1: '-r \.\./secret' is outside") as caught:
+        parse_list(lists / "deps.txt")
+    assert "root:" not in str(caught.value)
+    with pytest.raises(InputError, match=r"secret:1: invalid requirement"):  # when allowed
+        parse_list(lists / "deps.txt", allow_outside=True)
+
+
+def test_an_invalid_line_is_quoted_once_and_cut_short(tmp_path: Path) -> None:
+    (tmp_path / "deps.txt").write_text("x" * 50 + " ! " + "y" * 100 + "\n")
+    with pytest.raises(InputError) as caught:
+        parse_list(tmp_path / "deps.txt")
+    message = str(caught.value)
+    assert "y" * 40 not in message  # cut at 80 characters
+    assert message.count("x" * 50) == 1  # the parser's own echo of the line is left out
+
+
+def test_a_list_that_is_not_a_regular_small_text_file_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a regular file"):
+        parse_list(Path("/dev/zero"))
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"# " + b"x" * (2 << 20))
+    with pytest.raises(InputError, match="too large for a curated list"):
+        parse_list(big)
+    latin = tmp_path / "latin.txt"
+    latin.write_bytes("caf\xe9==1\n".encode("latin-1"))
+    with pytest.raises(InputError, match="not UTF-8 text"):
+        parse_list(latin)
