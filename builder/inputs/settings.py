@@ -22,6 +22,7 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -122,7 +123,10 @@ def _find_config(config: Path | None, cwd: Path) -> tuple[Path | None, Table | N
 
 
 def _tool_table(data: dict[str, Any], path: Path) -> Table | None:
-    section = data.get("tool", {}).get("wheelhouse")
+    tool = data.get("tool", {})
+    if not isinstance(tool, dict):
+        raise InputError(f"{path}: 'tool' must be a table ([tool.wheelhouse]), not {tool!r:.40}")
+    section = tool.get("wheelhouse")
     if section is None:
         return None
     if not isinstance(section, dict):
@@ -230,7 +234,7 @@ def validate(settings: Settings, *, where: str) -> Settings:
         raise InputError(
             f"{where}: images = {settings.images!r} is not one of {', '.join(IMAGE_MODES)}"
         )
-    if not settings.musllinux.startswith("musllinux_1_"):
+    if re.fullmatch(r"musllinux_1_\d+", settings.musllinux) is None:
         raise InputError(
             f"{where}: musllinux = {settings.musllinux!r} is not a musllinux policy",
             hint="e.g. musllinux_1_2",

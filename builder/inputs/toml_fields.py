@@ -12,12 +12,18 @@ from builder.errors import InputError
 
 def load_toml(path: Path) -> dict[str, Any]:
     try:
+        if path.exists() and not path.is_file():
+            raise InputError(f"{path}: not a file", hint="name a TOML file")
         with path.open("rb") as handle:
             return tomllib.load(handle)
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not UTF-8 text (TOML is UTF-8)") from None
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 class Table:

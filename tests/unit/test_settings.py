@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -82,3 +83,26 @@ def test_a_runner_builds_only_its_archs(tmp_path: Path) -> None:
     assert archs_for_runner(settings, "local") == ("x86_64",)
     with pytest.raises(InputError, match=r"--runner gpu: none of the selected archs runs there"):
         archs_for_runner(settings, "gpu")
+
+
+@pytest.mark.parametrize(
+    ("write", "message"),
+    [
+        (lambda p: p.mkdir(), "not a file"),
+        (lambda p: p.write_bytes(b"pythons = ['3.11']\n# caf\xe9\n"), "not UTF-8 text"),
+        (lambda p: p.write_text('musllinux = "musllinux_1_x"\n'), "is not a musllinux policy"),
+    ],
+)
+def test_a_config_that_cannot_be_read_is_an_input_error(
+    tmp_path: Path, write: Callable[[Path], object], message: str
+) -> None:
+    config = tmp_path / "wheelhouse.toml"
+    write(config)
+    with pytest.raises(InputError, match=message):
+        load_settings(config=config, cwd=tmp_path, env={})
+
+
+def test_a_pyproject_whose_tool_is_not_a_table(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('tool = "x"\n')
+    with pytest.raises(InputError, match="'tool' must be a table"):
+        load_settings(config=None, cwd=tmp_path, env={})
