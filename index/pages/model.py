@@ -16,7 +16,9 @@ from packaging.utils import (
     parse_sdist_filename,
     parse_wheel_filename,
 )
-from packaging.version import Version
+from packaging.version import InvalidVersion, Version
+
+from index.errors import IndexProblem
 
 
 def filename_project_version(filename: str) -> tuple[NormalizedName, Version]:
@@ -144,6 +146,11 @@ def selected_files(page: ProjectPage, version: str | None, filename: str | None)
         found = page.file(filename)
         return [found] if found is not None else []
     if version is not None:
-        wanted = Version(version)
+        try:
+            wanted = Version(version)
+        except InvalidVersion:
+            raise IndexProblem(
+                f"--version {version!r} is not a version", hint="e.g. --version 1.2.0"
+            ) from None
         return [item for item in page.files if item.version == wanted]
     return list(page.files)

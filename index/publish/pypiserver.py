@@ -196,6 +196,12 @@ def prune_pypiserver(
         )
     removed: list[str] = []
     for project in projects:
+        listed = client.files(project)
+        if not listed:
+            raise IndexProblem(
+                f"{client.url} has no project {project}",
+                hint=f"check the name against {client.url}simple/",
+            )
         page = ProjectPage(
             name=project_name(project),
             files=tuple(
@@ -206,7 +212,7 @@ def prune_pypiserver(
                     upload_time=_EPOCH,
                     yanked="" if item.yanked else None,
                 )
-                for item in client.files(project)
+                for item in listed
             ),
         )
         doomed = files_beyond_newest(page, keep)

@@ -153,7 +153,19 @@ def prune(
     storage: Storage, *, keep: int, projects: Iterable[str] | None = None, dry_run: bool = False
 ) -> list[str]:
     """Remove every version older than the newest `keep` non-yanked ones: pages first, then files."""
-    names = [project_name(p) for p in projects] if projects else list(read_root(storage).projects)
+    root = _load_root(storage)
+    if root is None:
+        raise IndexProblem(
+            f"no index at {storage.description} (no {ROOT_JSON}): nothing to prune",
+            hint="check the target; `wheelhouse publish --to ...` creates an index",
+        )
+    names = [project_name(p) for p in projects] if projects else list(root.projects)
+    unknown = [name for name in names if name not in root.projects]
+    if unknown:
+        raise IndexProblem(
+            f"{storage.description} has no project {', '.join(unknown)}",
+            hint=f"see what it holds: `wheelhouse export --from {storage.description}`",
+        )
     removed: list[str] = []
     for name in names:
         doomed = [item.filename for item in files_beyond_newest(read_project(storage, name), keep)]

@@ -209,3 +209,15 @@ def test_a_directory_target_that_cannot_be_created_is_a_clear_error(tmp_path: Pa
     storage = DirStorage(blocker / "index")
     with pytest.raises(IndexProblem, match="cannot write under"):
         publish_static(storage, [dist(make_wheel(tmp_path / "w", "alpha", "1.0"))])
+
+
+def test_prune_and_yank_say_what_they_could_not_find(tmp_path: Path) -> None:
+    storage = DirStorage(tmp_path / "index")
+    with pytest.raises(IndexProblem, match=r"no index at .*nothing to prune"):
+        prune(storage, keep=1)
+    publish_static(storage, [dist(make_wheel(tmp_path / "a", "alpha", "1.0"))])
+    with pytest.raises(IndexProblem, match="has no project nope"):
+        prune(storage, keep=1, projects=["nope"])
+    for version in ("notaversion", ""):
+        with pytest.raises(IndexProblem, match="is not a version"):
+            yank(storage, "alpha", version=version, filename=None, reason="x")
