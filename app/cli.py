@@ -474,9 +474,16 @@ def export_command(
             )
         if output is None:
             sys.stdout.write(text)
-        else:
+            return
+        if output.is_dir():
+            raise InputError(f"-o {output}: is a directory", hint="name a file, e.g. -o req.txt")
+        if not output.parent.is_dir():
+            raise InputError(f"-o {output}: no directory {output.parent}")
+        try:
             output.write_text(text, encoding="utf-8")
-            _say(f"wrote {output}")
+        except OSError as exc:
+            raise InputError(f"-o {output}: cannot write ({exc.strerror})") from None
+        _say(f"wrote {output}")
 
     _guarded("export", run)
 

@@ -14,7 +14,7 @@ from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
 from builder.host.emulation import check_emulation, executions_here
 from builder.host.http_client import HttpClient
-from builder.host.images import select_images
+from builder.host.images import check_pythons, select_images
 from builder.host.interpreters import with_full_versions
 from builder.inputs.curated_list import parse_list
 from builder.inputs.recipes import load_recipes
@@ -101,6 +101,7 @@ def build(
         containers.check_engine()
         inspect = containers
     choice = select_images(settings, inspect, archs, may_pull=not request.dry_run)
+    check_pythons(settings.pythons, choice.images)
     for image in choice.images.values():
         note(
             f"{image.arch}: builder {image.builder} ({image.kind}), runtime {image.runtime}, "

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import configparser
 import hashlib
-from collections.abc import Callable, Sequence
+import tomllib
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from builder.errors import EnvironmentProblem
+from builder.errors import EnvironmentProblem, InputError
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
 from builder.host.emulation import check_emulation, machine_arch
@@ -28,6 +29,7 @@ from builder.plan.jobs import ImageRef
 LOCAL_RECIPE_DIR = Path(__file__).resolve().parent / "image_recipe"
 LOCAL_PYTHON = "/opt/python/{abi}/bin/python"
 LOCAL_ARCHS = ("x86_64", "aarch64")
+LOCAL_PYTHONS = ("3.11", "3.13")  # the CPython sources the recipe compiles (sources.txt)
 BUILD_HINT = "run `wheelhouse images build` (or `make images`) to build the local images"
 
 
@@ -59,6 +61,39 @@ def local_tags(arch: str, policy: str, digest: str) -> tuple[str, str, str]:
         f"wheelhouse-local/{policy}_{arch}-builder:{digest}",
         f"wheelhouse-local/{policy}_{arch}-runtime:{digest}",
     )
+
+
+def pythons_of(image: ImageRef) -> tuple[str, ...] | None:
+    """The CPython versions an arch's images carry (None: unknown, for custom images)."""
+    if image.kind == "local":
+        return LOCAL_PYTHONS
+    if image.kind == "pypa":
+        text = resources.files("cibuildwheel").joinpath("resources/build-platforms.toml")
+        platforms = tomllib.loads(text.read_text(encoding="utf-8"))
+        suffix = f"-musllinux_{image.arch}"
+        return tuple(
+            dict.fromkeys(
+                entry["version"]
+                for entry in platforms["linux"]["python_configurations"]
+                if entry["identifier"].startswith("cp")
+                and entry["identifier"].endswith(suffix)
+                and not entry["identifier"].split("-")[0].endswith("t")
+            )
+        )
+    return None
+
+
+def check_pythons(pythons: Sequence[str], images: Mapping[str, ImageRef]) -> None:
+    """Refuse a Python the selected images do not have, naming those they have."""
+    for arch, image in images.items():
+        have = pythons_of(image)
+        missing = [python for python in pythons if have is not None and python not in have]
+        if missing:
+            raise InputError(
+                f"Python {', '.join(missing)}: the {image.kind} {arch} images have "
+                f"{', '.join(have or ())}",
+                hint="choose among those with --python or `pythons` in the config",
+            )
 
 
 def pinned_pypa_image(arch: str, policy: str) -> str:

@@ -24,6 +24,13 @@ def newest_live_files(page: ProjectPage) -> list[DistFile]:
 def render_requirements(
     pages: Iterable[ProjectPage], *, only: Iterable[str] = (), index_url: str | None = None
 ) -> str:
+    if index_url is not None and (
+        not index_url or any(char.isspace() or ord(char) < 0x20 for char in index_url)
+    ):
+        raise IndexProblem(
+            f"--index-url {index_url!r} is not one URL (it has spaces or line breaks)",
+            hint="e.g. --index-url https://wheels.example.internal/simple/",
+        )
     chosen = {project_name(name) for name in only}
     by_name = {page.name: page for page in pages}
     missing = sorted(chosen - by_name.keys())

@@ -1,0 +1,53 @@
+"""A careless user's input: one line that says what is wrong, the exit code of its class, and
+never a traceback. Each case failed with a traceback (or a misleading answer) before."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from tests.support import make_wheel, wheelhouse_cli
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A wheelhouse with one wheel, published to a static index, and a small list."""
+    (tmp_path / "deps.txt").write_text("alpha==1.0\n")
+    (tmp_path / "wheelhouse.toml").write_text('pythons = ["3.11"]\narchs = ["x86_64"]\n')
+    make_wheel(tmp_path / "wheelhouse", "alpha", "1.0")
+    published = wheelhouse_cli("publish", "--to", f"dir:{tmp_path / 'index'}", cwd=tmp_path)
+    assert published.returncode == 0, published.stderr
+    (tmp_path / "a-directory").mkdir()
+    return tmp_path
+
+
+CASES = [
+    (["yank", "alpha", "--target", "dir:index", "--version", "notaversion"], 2, "is not a version"),
+    (["yank", "alpha", "--target", "dir:index", "--version", ""], 2, "is not a version"),
+    (["prune", "--target", "dir:nowhere", "--keep", "1"], 2, "no index at"),
+    (["prune", "--target", "dir:index", "--keep", "1", "-P", "nope"], 2, "has no project nope"),
+    (["build", "--config", "a-directory", "--list", "deps.txt"], 2, "not a file"),
+    (["build", "--list", "/dev/zero", "--dry-run"], 2, "not a regular file"),
+    (["build", "--list", "deps.txt", "--python", "3.99", "--dry-run"], 2, "Python 3.99: the"),
+    (["export", "-o", "missing/req.txt"], 2, "no directory"),
+    (["export", "-o", "a-directory"], 2, "is a directory"),
+    (
+        ["export", "--index-url", "http://x/simple/\n--extra-index-url http://evil/"],
+        2,
+        "not one URL",
+    ),
+]
+
+
+@pytest.mark.parametrize(("args", "code", "message"), CASES, ids=lambda c: str(c)[:40])
+def test_bad_input_is_one_clear_line(
+    project: Path, args: list[str], code: int, message: str
+) -> None:
+    env = {**os.environ, "DOCKER_HOST": f"unix://{project}/no-engine.sock"}
+    result = wheelhouse_cli(*args, cwd=project, env=env)
+    assert result.returncode == code, result.stderr
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
