@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from packaging.utils import InvalidWheelFilename, parse_wheel_filename
+from packaging.version import InvalidVersion
+
 from builder.errors import InputError
 
 MANIFEST_NAME = "manifest.json"
@@ -72,9 +75,26 @@ def load_manifest(wheelhouse: Path, *, name: str = MANIFEST_NAME) -> Manifest:
         data = json.loads(path.read_text(encoding="utf-8"))
         entries = [WheelEntry(**item) for item in data["wheels"]]
         runs = list(data.get("runs", []))
-    except (ValueError, KeyError, TypeError) as exc:
+    except (ValueError, KeyError, TypeError, OSError) as exc:
         raise InputError(
             f"{path}: not a wheelhouse manifest ({exc})",
             hint="move it aside; the next build rebuilds what it cannot account for",
         ) from None
+    for entry in entries:
+        if not _plain_wheel_name(entry.filename):
+            raise InputError(
+                f"{path}: entry {entry.filename!r} is not a wheel file name beside the manifest",
+                hint="a manifest names wheels in its own directory; fix or move it aside",
+            )
     return Manifest(wheels={entry.filename: entry for entry in entries}, runs=runs)
+
+
+def _plain_wheel_name(filename: str) -> bool:
+    """A bare wheel file name: no directory part, nothing hidden, a name pip can parse."""
+    if not filename or "/" in filename or "\\" in filename or filename.startswith("."):
+        return False
+    try:
+        parse_wheel_filename(filename)
+    except (InvalidWheelFilename, InvalidVersion):
+        return False
+    return True

@@ -68,3 +68,30 @@ def test_an_empty_or_missing_wheelhouse_is_an_input_error(tmp_path: Path) -> Non
     (tmp_path / "manifest.json").write_text(json.dumps({"wheels": [{"oops": 1}]}))
     with pytest.raises(InputError, match="not a wheelhouse manifest"):
         collect_wheels(tmp_path, manifest=tmp_path / "manifest.json")
+
+
+@pytest.mark.parametrize("name", ["../outside-1.0-py3-none-any.whl", "/etc/passwd", "notawheel"])
+def test_a_manifest_naming_files_outside_its_directory_is_refused(
+    tmp_path: Path, name: str
+) -> None:
+    (tmp_path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "wheels": [
+                    {
+                        "filename": name,
+                        "name": "x",
+                        "version": "1",
+                        "tags": [],
+                        "sha256": "0",
+                        "size": 1,
+                        "action": "build",
+                        "source_sha256": "",
+                        "key": "k",
+                    }
+                ]
+            }
+        )
+    )
+    with pytest.raises(InputError, match="is not a wheel file name beside the manifest"):
+        collect_wheels(tmp_path, manifest=tmp_path / "manifest.json")
