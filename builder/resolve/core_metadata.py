@@ -6,11 +6,13 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
+import zlib
 from pathlib import PurePosixPath
 
 from packaging.metadata import parse_email
 from packaging.requirements import InvalidRequirement, Requirement
 
+from builder.errors import UpstreamError
 from index.dist_files import wheel_metadata
 
 
@@ -19,11 +21,14 @@ def requirements_from_metadata(metadata: bytes) -> list[Requirement]:
     return _parse_all(raw.get("requires_dist", []))
 
 
-def requirements_from_wheel(wheel: bytes) -> list[Requirement]:
+def requirements_from_wheel(wheel: bytes, filename: str) -> list[Requirement]:
     try:
         return requirements_from_metadata(wheel_metadata(io.BytesIO(wheel)))
-    except zipfile.BadZipFile:
-        return []
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise UpstreamError(
+            f"{filename}: the upstream wheel is not readable ({exc})",
+            hint="pin another version in the list",
+        ) from None
 
 
 def requirements_from_sdist(sdist: bytes, filename: str) -> list[Requirement] | None:
@@ -53,6 +58,16 @@ def requirements_from_sdist(sdist: bytes, filename: str) -> list[Requirement] | 
 
 
 def _sdist_members(sdist: bytes, filename: str) -> list[tuple[str, bytes]]:
+    try:
+        return _members(sdist, filename)
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, zlib.error) as exc:
+        raise UpstreamError(
+            f"{filename}: the upstream sdist is not a readable archive ({exc})",
+            hint="pin another version in the list",
+        ) from None
+
+
+def _members(sdist: bytes, filename: str) -> list[tuple[str, bytes]]:
     wanted = ("PKG-INFO", "requires.txt")
     result: list[tuple[str, bytes]] = []
     if filename.endswith(".zip"):

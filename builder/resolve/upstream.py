@@ -89,7 +89,8 @@ class Upstream:
                 return requirements_from_metadata(response.body)
         if release.wheels:
             first = release.wheels[0]
-            return requirements_from_wheel(self._client.get_verified(first.url, first.digests))
+            body = self._client.get_verified(first.url, first.digests)
+            return requirements_from_wheel(body, first.filename)
         if release.sdist is None:
             return []
         sdist = self.download_sdist(release)

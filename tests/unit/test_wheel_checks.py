@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from builder.build.cibuildwheel_options import before_all_command, cibuildwheel_env
+from builder.errors import UpstreamError
 from builder.inputs.recipes import Recipe
 from builder.plan.jobs import BuildJob
 from builder.repair.wheel_checks import (
@@ -17,7 +18,7 @@ from builder.repair.wheel_checks import (
     tag_problems,
 )
 from builder.resolve.build_targets import BuildTarget
-from builder.resolve.core_metadata import requirements_from_sdist
+from builder.resolve.core_metadata import requirements_from_sdist, requirements_from_wheel
 from builder.verify.imports import import_names
 from index.pages.simple_pages import IndexFile
 from tests.unit.fakes import IMAGE
@@ -163,3 +164,12 @@ def test_sdist_requirements_from_egg_info_requires_txt(egg_info: str) -> None:
         'PySocks; extra == "socks"',
         'zipp; python_version < "3.8"',
     ]
+
+
+def test_a_corrupt_upstream_sdist_or_wheel_is_an_upstream_error() -> None:
+    with pytest.raises(UpstreamError, match=r"demo-1\.0\.tar\.gz: the upstream sdist is not"):
+        requirements_from_sdist(b"\x1f\x8b\x08 not really gzip", "demo-1.0.tar.gz")
+    with pytest.raises(UpstreamError, match=r"demo-1\.0\.zip: the upstream sdist is not"):
+        requirements_from_sdist(b"PK\x03\x04 truncated", "demo-1.0.zip")
+    with pytest.raises(UpstreamError, match=r"demo-1\.0-py3-none-any\.whl: the upstream wheel"):
+        requirements_from_wheel(b"PK truncated", "demo-1.0-py3-none-any.whl")
