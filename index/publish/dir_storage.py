@@ -34,20 +34,37 @@ class DirStorage:
     def _path(self, key: str) -> Path:
         path = (self.root / key).resolve()
         if not path.is_relative_to(self.root.resolve()):
-            msg = f"key {key!r} escapes {self.root}"
-            raise ValueError(msg)
+            raise IndexProblem(
+                f"{self.description}: {key} leads out of the tree (a symbolic link?) to {path}",
+                hint="an index tree holds its own files; remove the link",
+            )
         return path
 
-    def get(self, key: str) -> Blob | None:
+    @contextlib.contextmanager
+    def _guard(self, key: str) -> Iterator[None]:
+        """Filesystem failures (no permission, a directory where a file belongs, a full disk)
+        become one line naming the file."""
         try:
-            data = self._path(key).read_bytes()
-        except (FileNotFoundError, NotADirectoryError):
-            return None
+            yield
+        except OSError as exc:
+            raise IndexProblem(
+                f"{self.description}: cannot use {key}: {exc.strerror or exc}",
+                hint="check the permissions and the layout of the index directory",
+            ) from None
+
+    def get(self, key: str) -> Blob | None:
+        path = self._path(key)
+        with self._guard(key):
+            try:
+                data = path.read_bytes()
+            except (FileNotFoundError, NotADirectoryError):
+                return None
         return Blob(data=data, etag=hashlib.sha256(data).hexdigest())
 
     def file_sha256(self, key: str) -> str | None:
         path = self._path(key)
-        return file_sha256(path) if path.is_file() else None
+        with self._guard(key):
+            return file_sha256(path) if path.is_file() else None
 
     def put(
         self,
@@ -61,7 +78,7 @@ class DirStorage:
         sha256: str | None = None,  # noqa: ARG002
     ) -> None:
         path = self._path(key)
-        with self._temporary(path) as partial:
+        with self._guard(key), self._temporary(path) as partial:
             partial.write_bytes(data)
             self._install(key, path, partial, if_match=if_match, create_only=create_only)
 
@@ -76,12 +93,14 @@ class DirStorage:
         sha256: str,  # noqa: ARG002
     ) -> None:
         final = self._path(key)
-        with self._temporary(final) as partial:
+        with self._guard(key), self._temporary(final) as partial:
             shutil.copyfile(path, partial)
             self._install(key, final, partial, if_match=None, create_only=create_only)
 
     def delete(self, key: str) -> None:
-        self._path(key).unlink(missing_ok=True)
+        path = self._path(key)
+        with self._guard(key):
+            path.unlink(missing_ok=True)
 
     def keys(self, prefix: str) -> list[str]:
         base = self._path(prefix) if prefix else self.root
@@ -99,6 +118,8 @@ class DirStorage:
             final.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise IndexProblem(f"cannot write under {self.root}: {exc.strerror}") from None
+        if final.is_dir():
+            raise IsADirectoryError(21, "a directory stands where the file belongs")
         handle, name = tempfile.mkstemp(
             prefix=f".{final.name}.", suffix=".partial", dir=final.parent
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -221,3 +222,27 @@ def test_prune_and_yank_say_what_they_could_not_find(tmp_path: Path) -> None:
     for version in ("notaversion", ""):
         with pytest.raises(IndexProblem, match="is not a version"):
             yank(storage, "alpha", version=version, filename=None, reason="x")
+
+
+@pytest.mark.parametrize(
+    "damage", ["index-json-is-a-directory", "link-out-of-tree", "files-is-a-file"]
+)
+def test_a_damaged_index_directory_is_a_clear_error(tmp_path: Path, damage: str) -> None:
+    storage = DirStorage(tmp_path / "index")
+    publish_static(storage, [dist(make_wheel(tmp_path / "a", "alpha", "1.0"))])
+    root = tmp_path / "index"
+    if damage == "index-json-is-a-directory":
+        (root / "simple" / "index.json").unlink()
+        (root / "simple" / "index.json").mkdir()
+    elif damage == "link-out-of-tree":
+        elsewhere = tmp_path / "elsewhere"
+        elsewhere.mkdir()
+        shutil.rmtree(root / "simple" / "alpha")
+        (root / "simple" / "alpha").symlink_to(elsewhere)
+    else:
+        shutil.rmtree(root / "files")
+        (root / "files").write_text("not a directory")
+    with pytest.raises(
+        IndexProblem, match=r"(cannot use|leads out of the tree|cannot write under)"
+    ):
+        publish_static(storage, [dist(make_wheel(tmp_path / "b", "alpha", "2.0"))])
