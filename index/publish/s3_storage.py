@@ -178,4 +178,10 @@ class S3Storage:
                 f"{self.description} refused the credentials ({code})",
                 hint="check AWS_PROFILE / AWS_ACCESS_KEY_ID and the bucket policy",
             )
+        if code.isdigit():  # an HTTP status with no S3 error document: not an S3 service
+            return TargetUnavailable(
+                f"{self.description}: the endpoint answered HTTP {code} without an S3 error; "
+                "is it an S3 service?",
+                hint="check --endpoint-url (MinIO, Ceph and moto speak S3; a web server does not)",
+            )
         return IndexProblem(f"{self.description}: {exc}")

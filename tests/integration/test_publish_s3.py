@@ -24,6 +24,7 @@ from tests.support import (
     make_wheel,
     moto_s3_server,
     start_cli,
+    static_server,
     website_proxy,
     wheelhouse_cli,
 )
@@ -301,8 +302,23 @@ def test_bad_inputs_are_clear_errors_and_publish_nothing(s3: S3, tmp_path: Path)
     assert unreachable.returncode == 5
     assert "cannot reach the S3 endpoint" in unreachable.stderr
 
+    with static_server(tmp_path) as web_server:  # answers HTTP, but is no S3 service
+        not_s3 = wheelhouse_cli(
+            "publish",
+            "--to",
+            f"s3://{BUCKET}",
+            "--endpoint-url",
+            web_server,
+            "--wheelhouse",
+            str(wheelhouse),
+            cwd=tmp_path,
+            env=s3.env,
+        )
+    assert not_s3.returncode == 5
+    assert "is it an S3 service?" in not_s3.stderr
+
     scheme = wheelhouse_cli("publish", "--to", "gs://bucket", cwd=tmp_path, env=s3.env)
     assert scheme.returncode == 2
     assert "unknown publish target 'gs://bucket'" in scheme.stderr
-    for result in (truncated, misnamed, no_bucket, unreachable, scheme):
+    for result in (truncated, misnamed, no_bucket, unreachable, not_s3, scheme):
         assert "Traceback" not in result.stderr
