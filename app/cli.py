@@ -41,8 +41,13 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    # Help is plain text: [tool.wheelhouse] and [runners] stay as written, and each docstring
+    # paragraph is re-flowed to the terminal's width as a whole.
+    rich_markup_mode=None,
 )
-images_app = typer.Typer(help="Builder and runtime images.", no_args_is_help=True)
+images_app = typer.Typer(
+    help="Builder and runtime images.", no_args_is_help=True, rich_markup_mode=None
+)
 INTERNAL_ERROR = 70  # EX_SOFTWARE: a bug of ours, not the user's input
 _shown = {"traceback": False}
 
@@ -64,7 +69,7 @@ def _global_options(
 
 app.add_typer(images_app, name="images")
 
-TARGET_HELP = DESTINATION_HELP.replace("[", "\\[")  # help text is rich markup
+TARGET_HELP = DESTINATION_HELP
 err = Console(stderr=True, soft_wrap=True)  # long paths and commands stay copy-pasteable
 
 ConfigOption = Annotated[

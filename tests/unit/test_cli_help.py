@@ -24,3 +24,15 @@ def test_help_renders(command: list[str]) -> None:
     result = CliRunner().invoke(app, [*command, "--help"], env={"COLUMNS": "100"})
     assert result.exit_code == 0, result.output
     assert "Usage:" in result.output
+
+
+def test_help_keeps_brackets_and_reflows_paragraphs() -> None:
+    """Help is plain text: table names in brackets survive, and a paragraph is re-flowed to the
+    terminal as a whole (no line broken where the docstring's source line ended)."""
+    result = CliRunner().invoke(app, ["build", "--help"], env={"COLUMNS": "200"})
+    text = " ".join(result.output.split())
+    assert "[tool.wheelhouse]" in text and "[runners]" in text
+    # The docstring's source line ends after "A foreign arch": re-flowed, the text runs on.
+    assert "A foreign arch (aarch64 on an x86_64 machine)" in result.output
+    published = CliRunner().invoke(app, ["publish", "--help"], env={"COLUMNS": "200"})
+    assert "s3://BUCKET[/PREFIX]" in published.output
