@@ -33,14 +33,16 @@ def tag_problems(filename: str, target: BuildTarget) -> list[str]:
 
 
 def auditwheel_show_problems(output: str, target: BuildTarget) -> list[str]:
-    """Read `auditwheel show --json` (its one JSON line among any log lines)."""
+    """Read `auditwheel show --json`: its JSON document (indented over several lines) follows
+    any log lines on the same output."""
     report: dict[str, Any] | None = None
-    for line in output.splitlines():
-        if line.startswith("{"):
-            try:
-                report = json.loads(line)
-            except ValueError:
-                continue
+    start = output.find("\n{") + 1 if not output.startswith("{") else 0
+    if output.startswith("{") or start > 0:
+        try:
+            found, _ = json.JSONDecoder().raw_decode(output[start:])
+        except ValueError:
+            found = None
+        report = found if isinstance(found, dict) else None
     if report is None:
         return [f"auditwheel show gave no report: {' '.join(output.split())[:300]}"]
     if "error" in report:

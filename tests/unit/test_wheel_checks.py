@@ -25,17 +25,12 @@ from tests.unit.fakes import IMAGE
 
 PY311 = BuildTarget(python="3.11", arch="x86_64")
 
-# What `auditwheel show --json` prints (6.8), after a warning line of its logger.
-SHOW_OK = "WARNING:auditwheel.libc:couldn't detect the musl version\n" + json.dumps(
-    {
-        "version": 1,
-        "wheel": "demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl",
-        "pure": False,
-        "overall_tag": "musllinux_1_2_x86_64",
-        "sym_tag": "musllinux_1_2_x86_64",
-        "external_libs": {},
-        "policy_upgrades": {},
-    }
+# What `auditwheel show --json` printed (6.8.2) for a real wheel: a log line, then the JSON
+# document, indented over several lines.
+SHOW_OK = (
+    (Path(__file__).parent.parent / "fixtures" / "auditwheel" / "show-simplejson-musllinux.txt")
+    .read_text()
+    .replace("simplejson-3.17.2-cp313-cp313", "demo-1.0-cp311-cp311")
 )
 
 
