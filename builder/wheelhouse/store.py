@@ -13,7 +13,7 @@ from builder.build.compile import shareable
 from builder.host.clock import Clock
 from builder.plan.jobs import BuildJob, Job, MirrorJob, ToolVersions, WorkJob
 from builder.repair.wheel_checks import wheel_tags
-from builder.wheelhouse.atomic import copy_atomically, write_atomically
+from builder.wheelhouse.atomic import install_new, locked, write_atomically
 from builder.wheelhouse.manifest import MANIFEST_NAME, Manifest, WheelEntry, load_manifest
 from index.dist_files import file_sha256
 
@@ -34,11 +34,15 @@ class Made:
     grafted: list[str]
 
 
+LOCK_NAME = ".manifest.lock"  # held while manifest.json is read, merged and written
+
+
 class Wheelhouse:
     def __init__(self, path: Path, *, clock: Clock) -> None:
         self.path = path
         self._clock = clock
         self.manifest: Manifest = load_manifest(path)
+        self._new_runs: list[dict[str, Any]] = []  # recorded here, not yet saved
 
     @property
     def logs(self) -> Path:
@@ -93,13 +97,11 @@ class Wheelhouse:
         the wheelhouse is refused: what is there is never replaced."""
         dest = self.path / staged.name
         sha256 = file_sha256(staged)
-        if dest.exists() and file_sha256(dest) != sha256:
+        if not install_new(staged, dest) and file_sha256(dest) != sha256:
             return Refused(
                 message=f"{dest} already exists with different content; it was kept. "
                 "Remove it by hand if the new build should replace it."
             )
-        if not dest.exists():
-            copy_atomically(staged, dest)
         built = isinstance(job, BuildJob)
         entry = WheelEntry(
             filename=dest.name,
@@ -126,11 +128,24 @@ class Wheelhouse:
         return entry
 
     def record_run(self, archs: list[dict[str, Any]]) -> None:
-        self.manifest.record_run(
-            finished=self._clock.now().isoformat(timespec="seconds"), archs=archs
-        )
+        run: dict[str, Any] = {
+            "finished": self._clock.now().isoformat(timespec="seconds"),
+            "archs": archs,
+        }
+        self.manifest.record_run(**run)
+        self._new_runs.append(run)
 
     def save(self) -> Path:
-        text = json.dumps(self.manifest.to_json(), indent=2) + "\n"
-        write_atomically(self.manifest_path, text.encode())
+        """Write the manifest, merged under a lock with what another build into the same
+        wheelhouse may have written since this one read it: no entry is ever lost."""
+        with locked(self.path / LOCK_NAME):
+            merged = load_manifest(self.path)
+            for entry in self.manifest.wheels.values():
+                merged.add(entry)
+            for run in self._new_runs:
+                merged.record_run(**run)
+            text = json.dumps(merged.to_json(), indent=2) + "\n"
+            write_atomically(self.manifest_path, text.encode())
+        self.manifest = merged
+        self._new_runs = []
         return self.manifest_path
