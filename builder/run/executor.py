@@ -9,6 +9,7 @@ wheelhouse, and a wheel already there is never replaced by a different file of t
 from __future__ import annotations
 
 import shutil
+import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ from builder.plan.jobs import (
     WorkJob,
 )
 from builder.repair.wheel_checks import tag_problems
+from builder.resolve.build_targets import BuildTarget
 from builder.run.arch_summary import ArchSummary, summarize_archs
 from builder.verify.imports import import_names
 from builder.verify.runtime import VerifyItem, verify_in_runtime
@@ -85,21 +87,31 @@ class Executor:
         self._shared: dict[str, list[Path]] = {}
 
     def run(self, plan: Plan) -> RunResult:
+        """Target after target: its jobs, then their verification, then acceptance and a saved
+        manifest, so a run stopped late keeps every wheel that passed before it stopped."""
         house = self._wheelhouse
         house.path.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(house.staging, ignore_errors=True)
         outcomes: list[JobOutcome] = []
-        for job in plan.jobs:
-            if isinstance(job, SkipJob):
-                continue
-            self._progress(job, job.action)
-            if isinstance(job, FailJob):
-                outcomes.append(JobOutcome(job=job, ok=False, message=job.reason))
-            else:
-                outcomes.append(self._guard(job))
-            self._progress(job, "done" if outcomes[-1].ok else "failed")
-        verify_s = self._verify(plan, outcomes)
-        self._accept(outcomes)
+        verify_s: dict[str, float] = {}
+        targets = dict.fromkeys([*plan.targets, *(job.target for job in plan.jobs)])
+        for target in targets:
+            mine: list[JobOutcome] = []
+            for job in plan.jobs:
+                if job.target != target or isinstance(job, SkipJob):
+                    continue
+                self._progress(job, job.action)
+                if isinstance(job, FailJob):
+                    mine.append(JobOutcome(job=job, ok=False, message=job.reason))
+                else:
+                    mine.append(self._guard(job))
+                self._progress(job, "done" if mine[-1].ok else "failed")
+            seconds = self._verify(target, mine)
+            verify_s[target.arch] = verify_s.get(target.arch, 0.0) + seconds
+            self._accept(mine)
+            if any(outcome.ok for outcome in mine):
+                house.save()
+            outcomes += mine
         # Counted after acceptance, which can still refuse a wheel (a different file, same name).
         archs = summarize_archs(plan, outcomes, verify_s)
         house.record_run([summary.to_json() for summary in archs])
@@ -123,6 +135,12 @@ class Executor:
             outcome = JobOutcome(job=job, ok=False, message=f"{exc.message}\n{exc.log_tail}")
         except WheelhouseError as exc:
             outcome = JobOutcome(job=job, ok=False, message=str(exc))
+        except Exception as exc:  # a job's failure stays that job's: disk, permissions, a bug
+            with log.open("a", encoding="utf-8") as handle:
+                handle.write("".join(traceback.format_exception(exc)))
+            outcome = JobOutcome(
+                job=job, ok=False, message=f"unexpected {type(exc).__name__}: {exc} (see the log)"
+            )
         outcome.duration_s = round(self._clock.monotonic() - started, 1)
         outcome.log = log
         return outcome
@@ -168,58 +186,52 @@ class Executor:
             handle.write(f"{wheel.name}, built from the same sdist, installs here: reused\n")
         return JobOutcome(job=job, ok=True, wheel=staged, filename=staged.name)
 
-    def _verify(self, plan: Plan, outcomes: list[JobOutcome]) -> dict[str, float]:
-        """Install and import every new wheel in the clean runtime image, one container per
-        target. Returns the seconds spent per arch."""
-        staged = [o for o in outcomes if o.ok and o.wheel is not None]
-        seconds: dict[str, float] = {}
+    def _verify(self, target: BuildTarget, outcomes: list[JobOutcome]) -> float:
+        """Install and import every new wheel of one target in its clean runtime image, in one
+        container. Returns the seconds it took."""
+        mine = [o for o in outcomes if o.ok and o.wheel is not None]
         house = self._wheelhouse
-        for target in plan.targets:
-            mine = [o for o in staged if o.job.target == target]
-            if not mine:
-                continue
-            image = _work(mine[0].job).image
-            links_dir = house.staging / f"verify-{target.python}-{target.arch}"
-            links_dir.mkdir(parents=True, exist_ok=True)
-            # Each target's own jobs cover its whole closure (a pure wheel is staged per target).
-            for outcome in mine:
-                wheel = _staged(outcome)
-                _link_or_copy(wheel, links_dir / wheel.name)
-            items = [
-                VerifyItem(
-                    name=o.job.name,
-                    version=o.job.version,
-                    imports=tuple(
-                        dict.fromkeys([*import_names(_staged(o)), *o.job.recipe.imports])
-                    ),
-                )
-                for o in mine
-            ]
-            for outcome in mine:
-                self._progress(outcome.job, "verify")
-            log = house.logs / f"verify-cp{target.python}-{target.arch}.log"
-            started = self._clock.monotonic()
-            results = verify_in_runtime(
-                self._containers,
-                image=image,
-                target=target,
-                items=items,
-                find_links=[house.path, links_dir],
-                work_dir=house.staging / f"verify-spec-{target.python}-{target.arch}",
-                log=log,
+        if not mine:
+            return 0.0
+        image = _work(mine[0].job).image
+        links_dir = house.staging / f"verify-{target.python}-{target.arch}"
+        links_dir.mkdir(parents=True, exist_ok=True)
+        # Each target's own jobs cover its whole closure (a pure wheel is staged per target).
+        for outcome in mine:
+            wheel = _staged(outcome)
+            _link_or_copy(wheel, links_dir / wheel.name)
+        items = [
+            VerifyItem(
+                name=o.job.name,
+                version=o.job.version,
+                imports=tuple(dict.fromkeys([*import_names(_staged(o)), *o.job.recipe.imports])),
             )
-            elapsed = self._clock.monotonic() - started
-            seconds[target.arch] = seconds.get(target.arch, 0.0) + elapsed
-            for outcome, result in zip(mine, results, strict=True):
-                if outcome.log is not None:
-                    with outcome.log.open("a", encoding="utf-8") as handle:
-                        handle.write(f"\n# verification in {image.runtime}\n{result.output}\n")
-                if not result.ok:
-                    outcome.ok = False
-                    outcome.message = (
-                        f"verification in the clean runtime image failed:\n{tail(result.output)}"
-                    )
-        return seconds
+            for o in mine
+        ]
+        for outcome in mine:
+            self._progress(outcome.job, "verify")
+        log = house.logs / f"verify-cp{target.python}-{target.arch}.log"
+        started = self._clock.monotonic()
+        results = verify_in_runtime(
+            self._containers,
+            image=image,
+            target=target,
+            items=items,
+            find_links=[house.path, links_dir],
+            work_dir=house.staging / f"verify-spec-{target.python}-{target.arch}",
+            log=log,
+        )
+        elapsed = self._clock.monotonic() - started
+        for outcome, result in zip(mine, results, strict=True):
+            if outcome.log is not None:
+                with outcome.log.open("a", encoding="utf-8") as handle:
+                    handle.write(f"\n# verification in {image.runtime}\n{result.output}\n")
+            if not result.ok:
+                outcome.ok = False
+                outcome.message = (
+                    f"verification in the clean runtime image failed:\n{tail(result.output)}"
+                )
+        return elapsed
 
     def _accept(self, outcomes: list[JobOutcome]) -> None:
         for outcome in outcomes:
