@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -89,7 +90,7 @@ def test_an_abi3_build_serves_every_newer_python(
     abi3 = jobs(first_run["report"], "bcrypt")
     assert {(j["python"], j["ok"]) for j in abi3} == {(python, True) for python in PYTHONS}
     (wheel,) = {j["wheel"] for j in abi3}
-    assert wheel.endswith("-abi3-musllinux_1_2_x86_64.whl"), wheel
+    assert re.search(r"-cp3\d+-abi3-musllinux_1_\d_x86_64\.whl$", wheel), wheel
     logs = "".join(Path(j["log"]).read_text() for j in abi3)
     assert "abi3audit" in logs and "built from the same sdist, installs here: reused" in logs
     manifest = json.loads((e2e_project / "wheelhouse" / "manifest.json").read_text())
