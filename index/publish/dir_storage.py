@@ -13,6 +13,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from index.errors import IndexProblem
 from index.publish.storage import Blob, Conflict
 
 LOCK_NAME = ".publish.lock"
+PARTIAL_AGE_S = 600  # a temporary file this old belongs to no live publisher
 
 
 class DirStorage:
@@ -101,6 +103,18 @@ class DirStorage:
         path = self._path(key)
         with self._guard(key):
             path.unlink(missing_ok=True)
+
+    def sweep_partials(self) -> list[str]:
+        if not self.root.is_dir():
+            return []
+        cutoff = time.time() - PARTIAL_AGE_S
+        swept: list[str] = []
+        for path in self.root.rglob(".*.partial"):
+            with contextlib.suppress(OSError):
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    swept.append(path.relative_to(self.root).as_posix())
+        return sorted(swept)
 
     def keys(self, prefix: str) -> list[str]:
         base = self._path(prefix) if prefix else self.root

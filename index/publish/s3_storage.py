@@ -124,6 +124,9 @@ class S3Storage:
         with contextlib.suppress(_NotFound), self._errors(key):  # already gone is fine
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
 
+    def sweep_partials(self) -> list[str]:
+        return []  # a PutObject is whole or absent
+
     def keys(self, prefix: str) -> list[str]:
         found: list[str] = []
         start = self._key(prefix)

@@ -110,10 +110,18 @@ def publish_static(
             "or pass --overwrite if you really mean to replace it",
         )
 
+    swept = storage.sweep_partials()
+    if swept:
+        progress(f"removed {len(swept)} partial files left by an interrupted publish")
     for dist in dists:
         filename = dist.entry.filename
         if already[filename] == dist.entry.sha256:
             report.unchanged.append(filename)
+            # A publish stopped between the wheel and its .metadata left the page's promise
+            # (data-core-metadata) unkept: this run keeps it.
+            if storage.file_sha256(file_key(filename) + ".metadata") != dist.entry.metadata_sha256:
+                _put_metadata(storage, dist)
+                progress(f"completed {file_key(filename)}.metadata")
             continue
         _upload(storage, dist, replace=already[filename] is not None)
         report.uploaded.append(filename)
@@ -345,8 +353,12 @@ def _upload(storage: Storage, dist: LocalDist, *, replace: bool) -> None:
                 f"another publisher put a different {filename} on {storage.description} just now",
                 hint="nothing of yours links to it; check who publishes there",
             ) from None
+    _put_metadata(storage, dist)
+
+
+def _put_metadata(storage: Storage, dist: LocalDist) -> None:
     storage.put(
-        file_key(filename) + ".metadata",
+        file_key(dist.entry.filename) + ".metadata",
         dist.metadata,
         content_type="text/plain; charset=utf-8",
         cache_control=IMMUTABLE,
