@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO
 
-from packaging.metadata import parse_email
+from packaging.metadata import RawMetadata, parse_email
 from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
@@ -42,7 +42,7 @@ def inspect_wheel(
 ) -> LocalDist:
     """Check a wheel and describe it. Raises IndexProblem naming the file and what is wrong."""
     try:
-        name, version, _, _ = parse_wheel_filename(path.name)
+        parse_wheel_filename(path.name)
     except InvalidWheelFilename as exc:
         raise IndexProblem(
             f"{path}: not a valid wheel filename ({exc})",
@@ -57,26 +57,7 @@ def inspect_wheel(
             f"{path}: sha256 {sha256[:12]}... differs from the manifest's {expected_sha256[:12]}...",
             hint="the file changed after it was built; rebuild it (`wheelhouse build`)",
         )
-    try:
-        with zipfile.ZipFile(path) as archive:
-            broken = archive.testzip()
-            if broken is not None:
-                raise IndexProblem(f"{path}: member {broken} fails its CRC check")
-            metadata_name = _metadata_member(archive)
-            metadata = archive.read(metadata_name)
-    except (zipfile.BadZipFile, EOFError, OSError) as exc:
-        raise IndexProblem(
-            f"{path}: not a readable wheel ({exc}); truncated or corrupt",
-            hint="rebuild it, or remove it from the wheelhouse",
-        ) from None
-    raw, _ = parse_email(metadata)
-    declared = (raw.get("name", ""), raw.get("version", ""))
-    if canonicalize_name(declared[0]) != name or _normalized_version(declared[1]) != version:
-        raise IndexProblem(
-            f"{path}: the filename says {name} {version}, but its METADATA says "
-            f"{declared[0]} {declared[1]}",
-            hint="the file was renamed; publish it under its real name",
-        )
+    metadata, raw = read_checked_metadata(path, shown=str(path))
     return LocalDist(
         path=path,
         entry=DistFile(
@@ -89,6 +70,33 @@ def inspect_wheel(
         ),
         metadata=metadata,
     )
+
+
+def read_checked_metadata(wheel: Path | IO[bytes], *, shown: str) -> tuple[bytes, RawMetadata]:
+    """The wheel's METADATA, after checking that the zip is whole and that METADATA names the
+    project and version its filename (`shown`, for messages) says. Raises IndexProblem."""
+    filename = shown.rsplit("/", 1)[-1]
+    name, version, _, _ = parse_wheel_filename(filename)
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            broken = archive.testzip()
+            if broken is not None:
+                raise IndexProblem(f"{shown}: member {broken} fails its CRC check")
+            metadata = archive.read(_metadata_member(archive))
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise IndexProblem(
+            f"{shown}: not a readable wheel ({exc}); truncated or corrupt",
+            hint="rebuild it, or remove it from the wheelhouse",
+        ) from None
+    raw, _ = parse_email(metadata)
+    declared = (raw.get("name", ""), raw.get("version", ""))
+    if canonicalize_name(declared[0]) != name or _normalized_version(declared[1]) != version:
+        raise IndexProblem(
+            f"{shown}: the filename says {name} {version}, but its METADATA says "
+            f"{declared[0]} {declared[1]}",
+            hint="the file was renamed; publish it under its real name",
+        )
+    return metadata, raw
 
 
 def wheel_metadata(wheel: Path | IO[bytes]) -> bytes:
