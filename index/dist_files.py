@@ -37,10 +37,29 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+MAX_FILENAME = 255  # what a filesystem (and a URL path segment) takes
+
+
+def filename_problem(filename: str) -> str | None:
+    """Why a name cannot be published and linked as it is (None when it can): printable ASCII
+    only, no '#', '?', '%', spaces or path separators, not hidden, not overlong."""
+    if not filename or len(filename) > MAX_FILENAME:
+        return f"a file name of {len(filename)} characters (1 to {MAX_FILENAME} allowed)"
+    if filename.startswith("."):
+        return "a hidden file name (it starts with '.')"
+    bad = sorted({char for char in filename if not (33 <= ord(char) < 127) or char in "#?%/\\"})
+    if bad:
+        return f"the file name holds {', '.join(repr(char) for char in bad)}"
+    return None
+
+
 def inspect_wheel(
     path: Path, *, upload_time: datetime, expected_sha256: str | None = None
 ) -> LocalDist:
     """Check a wheel and describe it. Raises IndexProblem naming the file and what is wrong."""
+    unsafe = filename_problem(path.name)
+    if unsafe is not None:
+        raise IndexProblem(f"{path!s:.300}: {unsafe}", hint="rename the file") from None
     try:
         parse_wheel_filename(path.name)
     except InvalidWheelFilename as exc:

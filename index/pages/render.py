@@ -12,6 +12,7 @@ import json
 from datetime import UTC, datetime
 from html import escape
 from typing import Any
+from urllib.parse import quote
 
 from index.pages.model import DistFile, ProjectPage, RootPage, project_name
 
@@ -34,7 +35,7 @@ def parse_upload_time(text: str) -> datetime:
 
 
 def file_url(filename: str) -> str:
-    return FILES_FROM_PROJECT_PAGE + filename
+    return FILES_FROM_PROJECT_PAGE + quote(filename)  # names are checked; quoting is the rule
 
 
 def render_project_html(page: ProjectPage) -> str:

@@ -10,10 +10,11 @@ is on its page for the very next request.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Callable, Iterable
 from html import escape
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import parse_qs
 
 from packaging.utils import canonicalize_name
@@ -26,6 +27,7 @@ from index.pages.simple_pages import PEP691_JSON
 from index.publish.storage import IMMUTABLE, REVALIDATE
 from index.serve.listing import DirectoryListing, Snapshot
 from index.serve.page_cache import PageCache, PagePair, Rendered, rendered
+from index.serve.upload_gate import find_upload, upload_problem
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -43,12 +45,14 @@ class IndexApp:
         *,
         writer: WSGIApplication,
         may_read: Callable[[str | None], bool] = lambda _authorization: True,
+        may_write: Callable[[str | None], bool] = lambda _authorization: False,
         after_write: Callable[[Snapshot], object] = lambda _snapshot: None,
     ) -> None:
         self.listing = listing
         self.pages = PageCache()
         self._writer = writer
         self._may_read = may_read
+        self._may_write = may_write
         self._after_write = after_write
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
@@ -94,14 +98,44 @@ class IndexApp:
         return self._writer(environ, start_response)
 
     def _write(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        try:
+        """Writes go to pypiserver. One from a stranger goes straight there to be refused and
+        costs no disk work here; an upload is checked first (400, nothing stored, when the index
+        would never list it); only a write that succeeded makes the listing look again."""
+        if not self._may_write(environ.get("HTTP_AUTHORIZATION")):
             return self._writer(environ, start_response)
-        finally:
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        body = environ["wsgi.input"].read(length) if length > 0 else b""
+        upload = find_upload(environ.get("CONTENT_TYPE", ""), body)
+        problem = None if upload is None else upload_problem(upload)
+        if problem is not None:
+            log.warning("upload refused: %s", problem)
+            return _answer(
+                start_response,
+                environ,
+                "400 Bad Request",
+                [("Content-Type", "text/plain; charset=utf-8")],
+                f"refused: {problem}\n".encode(),
+            )
+        environ["wsgi.input"] = io.BytesIO(body)
+        status: list[str] = []
+
+        def recording(
+            code: str, headers: list[tuple[str, str]], exc_info: Any = None
+        ) -> Callable[[bytes], object]:
+            status.append(code)
+            return start_response(code, headers, exc_info)
+
+        answer = list(self._writer(environ, recording))
+        if status and status[0].startswith("2"):
             self.listing.invalidate()
             try:
                 self._after_write(self.listing.current())
             except IndexProblem as exc:
                 log.error("after %s: %s", environ.get("PATH_INFO"), exc.message)  # noqa: TRY400
+        return answer
 
     def _project(
         self,
@@ -110,6 +144,8 @@ class IndexApp:
         snapshot: Snapshot,
         requested: str,
     ) -> Iterable[bytes]:
+        if not requested.isascii():  # no project name is (PEP 508), and no redirect for one
+            return _answer(start_response, environ, "404 Not Found", [], b"no such project here\n")
         name = canonicalize_name(requested)
         if name != requested:
             return _redirect(start_response, environ, f"/simple/{name}/")

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName
 
-from index.dist_files import file_sha256, inspect_wheel
+from index.dist_files import file_sha256, filename_problem, inspect_wheel
 from index.errors import IndexProblem
 from index.pages.model import DistFile, ProjectPage, RootPage, filename_project_version
 from index.serve import listing_cache
@@ -82,6 +82,9 @@ class DirectoryListing:
         self._snapshot: Snapshot | None = None
         self._dirty = True
         self.scans = 0  # how many times the directory was listed (for logs and tests)
+        self.inspections = 0  # how many files were opened and read (for tests)
+        # Files that failed inspection, by identity: not read again until they change.
+        self._rejected: dict[str, tuple[int, int, int]] = {}
 
     def invalidate(self) -> None:
         """Something in this process changed the directory: list it again on the next read."""
@@ -142,8 +145,13 @@ class DirectoryListing:
                 if old is not None and old.identity == identity:
                     files[item.name] = old
                     continue
+                if self._rejected.get(item.name) == identity:
+                    continue
+                self.inspections += 1
                 listed = _describe(Path(item.path), status, identity)
-                if listed is not None:
+                if listed is None:
+                    self._rejected[item.name] = identity
+                else:
                     files[item.name] = listed
         added = {item.project for name, item in files.items() if known.get(name) is not item}
         removed = {item.project for name, item in known.items() if name not in files}
@@ -166,6 +174,8 @@ class DirectoryListing:
 
 
 def _is_distribution(filename: str) -> bool:
+    if filename_problem(filename) is not None:
+        return False
     try:
         filename_project_version(filename)
     except ValueError:

@@ -1,4 +1,5 @@
-"""Who may read, when `wheelhouse serve --authenticate-reads` is on: users of the htpasswd file.
+"""The users of the htpasswd file: who may write, and who may read when
+`wheelhouse serve --authenticate-reads` is on.
 
 Checking a bcrypt hash costs tens of milliseconds, so a credential that passed is remembered (by
 the sha256 of its header) until the htpasswd file changes; wrong ones are checked every time.
@@ -15,7 +16,7 @@ from pathlib import Path
 MAX_REMEMBERED = 1024
 
 
-class HtpasswdReaders:
+class HtpasswdUsers:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()

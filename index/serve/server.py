@@ -29,7 +29,7 @@ from index.errors import IndexProblem
 from index.publish.dir_storage import DirStorage
 from index.serve.app import IndexApp
 from index.serve.listing import DirectoryListing
-from index.serve.read_access import HtpasswdReaders
+from index.serve.read_access import HtpasswdUsers
 from index.serve.static_mirror import StaticMirror
 
 if TYPE_CHECKING:
@@ -97,6 +97,7 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None]) -> int:
             listing,
             writer=_pypiserver_app(pypiserver_arguments(options, password_file=password_file)),
             may_read=_readers(options),
+            may_write=_writers(options),
             after_write=mirror.sync if mirror is not None else lambda _snapshot: None,
         )
         server = _listen(app, options)
@@ -144,8 +145,15 @@ def _pypiserver_app(arguments: list[str]) -> WSGIApplication:
 
 def _readers(options: ServeOptions) -> Callable[[str | None], bool]:
     if options.authenticate_reads and options.htpasswd is not None:
-        return HtpasswdReaders(options.htpasswd)
+        return HtpasswdUsers(options.htpasswd)
     return lambda _authorization: True
+
+
+def _writers(options: ServeOptions) -> Callable[[str | None], bool]:
+    """Who may write: the htpasswd file's users (pypiserver checks again)."""
+    if options.htpasswd is not None:
+        return HtpasswdUsers(options.htpasswd)
+    return lambda _authorization: False
 
 
 def _mirror(options: ServeOptions, announce: Callable[[str], None]) -> StaticMirror | None:

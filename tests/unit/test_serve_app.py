@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
 
 JSON = "application/vnd.pypi.simple.v1+json"
+USER = "Basic b2s6b2s="  # ok:ok
 
 
 @dataclass
@@ -45,12 +46,17 @@ class Writer:
         return [b"writer"]
 
 
-def call(app: IndexApp, path: str, method: str = "GET", **headers: str) -> Answer:
+def call(
+    app: IndexApp, path: str, method: str = "GET", body: bytes = b"", **headers: str
+) -> Answer:
     environ: dict[str, Any] = {"REQUEST_METHOD": method, "PATH_INFO": path}
     if "?" in path:
         environ["PATH_INFO"], environ["QUERY_STRING"] = path.split("?", 1)
     environ.update({f"HTTP_{key.upper()}": value for key, value in headers.items()})
-    environ["wsgi.input"] = io.BytesIO(b"")
+    if "HTTP_CONTENT_TYPE" in environ:
+        environ["CONTENT_TYPE"] = environ.pop("HTTP_CONTENT_TYPE")
+    environ["CONTENT_LENGTH"] = str(len(body))
+    environ["wsgi.input"] = io.BytesIO(body)
     setup_testing_defaults(environ)
     answer = Answer(status=0, headers={}, body=b"")
 
@@ -69,7 +75,11 @@ def served(tmp_path: Path) -> tuple[IndexApp, Writer, Path]:
     make_wheel(tmp_path, "demo-pkg", "1.1")
     writer = Writer(tmp_path)
     clock = lambda: tmp_path.stat().st_mtime_ns + 10 * RACY_NS  # noqa: E731
-    app = IndexApp(DirectoryListing(tmp_path, clock_ns=clock), writer=writer)
+    app = IndexApp(
+        DirectoryListing(tmp_path, clock_ns=clock),
+        writer=writer,
+        may_write=lambda authorization: authorization == USER,
+    )
     return app, writer, tmp_path
 
 
@@ -121,7 +131,7 @@ def test_files_metadata_head_and_revalidation(served: tuple[IndexApp, Writer, Pa
 def test_writes_go_upstream_and_show_at_once(served: tuple[IndexApp, Writer, Path]) -> None:
     app, writer, _ = served
     assert call(app, "/simple/uploaded/").status == 404
-    assert call(app, "/", method="POST").body == b"writer"
+    assert call(app, "/", method="POST", authorization=USER).body == b"writer"
     assert writer.seen == ["POST /"]
     assert call(app, "/simple/uploaded/").status == 200
 
@@ -145,3 +155,83 @@ def test_snapshot_generation_counts_listings(tmp_path: Path) -> None:
     first: Snapshot = listing.current()
     listing.invalidate()
     assert listing.current().generation == first.generation + 1
+
+
+def upload_body(filename: str, content: bytes) -> tuple[bytes, str]:
+    """A multipart upload as twine sends it (`:action=file_upload`, the file in `content`)."""
+    boundary = "wheelhouse-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name=":action"\r\n\r\nfile_upload\r\n',
+        f'--{boundary}\r\nContent-Disposition: form-data; name="content"; '
+        f'filename="{filename}"\r\nContent-Type: application/octet-stream\r\n\r\n',
+    ]
+    body = "".join(parts).encode("utf-8", "surrogateescape") + content
+    body += f"\r\n--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize(
+    ("filename", "content", "why"),
+    [
+        ("junk-1.0-py3-none-any.whl", b"random bytes", "not a readable wheel"),
+        ("demo_pkg-2.0-py3-none-any.whl", None, "METADATA says"),
+        (".hidden-1.0-py3-none-any.whl", b"x", "hidden file name"),
+        ("nul\x00-1.0-py3-none-any.whl", b"x", "the file name holds"),
+        ("x" * 300 + "-1.0-py3-none-any.whl", b"x", "characters (1 to 255 allowed)"),
+        ("a b-1.0-py3-none-any.whl", b"x", "the file name holds ' '"),
+    ],
+)
+def test_an_upload_the_index_would_never_list_is_refused_and_not_stored(
+    served: tuple[IndexApp, Writer, Path], filename: str, content: bytes | None, why: str
+) -> None:
+    app, writer, directory = served
+    if content is None:  # a real wheel under another version's name
+        content = make_wheel(directory / "elsewhere", "demo_pkg", "1.0").read_bytes()
+    body, content_type = upload_body(filename, content)
+    answer = call(app, "/", method="POST", body=body, authorization=USER, content_type=content_type)
+    assert answer.status == 400, answer.body
+    assert why in answer.body.decode()
+    assert writer.seen == []  # pypiserver never saw it
+
+
+def test_a_good_upload_passes_through(served: tuple[IndexApp, Writer, Path]) -> None:
+    app, writer, directory = served
+    wheel = make_wheel(directory / "elsewhere", "fresh", "1.0")
+    body, content_type = upload_body(wheel.name, wheel.read_bytes())
+    answer = call(app, "/", method="POST", body=body, authorization=USER, content_type=content_type)
+    assert answer.status == 200 and writer.seen == ["POST /"]
+
+
+@dataclass
+class Refuser:
+    """pypiserver refusing a stranger."""
+
+    def __call__(self, _environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        start_response("401 Unauthorized", [("Content-Type", "text/plain")])
+        return [b"no"]
+
+
+def test_a_strangers_post_costs_no_rescan_and_bad_files_are_read_once(tmp_path: Path) -> None:
+    make_wheel(tmp_path, "demo", "1.0")
+    (tmp_path / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip")
+    clock = lambda: tmp_path.stat().st_mtime_ns + 10 * RACY_NS  # noqa: E731
+    listing = DirectoryListing(tmp_path, clock_ns=clock)
+    app = IndexApp(listing, writer=Refuser(), may_write=lambda _auth: False)
+    assert call(app, "/simple/demo/").status == 200
+    scans, inspections = listing.scans, listing.inspections
+    for _ in range(5):
+        assert call(app, "/", method="POST").status == 401
+        assert call(app, "/simple/demo/").status == 200
+    assert (listing.scans, listing.inspections) == (scans, inspections)
+    (tmp_path / "other-1.0-py3-none-any.whl").write_bytes(b"also not a zip")  # a real change
+    listing.invalidate()
+    assert call(app, "/simple/demo/").status == 200
+    assert listing.inspections == inspections + 1  # the new file only; the broken one is known
+
+
+def test_a_non_ascii_project_is_not_found_not_redirected(
+    served: tuple[IndexApp, Writer, Path],
+) -> None:
+    app, _, _ = served
+    answer = call(app, "/simple/caf\u00c3\u00a9/")  # PATH_INFO as WSGI gives it (latin-1)
+    assert answer.status == 404 and "Location" not in answer.headers
