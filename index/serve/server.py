@@ -20,7 +20,7 @@ import signal
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
@@ -73,6 +73,9 @@ def pypiserver_arguments(options: ServeOptions, *, password_file: Path) -> list[
     ]
 
 
+MAX_PORT = 65535
+
+
 def index_url(options: ServeOptions) -> str:
     host = "localhost" if options.host in ("0.0.0.0", "::", "127.0.0.1") else options.host  # noqa: S104
     return f"http://{host}:{options.port}/simple/"
@@ -101,7 +104,7 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None]) -> int:
             after_write=mirror.sync if mirror is not None else lambda _snapshot: None,
         )
         server = _listen(app, options)
-        url = index_url(options)
+        url = index_url(replace(options, port=int(server.effective_port)))  # the real one for 0
         announce(f"serving {options.wheelhouse} at {url}")
         announce(f"install with:  pip install --extra-index-url {url} --only-binary :all: PACKAGE")
         if options.htpasswd is None:
@@ -127,12 +130,31 @@ def _check(options: ServeOptions) -> None:
             f"no wheelhouse at {options.wheelhouse}",
             hint="run `wheelhouse build --list LIST` first, or pass --wheelhouse",
         )
+    if not 0 <= options.port <= MAX_PORT:
+        raise IndexProblem(
+            f"--port {options.port}: a port is a number from 1 to {MAX_PORT}",
+            hint="or 0 for any free port (the one taken is announced)",
+        )
     if options.htpasswd is not None and not options.htpasswd.is_file():
         raise IndexProblem(f"{options.htpasswd}: no such htpasswd file")
+    if options.htpasswd is not None:
+        _check_htpasswd(options.htpasswd)
     if options.authenticate_reads and options.htpasswd is None:
         raise IndexProblem("--authenticate-reads needs --htpasswd (who may read?)")
     if options.threads < 1:
         raise IndexProblem(f"--threads {options.threads}: need at least 1")
+
+
+def _check_htpasswd(path: Path) -> None:
+    from passlib.apache import HtpasswdFile  # noqa: PLC0415 (pypiserver's own choice)
+
+    try:
+        HtpasswdFile(str(path))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise IndexProblem(
+            f"{path}: not an htpasswd file ({str(exc).splitlines()[0][:80]})",
+            hint="one USER:HASH line per user, e.g. from `htpasswd -B -c FILE USER`",
+        ) from None
 
 
 def _pypiserver_app(arguments: list[str]) -> WSGIApplication:
@@ -181,10 +203,11 @@ def _listen(app: IndexApp, options: ServeOptions) -> BaseWSGIServer:
             ident="wheelhouse",
             clear_untrusted_proxy_headers=True,
         )
-    except OSError as exc:
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc)
         raise IndexProblem(
-            f"cannot listen on {options.host}:{options.port}: {exc.strerror}",
-            hint="choose another --port, or stop what is using it",
+            f"cannot listen on {options.host}:{options.port}: {reason}",
+            hint="check --host (an address or name of this machine) and --port",
         ) from None
 
 

@@ -20,6 +20,7 @@ def project(tmp_path: Path) -> Path:
     published = wheelhouse_cli("publish", "--to", f"dir:{tmp_path / 'index'}", cwd=tmp_path)
     assert published.returncode == 0, published.stderr
     (tmp_path / "a-directory").mkdir()
+    (tmp_path / "bad.htpasswd").write_text("not a valid line\n")
     return tmp_path
 
 
@@ -38,6 +39,9 @@ CASES = [
         2,
         "not one URL",
     ),
+    (["serve", "--port", "99999"], 2, "a port is a number from 1 to 65535"),
+    (["serve", "--host", "999.1.1.1", "--port", "1"], 2, "cannot listen on 999.1.1.1:1"),
+    (["serve", "--htpasswd", "bad.htpasswd"], 2, "bad.htpasswd: not an htpasswd file"),
 ]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ from tests.support import (
     background_process,
     free_port,
     serve_command,
+    start_cli,
     wait_for_http,
     write_htpasswd,
 )
@@ -134,3 +136,19 @@ def test_a_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_port_0_announces_the_port_it_took(tmp_path: Path) -> None:
+    (tmp_path / "wheelhouse").mkdir()
+    process = start_cli(
+        "serve", "--wheelhouse", str(tmp_path / "wheelhouse"), "--port", "0", env=dict(os.environ)
+    )
+    try:
+        assert process.stderr is not None
+        lines = [process.stderr.readline() for _ in range(3)]
+    finally:
+        process.terminate()
+        process.communicate(timeout=30)
+    serving = next(line for line in lines if line.startswith("serving"))
+    port = int(serving.split("http://localhost:")[1].split("/")[0])
+    assert port > 0, serving
