@@ -26,6 +26,7 @@ from builder.host.images import build_local_images
 from builder.inputs.settings import Settings, default_environ, load_settings, with_overrides
 from builder.pipeline import BuildRequest, build
 from builder.plan.jobs import Job
+from builder.resolve.build_targets import BuildTarget
 from index.errors import IndexProblem
 from index.publish.destinations import DESTINATION_HELP, Destination, parse_destination
 from index.publish.publishers import Publisher
@@ -443,6 +444,8 @@ def export_command(
         ),
     ] = None,
     config: ConfigOption = None,
+    python: PythonOption = None,
+    arch: ArchOption = None,
     wheelhouse: WheelhouseOption = None,
     endpoint_url: EndpointOption = None,
     project: Annotated[
@@ -456,7 +459,12 @@ def export_command(
         Path | None, typer.Option("--output", "-o", help="Write here instead of stdout.")
     ] = None,
 ) -> None:
-    """Write a requirements file pinned to the index's newest versions, with --hash lines.
+    """Write a requirements file pinned to one consistent set of the index's versions, with
+    --hash lines.
+
+    The versions are resolved over the index's own pages and metadata for every configured
+    Python and arch (--python/--arch choose), newest first, so that no pin contradicts
+    another's requirements; the dependencies of the projects come along.
 
     pip then runs in hash-checking mode and accepts only these exact wheels, even with PyPI as
     the primary index: neither a newer upload of the same name on PyPI (dependency confusion) nor
@@ -464,7 +472,12 @@ def export_command(
     """
 
     def run() -> None:
-        settings = _settings(config, wheelhouse=wheelhouse)
+        settings = _settings(config, pythons=python, archs=arch, wheelhouse=wheelhouse)
+        targets = [
+            BuildTarget(python=one_python, arch=one_arch, musllinux=settings.musllinux)
+            for one_arch in settings.archs
+            for one_python in settings.pythons
+        ]
         with ExitStack() as stack:
             publisher = (
                 None
@@ -474,6 +487,7 @@ def export_command(
             text = export_requirements(
                 source=publisher,
                 wheelhouse=settings.wheelhouse,
+                targets=targets,
                 only=project or [],
                 index_url=index_url,
             )

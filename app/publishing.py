@@ -12,14 +12,15 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.exporting import export_pins
 from builder.errors import InputError
 from builder.host.commands import CommandRunner
 from builder.host.http_client import HttpClient
+from builder.resolve.build_targets import BuildTarget
 from builder.wheelhouse.manifest import load_manifest
 from index.dist_files import LocalDist, inspect_wheel
-from index.pages.model import ProjectPage
 from index.publish.destinations import Destination
-from index.publish.export import pages_from_files, render_requirements
+from index.publish.export import check_index_url, pages_from_files, render_requirements
 from index.publish.publishers import Publisher, open_publisher
 
 
@@ -73,12 +74,22 @@ def opened(
 
 
 def export_requirements(
-    *, source: Publisher | None, wheelhouse: Path, only: list[str], index_url: str | None
+    *,
+    source: Publisher | None,
+    wheelhouse: Path,
+    targets: list[BuildTarget],
+    only: list[str],
+    index_url: str | None,
 ) -> str:
-    """A hashed requirements file from a published static index, or from the wheelhouse."""
-    pages: list[ProjectPage]
+    """A hashed requirements file of a consistent set of versions, from a published static index
+    or from the wheelhouse."""
+    check_index_url(index_url)
     if source is None:
-        pages = pages_from_files(dist.entry for dist in collect_wheels(wheelhouse))
+        dists = collect_wheels(wheelhouse)
+        pages = pages_from_files(dist.entry for dist in dists)
+        known = {dist.entry.filename: dist.metadata for dist in dists}
+        pins = export_pins(pages, targets, only=only, metadata=known.get)
     else:
         pages = source.read_index()
-    return render_requirements(pages, only=only, index_url=index_url)
+        pins = export_pins(pages, targets, only=only, metadata=source.read_metadata)
+    return render_requirements(pins, index_url=index_url)

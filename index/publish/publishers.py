@@ -19,7 +19,14 @@ from index.publish.pypiserver import (
     publish_pypiserver,
 )
 from index.publish.s3_storage import S3Storage, connect_s3
-from index.publish.static_tree import PublishReport, prune, publish_static, read_index, yank
+from index.publish.static_tree import (
+    PublishReport,
+    file_key,
+    prune,
+    publish_static,
+    read_index,
+    yank,
+)
 from index.publish.storage import Storage
 
 Progress = Callable[[str], None]
@@ -40,6 +47,10 @@ class Publisher(Protocol):
     ) -> list[str]: ...
 
     def read_index(self) -> list[ProjectPage]: ...
+
+    def read_metadata(self, filename: str) -> bytes | None:
+        """A published wheel's PEP 658 metadata, if the index holds it."""
+        ...
 
 
 class StaticPublisher:
@@ -67,6 +78,10 @@ class StaticPublisher:
 
     def read_index(self) -> list[ProjectPage]:
         return read_index(self.storage)
+
+    def read_metadata(self, filename: str) -> bytes | None:
+        blob = self.storage.get(file_key(filename) + ".metadata")
+        return None if blob is None else blob.data
 
 
 class PypiserverPublisher:
@@ -107,6 +122,9 @@ class PypiserverPublisher:
             "export reads static indexes (dir:, s3://) or the wheelhouse",
             hint="export from the wheelhouse you uploaded (drop --from)",
         )
+
+    def read_metadata(self, filename: str) -> bytes | None:  # noqa: ARG002
+        return None  # export refuses pypiserver before it asks (read_index)
 
 
 def open_publisher(

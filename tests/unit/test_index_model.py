@@ -22,7 +22,6 @@ from index.publish.destinations import (
     S3Destination,
     parse_destination,
 )
-from index.publish.export import render_requirements
 from index.publish.pypiserver import read_twine_failure
 from index.publish.s3_storage import connect_s3
 
@@ -80,28 +79,6 @@ def test_prune_does_not_count_yanked_versions_and_never_empties_a_project() -> N
     ]
     all_yanked = page(entry("demo-1.0-py3-none-any.whl", yanked=""))
     assert files_beyond_newest(all_yanked, keep=1) == []
-
-
-def test_export_pins_the_newest_live_version_with_every_file_hash() -> None:
-    demo = page(
-        entry("demo-1.0-py3-none-any.whl", "a"),
-        entry("demo-2.0-cp311-cp311-musllinux_1_2_x86_64.whl", "b"),
-        entry("demo-2.0-cp313-cp313-musllinux_1_2_x86_64.whl", "c"),
-        entry("demo-3.0-py3-none-any.whl", "d", yanked="broken"),
-    )
-    text = render_requirements([demo], index_url="http://idx/simple/")
-    body = [line for line in text.splitlines() if not line.startswith("#")]
-    assert body == [
-        "demo==2.0 \\",
-        f"    --hash=sha256:{'b' * 64} \\",
-        f"    --hash=sha256:{'c' * 64}",
-    ]
-    assert "--extra-index-url http://idx/simple/" in text
-
-
-def test_export_of_an_unknown_project_is_an_error() -> None:
-    with pytest.raises(IndexProblem, match="not in the index: nope"):
-        render_requirements([page(entry("demo-1.0-py3-none-any.whl"))], only=["Nope"])
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,108 @@
+"""Which versions `wheelhouse export` pins: the set the resolver settles on over the index's own
+pages and PEP 658 metadata, for every configured Python and arch, so that the pins never
+contradict each other's requirements (pip's hash-checking mode would refuse them)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from builder.errors import InputError, UpstreamError
+from builder.inputs.curated_list import ListEntry
+from builder.inputs.locations import Location
+from builder.resolve.build_targets import BuildTarget
+from builder.resolve.closure import resolve_closure
+from builder.resolve.core_metadata import requirements_from_metadata
+from builder.resolve.releases import Release, group_releases
+from index.pages.model import ProjectPage
+from index.pages.simple_pages import IndexFile
+from index.publish.export import Pin, pin, unknown_projects
+
+Metadata = Callable[[str], bytes | None]  # a wheel's filename -> its METADATA, if at hand
+
+
+class IndexReleases:
+    """The releases of an index as the resolver asks for them, for one target: only files that
+    install there count (an index holds wheels, and nothing is built from them)."""
+
+    def __init__(
+        self, pages: Sequence[ProjectPage], metadata: Metadata, target: BuildTarget
+    ) -> None:
+        self._pages = {page.name: page for page in pages}
+        self._metadata = metadata
+        self._target = target
+
+    def releases(self, project: str) -> dict[Version, Release]:
+        page = self._pages.get(canonicalize_name(project))
+        if page is None:
+            raise UpstreamError(
+                f"{project}: not in the index",
+                hint="publish it too: hash-checking mode needs every package pinned",
+            )
+        files = [
+            IndexFile(
+                filename=item.filename,
+                url=item.filename,
+                digests={"sha256": item.sha256},
+                requires_python=item.requires_python,
+                yanked=item.yanked is not None,
+            )
+            for item in page.files
+            if _installs(self._target, item.filename)
+        ]
+        return group_releases(page.name, files)
+
+    def requirements(self, release: Release) -> list[Requirement]:
+        for wheel in release.wheels:
+            metadata = self._metadata(wheel.filename)
+            if metadata is not None:
+                return requirements_from_metadata(metadata)
+        return []
+
+
+def export_pins(
+    pages: Sequence[ProjectPage],
+    targets: Sequence[BuildTarget],
+    *,
+    only: Sequence[str],
+    metadata: Metadata,
+) -> list[Pin]:
+    """One consistent set of pins: the projects asked for (all by default) that install on a
+    target, with their dependency closure, resolved for every target. Versions that differ
+    between targets are an error asking for --python/--arch."""
+    unknown_projects(pages, only)
+    chosen = {canonicalize_name(name) for name in only}
+    roots = [page for page in pages if not chosen or page.name in chosen]
+    versions: dict[str, dict[str, str]] = {}  # project -> target -> version
+    for target in targets:
+        entries = [
+            ListEntry(
+                requirement=Requirement(page.name),
+                location=Location(path=Path("the index")),
+            )
+            for page in roots
+            if any(item.yanked is None and _installs(target, item.filename) for item in page.files)
+        ]
+        source = IndexReleases(pages, metadata, target)
+        for item in resolve_closure(entries, target, source, follow_deps=True):
+            versions.setdefault(item.release.name, {})[str(target)] = str(item.release.version)
+    differing = {name: by for name, by in versions.items() if len(set(by.values())) > 1}
+    if differing:
+        detail = "; ".join(
+            f"{name} " + ", ".join(f"{version} for {t}" for t, version in by.items())
+            for name, by in sorted(differing.items())
+        )
+        raise InputError(
+            f"the index settles on different versions per target: {detail}",
+            hint="export for the image you install into: --python X.Y --arch ARCH",
+        )
+    by_name: dict[str, ProjectPage] = {page.name: page for page in pages}
+    return [pin(by_name[name], next(iter(by.values()))) for name, by in sorted(versions.items())]
+
+
+def _installs(target: BuildTarget, filename: str) -> bool:
+    return filename.endswith(".whl") and target.installs(filename)
