@@ -4,6 +4,8 @@ musl runtime image (no compiler; the container shares the host's loopback and no
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -133,6 +135,92 @@ def test_the_pip_that_venv_installs_reads_every_index(published_index: str) -> N
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout.startswith("pip 22.3"), result.stdout[:200]
+    assert "answer 42" in result.stdout
+
+
+PIP_CLIENTS = ("22.3.1", "23.0.1", "23.3.2", "24.3.1", "newest")
+UV_VERSION = "0.13.9"
+
+
+@pytest.fixture(scope="module")
+def clients(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The clients under test, fetched on the host (the runtime image has no network)."""
+    directory = tmp_path_factory.mktemp("clients")
+    wanted = [f"pip=={v}" if v != "newest" else "pip" for v in PIP_CLIENTS]
+    for requirement in wanted:
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--no-deps",
+                "-d",
+                str(directory),
+                requirement,
+            ],
+            check=True,
+            capture_output=True,
+        )
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "-q",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--platform",
+            "musllinux_1_1_x86_64",
+            "--python-version",
+            "3.11",
+            "-d",
+            str(directory),
+            f"uv=={UV_VERSION}",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return directory
+
+
+def client_script(client: str, index: str) -> str:
+    """Shell for the runtime image: the client in a venv of its own, installing from `index`."""
+    setup = "set -e; py=/opt/python/cp311-cp311/bin/python; $py -m venv --without-pip /tmp/c; "
+    local = "$py -m pip --python /tmp/c/bin/python install -q --no-index --find-links /clients "
+    if client == "uv":
+        return (
+            setup
+            + local
+            + f"uv=={UV_VERSION}; /tmp/c/bin/uv --version; /tmp/c/bin/uv venv -q --python $py "
+            f"/tmp/u; /tmp/c/bin/uv pip install --python /tmp/u/bin/python --index-url {index} "
+            f'--only-binary :all: --no-cache {WANTED}; /tmp/u/bin/python -c "{CHECK}"'
+        )
+    pin = "pip" if client == "newest" else f"pip=={client}"
+    return (
+        setup
+        + local
+        + f"{pin}; /tmp/c/bin/python -m pip --version; /tmp/c/bin/python -m pip install "
+        f"--index-url {index} --only-binary :all: --no-cache-dir --disable-pip-version-check "
+        f'{WANTED}; /tmp/c/bin/python -c "{CHECK}"'
+    )
+
+
+@pytest.mark.parametrize("client", [*PIP_CLIENTS, "uv"])
+def test_every_client_installs_from_every_index(
+    published_index: str, clients: Path, client: str
+) -> None:
+    """Real clients as users have them, each from its own venv in the musl runtime image, from
+    every kind of index: serve, a static tree with and without JSON negotiation, S3."""
+    result = run_in_runtime(
+        client_script(client, published_index), mount=clients, mount_at="/clients"
+    )
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    if client not in ("uv", "newest"):
+        assert f"pip {client} " in result.stdout
     assert "answer 42" in result.stdout
 
 
