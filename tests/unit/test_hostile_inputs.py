@@ -1,0 +1,139 @@
+"""Generated hostile input against everything a user or a stranger can hand wheelhouse: the
+curated list, the config, file names, wheels and uploads. The answer is always a result or a
+clear error of ours, never another exception, and the server never answers 500."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from builder.errors import InputError
+from builder.inputs.curated_list import parse_list
+from builder.inputs.settings import load_settings
+from index.dist_files import filename_problem, inspect_wheel
+from index.errors import IndexProblem
+from index.pages.model import filename_project_version
+from index.serve.app import IndexApp
+from index.serve.listing import DirectoryListing
+from tests.unit.test_serve_app import USER, Writer, call, upload_body
+
+HOSTILE = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+lines = st.one_of(
+    st.text(max_size=80),
+    st.sampled_from(
+        ["-r ../x", "-r", "--requirement=", "a[", "a @ http://x", "a==1 ; os_name ==", "\\", "#"]
+    ),
+    st.from_regex(r"[a-zA-Z0-9_.\[\]<>=!~,; \-]{0,40}", fullmatch=True),
+)
+
+
+@HOSTILE
+@given(st.lists(lines, max_size=8))
+def test_the_list_parser_answers_or_refuses(tmp_path: Path, text_lines: list[str]) -> None:
+    path = tmp_path / "deps.txt"
+    path.write_text("\n".join(text_lines), encoding="utf-8", errors="surrogatepass")
+    with contextlib.suppress(InputError):
+        parse_list(path)
+
+
+toml_values = st.recursive(
+    st.one_of(st.text(max_size=20), st.integers(), st.booleans(), st.floats(allow_nan=False)),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=10), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+keys = st.sampled_from(
+    [
+        "pythons",
+        "archs",
+        "musllinux",
+        "images",
+        "index-url",
+        "extra-index-urls",
+        "wheelhouse",
+        "recipes",
+        "runners",
+        "custom-images",
+        "build-constraints",
+        "tool",
+        "bogus",
+    ]
+)
+
+
+def as_toml(value: object) -> str:
+    """A TOML inline value (strings JSON-quoted), or a table for a dict."""
+    import json  # noqa: PLC0415
+
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        inner = ", ".join(f"{json.dumps(k)} = {as_toml(v)}" for k, v in value.items())
+        return "{" + inner + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(as_toml(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)
+    return repr(value)
+
+
+@HOSTILE
+@given(
+    st.dictionaries(keys, toml_values, max_size=5),
+    st.sampled_from(["wheelhouse.toml", "pyproject table", "pyproject top level"]),
+)
+def test_the_config_loader_answers_or_refuses(
+    tmp_path: Path, table: dict[str, object], where: str
+) -> None:
+    body = "".join(f"{key} = {as_toml(value)}\n" for key, value in table.items())
+    for stale in ("pyproject.toml", "wheelhouse.toml"):
+        (tmp_path / stale).unlink(missing_ok=True)
+    if where == "wheelhouse.toml":
+        (tmp_path / where).write_text(body, encoding="utf-8", errors="surrogatepass")
+    else:
+        text = "[tool.wheelhouse]\n" + body if where == "pyproject table" else body
+        (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8", errors="surrogatepass")
+    with contextlib.suppress(InputError):
+        load_settings(config=None, cwd=tmp_path, env={})
+
+
+@HOSTILE
+@given(st.text(max_size=300), st.binary(max_size=300))
+def test_file_names_and_wheel_bytes_answer_or_refuse(
+    tmp_path: Path, name: str, data: bytes
+) -> None:
+    filename_problem(name)
+    with contextlib.suppress(ValueError):
+        filename_project_version(name)
+    if filename_problem(name) is None and name.endswith(".whl"):
+        path = tmp_path / name
+        path.write_bytes(data)
+        with contextlib.suppress(IndexProblem):
+            inspect_wheel(path, upload_time=datetime(2026, 1, 1, tzinfo=UTC))
+
+
+@HOSTILE
+@given(
+    st.one_of(st.text(max_size=300), st.sampled_from(["x-1.0-py3-none-any.whl", "x-1.0.tar.gz"])),
+    st.binary(max_size=400),
+    st.booleans(),
+)
+def test_the_upload_handler_never_answers_500(
+    tmp_path: Path, filename: str, content: bytes, multipart: bool
+) -> None:
+    app = IndexApp(DirectoryListing(tmp_path), writer=Writer(tmp_path), may_write=USER.__eq__)
+    if multipart:
+        body, content_type = upload_body(filename.replace('"', ""), content)
+    else:
+        body, content_type = content, "application/octet-stream"
+    answer = call(app, "/", method="POST", body=body, authorization=USER, content_type=content_type)
+    assert answer.status in (200, 400), answer
+    assert io.BytesIO(answer.body).read() is not None
