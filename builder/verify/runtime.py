@@ -16,6 +16,26 @@ from builder.resolve.build_targets import BuildTarget
 # ours; it prints one JSON line per package.
 VERIFY_SCRIPT = r"""
 import json, subprocess, sys, tempfile, os
+# Import each module. A .so that is no extension module (no PyInit_: a library the package
+# loads with ctypes, as pycryptodome does) is loaded with ctypes instead, so that a missing
+# dependency of it still fails the test.
+IMPORTS = '''
+import ctypes, importlib, importlib.util, sys
+loaded, libraries = [], []
+for m in sys.argv[1:]:
+    try:
+        importlib.import_module(m)
+    except ImportError as exc:
+        if "module export function" not in str(exc):
+            raise
+        ctypes.CDLL(importlib.util.find_spec(m).origin)
+        libraries.append(m)
+    else:
+        loaded.append(m)
+print("imported", *loaded)
+if libraries:
+    print("loaded with ctypes (not extension modules):", *libraries)
+'''
 spec = json.load(open(sys.argv[1]))
 links = []
 for directory in spec["find_links"]:
@@ -28,9 +48,7 @@ for item in spec["items"]:
         [sys.executable, "-m", "pip", "--python", venv + "/bin/python", "install", "--no-index",
          "--only-binary", ":all:", "--disable-pip-version-check", "--no-cache-dir", *links,
          item["name"] + "==" + item["version"]],
-        [venv + "/bin/python", "-c",
-         "import importlib, sys\nfor m in sys.argv[1:]:\n    importlib.import_module(m)\n"
-         "print('imported', *sys.argv[1:])", *item["imports"]],
+        [venv + "/bin/python", "-c", IMPORTS, *item["imports"]],
     ]
     out = []
     for step in steps:
