@@ -16,7 +16,7 @@ from packaging.utils import parse_wheel_filename
 
 from builder.build.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
 from builder.errors import CommandFailed
-from builder.host.commands import CommandRunner, tail
+from builder.host.commands import CommandRunner, Result, tail
 from builder.host.containers import Containers, Mount
 from builder.plan.jobs import BuildJob
 from builder.repair.wheel_checks import (
@@ -74,17 +74,9 @@ def build_wheel(
     )
     if built.returncode == CIBW_PURE_WHEEL and "pure Python wheel" in built.output:
         return build_pure_wheel(containers, job, sdist=sdist, out=work / "pure", log=log)
-    if built.returncode != 0:
-        raise CommandFailed(
-            f"cibuildwheel for {job.label} failed with exit code {built.returncode} (log: {log})",
-            returncode=built.returncode,
-            log_tail=tail(built.output),
-        )
-    wheels = sorted(out.glob("*.whl"))
-    if len(wheels) != 1:
-        names = ", ".join(w.name for w in wheels) or "none"
-        return Built(wheel=None, problems=[f"expected one wheel, got {names}"])
-    wheel = wheels[0]
+    wheel = _the_wheel(built, out, what=f"cibuildwheel for {job.label}", log=log)
+    if isinstance(wheel, Built):
+        return wheel
     show = commands.run(
         [sys.executable, "-m", "auditwheel", "show", "--json", str(wheel)],
         log=log,
@@ -143,9 +135,20 @@ def build_pure_wheel(
         log=log,
         timeout=3600,
     )
+    wheel = _the_wheel(result, out, what=f"the pure-Python build of {job.label}", log=log)
+    if isinstance(wheel, Built):
+        return wheel
+    if not is_pure(wheel.name):
+        return Built(wheel=wheel, problems=[f"{wheel.name}: not a pure-Python wheel"])
+    return Built(wheel=wheel)
+
+
+def _the_wheel(result: Result, out: Path, *, what: str, log: Path) -> Path | Built:
+    """The one wheel a build left in `out`; a failed build raises CommandFailed with its log's
+    tail, and anything but one wheel is a problem."""
     if result.returncode != 0:
         raise CommandFailed(
-            f"the pure-Python build of {job.label} failed (log: {log})",
+            f"{what} failed with exit code {result.returncode} (log: {log})",
             returncode=result.returncode,
             log_tail=tail(result.output),
         )
@@ -153,9 +156,7 @@ def build_pure_wheel(
     if len(wheels) != 1:
         names = ", ".join(w.name for w in wheels) or "none"
         return Built(wheel=None, problems=[f"expected one wheel, got {names}"])
-    if not is_pure(wheels[0].name):
-        return Built(wheel=wheels[0], problems=[f"{wheels[0].name}: not a pure-Python wheel"])
-    return Built(wheel=wheels[0])
+    return wheels[0]
 
 
 def is_pure(filename: str) -> bool:
