@@ -15,20 +15,31 @@ import typer
 from rich.console import Console
 from rich.status import Status
 
+from app.checking import FINE, check_requirements
 from app.publishing import collect_wheels, export_requirements, opened
-from app.report import arch_table, plan_table, print_failures, report_json, summary_table
+from app.report import (
+    arch_table,
+    check_table,
+    plan_table,
+    print_failures,
+    report_json,
+    summary_table,
+)
 from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
 from builder.host.clock import SystemClock
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
 from builder.host.http_client import HttpClient
 from builder.host.images import build_local_images
+from builder.inputs.curated_list import parse_list
 from builder.inputs.settings import Settings, default_environ, load_settings, with_overrides
-from builder.pipeline import BuildRequest, build
+from builder.pipeline import BuildRequest, build, default_index_url
 from builder.plan.jobs import Job
 from builder.resolve.build_targets import BuildTarget
+from builder.resolve.upstream import Upstream
 from index.errors import IndexProblem
 from index.publish.destinations import DESTINATION_HELP, Destination, parse_destination
+from index.publish.export import pages_from_files
 from index.publish.publishers import Publisher
 
 app = typer.Typer(
@@ -505,6 +516,84 @@ def export_command(
         _say(f"wrote {output}")
 
     _guarded("export", run)
+
+
+@app.command("check")
+def check_command(
+    requirements: Annotated[
+        Path,
+        typer.Option(
+            "--requirements", "-r", help="The requirements file your Alpine image installs."
+        ),
+    ],
+    against: Annotated[
+        str | None,
+        typer.Option(
+            "--against",
+            help="Our index: a static one (dir:PATH or s3://...). Default: the wheelhouse.",
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    python: PythonOption = None,
+    arch: ArchOption = None,
+    wheelhouse: WheelhouseOption = None,
+    index_url: Annotated[
+        str | None, typer.Option("--index-url", help="Upstream PEP 503/691 index.")
+    ] = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Would `pip install -r FILE` compile anything on Alpine today?
+
+    For each requirement and its dependencies, for each configured Python and arch: upstream
+    ships a wheel Alpine installs, our index holds the version pip would pick, or pip would
+    compile the sdist. Exit code 1 when anything would compile (a Dockerfile lint step can
+    use it), 0 when all installs from wheels.
+    """
+
+    def run() -> None:
+        settings = _settings(
+            config, pythons=python, archs=arch, wheelhouse=wheelhouse, index_url=index_url
+        )
+        entries = parse_list(requirements)
+        targets = [
+            BuildTarget(python=one_python, arch=one_arch, musllinux=settings.musllinux)
+            for one_arch in settings.archs
+            for one_python in settings.pythons
+        ]
+        env = default_environ()
+        with ExitStack() as stack:
+            if against is not None:
+                publisher = stack.enter_context(
+                    _publisher(parse_destination(against), endpoint_url)
+                )
+                ours = publisher.read_index()
+            elif settings.wheelhouse.is_dir() and any(settings.wheelhouse.glob("*.whl")):
+                ours = pages_from_files(d.entry for d in collect_wheels(settings.wheelhouse))
+            else:
+                ours = []
+                _say(f"no wheelhouse at {settings.wheelhouse}: checking against upstream only")
+            client = stack.enter_context(HttpClient())
+            upstream = Upstream(
+                client=client,
+                commands=CommandRunner(env=env),
+                index_urls=[settings.index_url or default_index_url(), *settings.extra_index_urls],
+                cache_dir=settings.wheelhouse / ".cache",
+            )
+            verdicts = check_requirements(entries, targets, upstream, ours)
+        if as_json:
+            sys.stdout.write(json.dumps([v.to_json() for v in verdicts], indent=2) + "\n")
+        err.print(check_table(verdicts))
+        compiling = [v for v in verdicts if v.status not in FINE]
+        if compiling:
+            raise JobsFailed(
+                f"{len(compiling)} of {len(verdicts)} would not install from a wheel on Alpine: "
+                + ", ".join(sorted({f"{v.name} {v.version}" for v in compiling})),
+                hint="add them to the curated list and `wheelhouse build` them",
+            )
+        err.print(f"[green]every package installs from a wheel[/] ({len(verdicts)} checked)")
+
+    _guarded("check", run)
 
 
 TargetOption = Annotated[

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from rich.console import Console
 from rich.table import Table
 
+from app.checking import Verdict
 from builder.pipeline import BuildReport
 from builder.plan.jobs import ACTIONS, Job, Plan, SkipJob
 
@@ -109,3 +111,24 @@ def report_json(report: BuildReport) -> dict[str, Any]:
 def _present(job: Job) -> str | None:
     """The wheel already in the wheelhouse that a skipped job stands for."""
     return job.present_filename if isinstance(job, SkipJob) else None
+
+
+STATUS_STYLE = {"upstream wheel": "green", "our index": "green", "compiles": "red"}
+
+
+def check_table(verdicts: Sequence[Verdict]) -> Table:
+    """`wheelhouse check`: one row per package and target."""
+    table = Table(title="would pip install from wheels on Alpine?", title_justify="left")
+    for column in ("package", "version", "python", "arch", "status", "file or reason"):
+        table.add_column(column)
+    for verdict in verdicts:
+        style = STATUS_STYLE.get(verdict.status, "red")
+        table.add_row(
+            verdict.name,
+            verdict.version,
+            verdict.python,
+            verdict.arch,
+            f"[{style}]{verdict.status}[/]",
+            verdict.detail,
+        )
+    return table
