@@ -15,6 +15,7 @@ COMMANDS = [
     ["export"],
     ["yank"],
     ["prune"],
+    ["check"],
     ["images", "build"],
 ]
 
