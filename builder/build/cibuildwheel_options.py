@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shlex
 
+from builder.build.cxx_toolchain import CxxToolchain
 from builder.plan.jobs import BuildJob
 
 # Written next to each job and passed with --config-file, so that an sdist's own
@@ -47,15 +48,24 @@ def before_build_command(job: BuildJob) -> str:
     return " && ".join(f"{{ {step}; }}" for step in steps)
 
 
-def environment_option(job: BuildJob) -> str:
+def environment_option(job: BuildJob, cxx: CxxToolchain | None = None) -> str:
     pairs = list(job.recipe.environment)
+    if cxx is not None:  # first: a recipe's own CXX wins
+        pairs = [*cxx.environment().items(), *pairs]
     if job.build_constraints:  # pip, in the isolated build environment, honours it
         pairs.append(("PIP_CONSTRAINT", CONSTRAINTS_FILE))
     return " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
 
 
-def cibuildwheel_env(job: BuildJob) -> dict[str, str]:
+def cibuildwheel_env(job: BuildJob, cxx: CxxToolchain | None = None) -> dict[str, str]:
+    """The job's cibuildwheel settings; `cxx` (the local images' C++ toolchain) is mounted into
+    the builder container when the job was planned with it."""
     arch_key = job.arch.upper()
+    engine = "docker"
+    if cxx is not None and job.cxx:
+        engine = f"docker; create_args: {cxx.create_args()}"
+    else:
+        cxx = None
     return {
         "CIBW_PLATFORM": "linux",
         "CIBW_BUILD": job.target.cibw_identifier,
@@ -65,10 +75,10 @@ def cibuildwheel_env(job: BuildJob) -> dict[str, str]:
         "CIBW_BUILD_VERBOSITY": "1",
         "CIBW_BEFORE_ALL": before_all_command(job),
         "CIBW_BEFORE_BUILD": before_build_command(job),
-        "CIBW_ENVIRONMENT": environment_option(job),
+        "CIBW_ENVIRONMENT": environment_option(job, cxx),
         "CIBW_REPAIR_WHEEL_COMMAND": repair_command(job),
         "CIBW_TEST_COMMAND": job.recipe.test_command or "",
-        "CIBW_CONTAINER_ENGINE": "docker",
+        "CIBW_CONTAINER_ENGINE": engine,
         # Its abi3 audit would download virtualenv from outside the registries: abi3audit runs
         # on the host after the build instead (builder/build/compile.py).
         "CIBW_AUDIT_COMMAND": "",

@@ -15,6 +15,7 @@ from pathlib import Path
 from packaging.utils import parse_wheel_filename
 
 from builder.build.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
+from builder.build.cxx_toolchain import CxxToolchain
 from builder.errors import CommandFailed
 from builder.host.commands import CommandRunner, Result, tail
 from builder.host.containers import Containers, Mount
@@ -45,6 +46,7 @@ def build_wheel(
     sdist: Path,
     work: Path,
     log: Path,
+    cxx: CxxToolchain | None = None,
 ) -> Built:
     """Raises CommandFailed when cibuildwheel fails; a wheel that fails a check comes back with
     its problems (and is logged)."""
@@ -65,7 +67,7 @@ def build_wheel(
             str(out),
             str(sdist),
         ],
-        env=cibuildwheel_env(job),
+        env=cibuildwheel_env(job, cxx),
         log=log,
         cwd=work,
         timeout=3600,

@@ -90,6 +90,7 @@ class BuildJob(JobBase):
     sdist: IndexFile  # as the upstream index lists it (url, digests)
     image: ImageRef  # built in its builder image, verified in its runtime image
     build_constraints: tuple[str, ...] = ()  # the config's, then the recipe's
+    cxx: str = ""  # the C++ toolchain mounted for it ("zig 0.17.1"; local images), in the key
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -35,8 +35,11 @@ def build_key(
     image: ImageRef,
     tools: ToolVersions,
     constraints: Sequence[str] = (),
+    cxx: str = "",
 ) -> str:
     extra = {"build_constraints": "\n".join(constraints)} if constraints else {}
+    if cxx:
+        extra["cxx"] = cxx
     return _digest(
         {
             **extra,
@@ -79,6 +82,7 @@ def make_plan(
     force_source: bool = False,
     build_constraints: Sequence[str] = (),
     shared_wheels: Mapping[str, Sequence[str]] | None = None,
+    cxx: str = "",
     executions: Mapping[str, str] | None = None,
     runners: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
@@ -113,6 +117,7 @@ def make_plan(
                     force_source=force_source,
                     constraints=constraints,
                     shared_wheels=(shared_wheels or {}),
+                    cxx=cxx if images[target.arch].kind == "local" else "",
                 )
             )
     return Plan(jobs=tuple(jobs), targets=tuple(resolved), notes=tuple(notes))
@@ -128,6 +133,7 @@ def _job_for(
     force_source: bool,
     constraints: tuple[str, ...],
     shared_wheels: Mapping[str, Sequence[str]],
+    cxx: str,
 ) -> Job:
     """The one job for a resolved item; `common` holds the fields every kind of job has."""
     release, target, recipe = item.release, common["target"], common["recipe"]
@@ -159,6 +165,7 @@ def _job_for(
         image=image,
         tools=tools,
         constraints=constraints,
+        cxx=cxx,
     )
     if key in present:
         return SkipJob(**common, key=key, reason="present (built)", present_filename=present[key])
@@ -181,4 +188,5 @@ def _job_for(
         sdist=release.sdist,
         image=image,
         build_constraints=constraints,
+        cxx=cxx,
     )

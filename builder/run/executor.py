@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from builder.build.compile import build_wheel, shareable
+from builder.build.cxx_toolchain import CxxToolchain
 from builder.errors import CommandFailed, WheelhouseError
 from builder.host.clock import Clock
 from builder.host.commands import CommandRunner, tail
@@ -75,6 +76,7 @@ class Executor:
         tools: ToolVersions,
         clock: Clock,
         progress: Progress,
+        cxx: CxxToolchain | None = None,
     ) -> None:
         self._commands = commands
         self._containers = containers
@@ -83,6 +85,7 @@ class Executor:
         self._tools = tools
         self._clock = clock
         self._progress = progress
+        self._cxx = cxx
         # sdist identity -> the pure or abi3 wheels built from it in this run
         self._shared: dict[str, list[Path]] = {}
 
@@ -166,7 +169,9 @@ class Executor:
             if job.target.installs(shared.name):  # built earlier in this run for another target
                 return self._stage_shared(job, shared, log)
         work = self._wheelhouse.staging / job.key
-        built = build_wheel(self._commands, self._containers, job, sdist=sdist, work=work, log=log)
+        built = build_wheel(
+            self._commands, self._containers, job, sdist=sdist, work=work, log=log, cxx=self._cxx
+        )
         if built.wheel is not None and not built.problems and shareable(built.wheel.name):
             self._shared.setdefault(identity, []).append(built.wheel)
         if built.problems:

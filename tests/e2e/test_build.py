@@ -13,7 +13,7 @@ from typing import Any
 from tests.e2e.runtime import inspect_built_wheel, run_in_runtime
 from tests.support import free_port, planned_version, wait_for_http, wheelhouse_cli
 
-COMPILED = {"simplejson", "xxhash", "markupsafe", "graftdemo"}
+COMPILED = {"simplejson", "xxhash", "markupsafe", "graftdemo", "kiwisolver"}
 MIRRORED = {"msgpack", "python-dateutil", "six"}
 SHARED = {"termcolor", "pycryptodomex"}  # one pure / abi3 wheel serves both Pythons
 PYTHONS = {"3.11", "3.13"}
@@ -149,10 +149,12 @@ def test_every_wheel_installs_and_imports_in_the_clean_runtime_image(
         "$py -m venv --without-pip /tmp/v; "
         "$py -m pip --python /tmp/v/bin/python install -q --no-index --only-binary :all: "
         "--find-links /wheelhouse simplejson xxhash markupsafe msgpack python-dateutil graftdemo "
-        "termcolor pycryptodomex; "
+        "termcolor pycryptodomex kiwisolver; "
         "/tmp/v/bin/python -c 'import simplejson._speedups, xxhash, "
         "markupsafe._speedups, msgpack, dateutil.parser, graftdemo, termcolor; "
-        "from Cryptodome.Hash import SHA256; "
+        "from Cryptodome.Hash import SHA256; import kiwisolver as k; "
+        "x = k.Variable(); s = k.Solver(); s.addConstraint(x == 21); s.updateVariables(); "
+        "assert x.value() == 21; "
         'assert SHA256.new(b"x").hexdigest().startswith("2d711642"); '
         'assert graftdemo.answer(20) == 42; print("ok", __import__("sys").version_info[:2])\'; '
         "rm -rf /tmp/v; done; ! command -v cc"

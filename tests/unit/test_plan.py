@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from packaging.version import Version
 
 from builder.build.cibuildwheel_options import cibuildwheel_env
 from builder.build.compile import shareable
+from builder.build.cxx_toolchain import cxx_toolchain
 from builder.inputs.recipes import Recipe, SkipRule
 from builder.plan.jobs import BuildJob, ReuseJob, ToolVersions
 from builder.plan.planner import make_plan
@@ -177,3 +179,21 @@ def test_which_wheels_one_build_shares() -> None:
     assert not shareable("x-1.0-cp311-cp311-musllinux_1_2_x86_64.whl")
     assert PY313.installs("x-1.0-cp311-abi3-musllinux_1_2_x86_64.whl")
     assert not PY311.installs("x-1.0-cp312-abi3-musllinux_1_2_x86_64.whl")
+
+
+def test_local_images_get_the_cxx_toolchain_in_the_key_and_the_container(tmp_path: Path) -> None:
+    plain = plan_for([C_EXT])
+    with_cxx = plan_for([C_EXT], cxx="zig 0.17.1")
+    (job,) = with_cxx.jobs
+    assert isinstance(job, BuildJob) and job.cxx == "zig 0.17.1"
+    assert job.key != plain.jobs[0].key  # a new toolchain makes new wheels
+    pypa = plan_for([C_EXT], cxx="zig 0.17.1", images={"x86_64": replace(IMAGE, kind="pypa")})
+    assert isinstance(pypa.jobs[0], BuildJob) and pypa.jobs[0].cxx == ""  # they have g++
+    toolchain = cxx_toolchain(tmp_path)
+    assert toolchain is not None
+    env = cibuildwheel_env(job, toolchain)
+    assert env["CIBW_CONTAINER_ENGINE"].startswith("docker; create_args: --volume ")
+    assert f"{toolchain.zig_dir}:/opt/wheelhouse-cxx/zig:ro" in env["CIBW_CONTAINER_ENGINE"]
+    assert "CXX=/opt/wheelhouse-cxx/c++" in env["CIBW_ENVIRONMENT"]
+    assert (tmp_path / "cxx-toolchain" / "c++").stat().st_mode & 0o111
+    assert cibuildwheel_env(plain.jobs[0], toolchain)["CIBW_CONTAINER_ENGINE"] == "docker"

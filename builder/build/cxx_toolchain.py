@@ -1,0 +1,82 @@
+"""C++ for the local musl images: zig's clang and libc++ (from PyPI's `ziglang`), the host's own
+binary mounted into the builder container, with libc++ linked statically into each extension.
+
+The local images carry no musl C++ runtime. Rather than build one into them, the host's zig is
+bind-mounted read-only: a static binary of the host's architecture, so the kernel runs it
+natively even inside a foreign-arch container under QEMU (only the compiler runs natively;
+pip, setuptools and auditwheel stay emulated). Its cache is mounted read-write from the
+wheelhouse's cache, so libc++ is compiled once per target, not once per build.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+MOUNT = "/opt/wheelhouse-cxx"  # the toolchain, read-only
+CACHE_MOUNT = "/opt/wheelhouse-cxx-cache"  # zig's cache, shared by the builds of a wheelhouse
+
+# `c++`/`g++` for musl. zig links against its own libc stub, so an extension would name
+# `libc.so` and auditwheel would graft a libc into the wheel; the link's output is pointed at
+# musl's real libc instead, as Alpine's toolchain names it.
+WRAPPER = f"""#!/bin/sh
+for arg in "$@"; do
+  case "$arg" in -print-multiarch|--print-multiarch) exit 0 ;; esac
+done
+target=$(uname -m)
+export ZIG_GLOBAL_CACHE_DIR="${{ZIG_GLOBAL_CACHE_DIR:-{CACHE_MOUNT}}}"
+"{MOUNT}/zig/zig" c++ -target "$target-linux-musl" "$@" || exit $?
+out=""
+shared=""
+previous=""
+for arg in "$@"; do
+  [ "$previous" = "-o" ] && out="$arg"
+  [ "$arg" = "-shared" ] && shared=1
+  previous="$arg"
+done
+if [ -n "$shared" ] && [ -f "$out" ] && patchelf --print-needed "$out" | grep -qx libc.so; then
+  patchelf --replace-needed libc.so "libc.musl-$target.so.1" "$out"
+fi
+"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class CxxToolchain:
+    zig_dir: Path  # the ziglang package: zig and its lib/
+    version: str
+    work: Path  # host directory mounted at MOUNT (the wrapper, a link to zig_dir)
+    cache: Path  # host directory mounted at CACHE_MOUNT
+
+    def create_args(self) -> str:
+        """cibuildwheel's container-engine `create_args` mounting the toolchain and its cache."""
+        return (
+            f"--volume {self.work}:{MOUNT}:ro --volume {self.zig_dir}:{MOUNT}/zig:ro "
+            f"--volume {self.cache}:{CACHE_MOUNT}"
+        )
+
+    def environment(self) -> dict[str, str]:
+        return {"CXX": f"{MOUNT}/c++", "ZIG_GLOBAL_CACHE_DIR": CACHE_MOUNT}
+
+
+def cxx_toolchain(cache_dir: Path) -> CxxToolchain | None:
+    """The toolchain, its wrapper written under `cache_dir` (None without `ziglang`)."""
+    spec = importlib.util.find_spec("ziglang")
+    if spec is None or spec.origin is None:
+        return None
+    try:
+        version = installed_version("ziglang")
+    except PackageNotFoundError:
+        return None
+    zig_dir = Path(spec.origin).resolve().parent
+    work = cache_dir / "cxx-toolchain"
+    (work / "zig").mkdir(parents=True, exist_ok=True)  # the mount point of zig_dir
+    wrapper = work / "c++"
+    if not wrapper.is_file() or wrapper.read_text() != WRAPPER:
+        wrapper.write_text(WRAPPER)
+    wrapper.chmod(0o755)
+    cache = cache_dir / "zig-cache"
+    cache.mkdir(parents=True, exist_ok=True)
+    return CxxToolchain(zig_dir=zig_dir, version=version, work=work, cache=cache)
