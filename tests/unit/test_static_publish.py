@@ -246,3 +246,11 @@ def test_a_damaged_index_directory_is_a_clear_error(tmp_path: Path, damage: str)
         IndexProblem, match=r"(cannot use|leads out of the tree|cannot write under)"
     ):
         publish_static(storage, [dist(make_wheel(tmp_path / "b", "alpha", "2.0"))])
+
+
+@pytest.mark.parametrize("name", ["demo-1.0-py3-none-an#y.whl", "demo-1.0-py3-none-a?ny.whl"])
+def test_a_wheel_whose_name_cannot_be_linked_is_refused(tmp_path: Path, name: str) -> None:
+    wheel = make_wheel(tmp_path / "w", "demo", "1.0")
+    odd = wheel.rename(wheel.with_name(name))
+    with pytest.raises(IndexProblem, match="the file name holds"):
+        dist(odd)
