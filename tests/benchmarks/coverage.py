@@ -1,0 +1,145 @@
+"""`make bench-coverage`: how much of a real requirements list wheelhouse turns into verified
+musllinux wheels, per package and arch.
+
+Each pin of the list (tests/benchmarks/coverage-list.txt: no musllinux wheel upstream for that
+version) is built on its own, with its dependencies, by the real pipeline (`wheelhouse build`:
+cibuildwheel, auditwheel repair, checks, install + import in the clean runtime image), all into
+one wheelhouse so that what several share is built once. Per package: built (repaired and
+imported) or failed, with the first line of the reason, and the wall time. Writes a Markdown
+table (default tests/benchmarks/results/coverage-ARCH.md) and prints it.
+
+    python -m tests.benchmarks.coverage [--arch x86_64] [--python 3.11] [--list FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent.parent
+PER_PACKAGE_TIMEOUT_S = 3600
+
+
+def pins(list_file: Path) -> list[tuple[str, str]]:
+    """(requirement, category) for each line; a comment line names the category that follows."""
+    found: list[tuple[str, str]] = []
+    category = ""
+    for raw in list_file.read_text().splitlines():
+        line = raw.strip()
+        if line.startswith("# ") and not line.startswith("# make"):
+            category = line[2:].split(":")[0]
+        elif line and not line.startswith("#"):
+            found.append((line, category))
+    return found
+
+
+def build_one(requirement: str, project: Path, arch: str, python: str) -> dict[str, Any]:
+    (project / "one.txt").write_text(requirement + "\n")
+    command = [
+        sys.executable,
+        "-m",
+        "app",
+        "build",
+        "--list",
+        "one.txt",
+        "--python",
+        python,
+        "--arch",
+        arch,
+        "--json",
+    ]
+    started = time.monotonic()
+    try:
+        result = subprocess.run(
+            command,
+            cwd=project,
+            capture_output=True,
+            text=True,
+            timeout=PER_PACKAGE_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {"ok": False, "why": f"timed out after {PER_PACKAGE_TIMEOUT_S} s", "seconds": 0.0}
+    seconds = round(time.monotonic() - started, 1)
+    name = requirement.split("==", maxsplit=1)[0].lower().replace("_", "-").replace(".", "-")
+    try:
+        report = json.loads(result.stdout)
+    except ValueError:
+        last = (result.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"ok": False, "why": last[:120], "seconds": seconds}
+    mine = [job for job in report["jobs"] if job["name"].replace(".", "-") == name]
+    failed = [job for job in report["jobs"] if not job["ok"]]
+    if mine and all(job["ok"] for job in mine) and not failed:
+        job = mine[0]
+        return {"ok": True, "why": f"{job['action']}: {job['wheel']}", "seconds": seconds}
+    culprit = failed[0] if failed else (mine[0] if mine else None)
+    if culprit is None:
+        return {"ok": False, "why": "not in the plan", "seconds": seconds}
+    return {
+        "ok": False,
+        "why": f"{culprit['name']}: {_first_line(culprit.get('error') or culprit['reason'])}",
+        "seconds": seconds,
+    }
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip() and not line.startswith("$"):
+            return line.strip()[:150]
+    return text[:150]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--list", type=Path, default=HERE / "coverage-list.txt")
+    parser.add_argument("--arch", default=platform.machine())
+    parser.add_argument("--python", default="3.11")
+    parser.add_argument("--output", type=Path, default=None)
+    args = parser.parse_args()
+    output: Path = args.output or HERE / "results" / f"coverage-{args.arch}.md"
+    rows: list[str] = []
+    passed = 0
+    listed = pins(args.list)
+    with tempfile.TemporaryDirectory(prefix="bench-coverage-") as work:
+        project = Path(work)
+        (project / "wheelhouse.toml").write_text('images = "local"\n')
+        for requirement, category in listed:
+            outcome = build_one(requirement, project, args.arch, args.python)
+            passed += bool(outcome["ok"])
+            verdict = "built, repaired, imported" if outcome["ok"] else "FAILED"
+            rows.append(
+                f"| {requirement} | {category} | {verdict} | {outcome['seconds']} | "
+                f"{outcome['why'].replace('|', '/')} |"
+            )
+            sys.stderr.write(rows[-1] + "\n")
+    share = 100 * passed / len(listed)
+    table = "\n".join(
+        [
+            f"# Coverage: {passed} of {len(listed)} ({share:.0f}%) on {args.arch}, CPython "
+            f"{args.python}, local images",
+            "",
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, each pin built "
+            "with its dependencies by `wheelhouse build` (`make bench-coverage`).",
+            "",
+            "| pin | kind | result | seconds | wheel or reason |",
+            "| --- | --- | --- | --- | --- |",
+            *rows,
+            "",
+        ]
+    )
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(table)
+    sys.stdout.write(table)
+
+
+if __name__ == "__main__":
+    main()
