@@ -91,11 +91,18 @@ def build_one(requirement: str, project: Path, arch: str, python: str) -> dict[s
     }
 
 
+CAUSES = ("fatal error", "error:", "Error:", "No such file", "not found", "refused", "failed")
+
+
 def _first_line(text: str) -> str:
-    for line in text.splitlines():
-        if line.strip() and not line.startswith("$"):
-            return line.strip()[:150]
-    return text[:150]
+    """The line of a failure (message plus the log's tail) that says why: the last one naming
+    an error, else the first line."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for cause in CAUSES:
+        named = [line for line in lines[1:] if cause in line and not line.startswith("$")]
+        if named:
+            return named[-1][:150]
+    return (lines[0] if lines else text)[:150]
 
 
 def main() -> None:
