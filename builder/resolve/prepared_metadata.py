@@ -14,11 +14,15 @@ from pathlib import Path
 from builder.errors import CommandFailed, UpstreamError
 from builder.host.commands import CommandRunner
 
-# Runs in this interpreter (pypa/build's frontend); prints METADATA on stdout after a marker line.
+# Runs in this interpreter (pypa/build's frontend); prints, after a marker line, the METADATA
+# fields the resolver reads. (Not the whole file: a long description in a header does not
+# survive being written back out.)
 _PREPARE = (
     "import sys, build.util\n"
-    "text = build.util.project_wheel_metadata(sys.argv[1]).as_string()\n"
-    "sys.stdout.write('--- METADATA ---\\n' + text)\n"
+    "md = build.util.project_wheel_metadata(sys.argv[1])\n"
+    "lines = ['Metadata-Version: 2.1', 'Name: ' + md['Name'], 'Version: ' + md['Version']]\n"
+    "lines += ['Requires-Dist: ' + r for r in (md.get_all('Requires-Dist') or [])]\n"
+    "sys.stdout.write('--- METADATA ---\\n' + '\\n'.join(lines) + '\\n')\n"
 )
 _MARKER = "--- METADATA ---\n"
 
