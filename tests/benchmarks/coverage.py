@@ -118,7 +118,9 @@ def main() -> None:
     listed = pins(args.list)
     with tempfile.TemporaryDirectory(prefix="bench-coverage-") as work:
         project = Path(work)
-        (project / "wheelhouse.toml").write_text('images = "local"\n')
+        (project / "wheelhouse.toml").write_text(
+            f'images = "local"\nrecipes = "{REPO / "configs" / "recipes"}"\n'
+        )
         for requirement, category in listed:
             outcome = build_one(requirement, project, args.arch, args.python)
             passed += bool(outcome["ok"])
