@@ -111,6 +111,9 @@ def main() -> None:
     parser.add_argument("--arch", default=platform.machine())
     parser.add_argument("--python", default="3.11")
     parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument(
+        "--wheelhouse", type=Path, default=None, help="build into (and keep) this wheelhouse"
+    )
     args = parser.parse_args()
     output: Path = args.output or HERE / "results" / f"coverage-{args.arch}.md"
     rows: list[str] = []
@@ -118,8 +121,10 @@ def main() -> None:
     listed = pins(args.list)
     with tempfile.TemporaryDirectory(prefix="bench-coverage-") as work:
         project = Path(work)
+        wheelhouse = args.wheelhouse.resolve() if args.wheelhouse else project / "wheelhouse"
         (project / "wheelhouse.toml").write_text(
             f'images = "local"\nrecipes = "{REPO / "configs" / "recipes"}"\n'
+            f'wheelhouse = "{wheelhouse}"\n'
         )
         for requirement, category in listed:
             outcome = build_one(requirement, project, args.arch, args.python)
