@@ -58,7 +58,7 @@ def main() -> None:
         (work / "seeds.txt").write_text("\n".join(SEEDS) + "\n")
         (work / "wheelhouse.toml").write_text(
             f'pythons = ["3.11"]\narchs = ["{arch}"]\nimages = "local"\n'
-            f'wheelhouse = "{wheelhouse}"\n'
+            f'wheelhouse = "{wheelhouse}"\nrecipes = "{REPO / "configs" / "recipes"}"\n'
         )
         build_s = timed(
             [
@@ -76,6 +76,8 @@ def main() -> None:
         assert toolchain is not None, "ziglang is a dependency of wheelhouse"
         mounts = toolchain.create_args().split()
         env = [f"--env={name}={value}" for name, value in toolchain.environment().items()]
+        # What an Alpine user must set today too: pandas 1.5 builds only with setuptools<81.
+        env.append("--env=PIP_CONSTRAINT=/tmp/constraints.txt")
         source_s = timed(
             [
                 "docker",
@@ -86,7 +88,8 @@ def main() -> None:
                 builder,
                 "sh",
                 "-c",
-                f"set -e; {PYTHON} -m venv /tmp/v; /tmp/v/bin/pip install --no-cache-dir "
+                f"set -e; echo 'setuptools<81' > /tmp/constraints.txt; {PYTHON} -m venv /tmp/v; "
+                "/tmp/v/bin/pip install --no-cache-dir "
                 f"--disable-pip-version-check -q {' '.join(SEEDS)}; "
                 "/tmp/v/bin/python -c 'import pandas, numpy, django'",
             ]
