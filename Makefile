@@ -39,7 +39,7 @@ serve: $(BIN)/wheelhouse  ## serve ./wheelhouse on $(PORT) (the embedded default
 serve-static: $(BIN)/wheelhouse tools  ## the self-hosted deployment: nginx on $(PORT) over a static tree, uploads to wheelhouse
 	WHEELHOUSE=$(BIN)/wheelhouse bash infra/selfhosted/run.sh --packages wheelhouse --static wheelhouse/.static-index --port $(PORT) --backend-port $$(( $(PORT) + 1 ))
 
-bench: bench-index bench-archs bench-coverage bench-install  ## every benchmark (writes tables into tests/benchmarks/results/)
+bench: bench-index bench-archs bench-coverage  ## every benchmark (writes tables into tests/benchmarks/results/)
 
 bench-index: $(BIN)/wheelhouse tools  ## index serving at 10,000 files: pypiserver vs wheelhouse serve vs infra
 	$(BIN)/python -m tests.benchmarks.index_serving
@@ -50,7 +50,7 @@ bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 und
 bench-coverage: setup  ## a real requirements list (C, C++, system libraries, pure, abi3): what builds, per package
 	$(BIN)/python -m tests.benchmarks.coverage --arch $$(uname -m)
 
-bench-install: setup  ## pandas + numpy + Django on musl: pip from sources vs pip from wheelhouse serve
+bench-install: setup  ## pandas + numpy + Django on musl, sources vs wheelhouse (needs _bz2: pypa images)
 	$(BIN)/python -m tests.benchmarks.alpine_install
 
 demo: build serve  ## the main job: build the example list, then serve it
