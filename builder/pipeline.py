@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
-from builder.build.cxx_toolchain import cxx_toolchain
+from builder.build.cxx_toolchain import cxx_toolchain, toolchain_version
 from builder.errors import EnvironmentProblem, InputError
 from builder.host.clock import Clock
 from builder.host.commands import CommandRunner
@@ -136,7 +136,8 @@ def build(
 
     tools = tool_versions()
     local = any(image.kind == "local" for image in choice.images.values())
-    cxx = cxx_toolchain(wheelhouse.cache) if local else None
+    # The toolchain's files are written only for a real run: a dry run writes nothing.
+    cxx = cxx_toolchain(wheelhouse.cache) if local and not request.dry_run else None
     plan = make_plan(
         resolved=resolved,
         recipes=recipes,
@@ -146,7 +147,7 @@ def build(
         force_source=request.force_source,
         build_constraints=settings.build_constraints,
         shared_wheels=wheelhouse.shared_wheels(),
-        cxx=f"zig {cxx.version}" if cxx is not None else "",
+        cxx=toolchain_version() if local else "",
         executions=executions,
         runners={arch: settings.runner_for(arch) for arch in archs},
         notes=[*choice.notes, *version_notes],

@@ -61,15 +61,20 @@ class CxxToolchain:
         return {"CXX": f"{MOUNT}/c++", "ZIG_GLOBAL_CACHE_DIR": CACHE_MOUNT}
 
 
+def toolchain_version() -> str:
+    """What the build keys record ("zig 0.17.1"), or "" without `ziglang`. Writes nothing."""
+    try:
+        return f"zig {installed_version('ziglang')}"
+    except PackageNotFoundError:
+        return ""
+
+
 def cxx_toolchain(cache_dir: Path) -> CxxToolchain | None:
     """The toolchain, its wrapper written under `cache_dir` (None without `ziglang`)."""
     spec = importlib.util.find_spec("ziglang")
-    if spec is None or spec.origin is None:
+    if spec is None or spec.origin is None or not toolchain_version():
         return None
-    try:
-        version = installed_version("ziglang")
-    except PackageNotFoundError:
-        return None
+    version = installed_version("ziglang")
     zig_dir = Path(spec.origin).resolve().parent
     work = cache_dir / "cxx-toolchain"
     (work / "zig").mkdir(parents=True, exist_ok=True)  # the mount point of zig_dir
