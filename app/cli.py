@@ -102,6 +102,9 @@ ArchOption = Annotated[
     list[str] | None,
     typer.Option("--arch", "-a", help="Architecture(s): x86_64, aarch64."),
 ]
+IndexUrlOption = Annotated[
+    str | None, typer.Option("--index-url", help="Upstream PEP 503/691 index.")
+]
 WheelhouseOption = Annotated[
     Path | None, typer.Option("--wheelhouse", "-w", help="Wheelhouse directory (output).")
 ]
@@ -127,6 +130,15 @@ def _settings(
     )
 
 
+def _targets(settings: Settings) -> list[BuildTarget]:
+    """Every (CPython, arch) the settings select."""
+    return [
+        BuildTarget(python=python, arch=arch, musllinux=settings.musllinux)
+        for arch in settings.archs
+        for python in settings.pythons
+    ]
+
+
 @app.command("build")
 def build_command(
     list_path: Annotated[
@@ -141,9 +153,7 @@ def build_command(
     python: PythonOption = None,
     arch: ArchOption = None,
     wheelhouse: WheelhouseOption = None,
-    index_url: Annotated[
-        str | None, typer.Option("--index-url", help="Upstream PEP 503/691 index.")
-    ] = None,
+    index_url: IndexUrlOption = None,
     images: Annotated[
         str | None, typer.Option("--images", help="auto, pypa (registry) or local.")
     ] = None,
@@ -484,11 +494,7 @@ def export_command(
 
     def run() -> None:
         settings = _settings(config, pythons=python, archs=arch, wheelhouse=wheelhouse)
-        targets = [
-            BuildTarget(python=one_python, arch=one_arch, musllinux=settings.musllinux)
-            for one_arch in settings.archs
-            for one_python in settings.pythons
-        ]
+        targets = _targets(settings)
         with ExitStack() as stack:
             publisher = (
                 None
@@ -537,9 +543,7 @@ def check_command(
     python: PythonOption = None,
     arch: ArchOption = None,
     wheelhouse: WheelhouseOption = None,
-    index_url: Annotated[
-        str | None, typer.Option("--index-url", help="Upstream PEP 503/691 index.")
-    ] = None,
+    index_url: IndexUrlOption = None,
     endpoint_url: EndpointOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -556,11 +560,7 @@ def check_command(
             config, pythons=python, archs=arch, wheelhouse=wheelhouse, index_url=index_url
         )
         entries = parse_list(requirements)
-        targets = [
-            BuildTarget(python=one_python, arch=one_arch, musllinux=settings.musllinux)
-            for one_arch in settings.archs
-            for one_python in settings.pythons
-        ]
+        targets = _targets(settings)
         env = default_environ()
         with ExitStack() as stack:
             if against is not None:
