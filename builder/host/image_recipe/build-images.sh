@@ -44,6 +44,7 @@ docker build -f "$ctx/interpreters.Dockerfile" --build-arg BASE="$compile_base" 
   --build-arg TARGET_ARCH="$arch" --target "$stage" -t "$interpreters" "$ctx"
 container=$(docker create "$interpreters" /none)
 docker cp "$container:/opt/python" - >"$ctx/interpreters.tar"
+docker cp "$container:/opt/syslibs" - >"$ctx/syslibs.tar"
 docker rm "$container" >/dev/null
 docker rmi "$interpreters" >/dev/null
 rm -rf "$ctx/sources"

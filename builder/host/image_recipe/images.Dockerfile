@@ -14,6 +14,10 @@ ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-
 # The tools every interpreter needs for cibuildwheel: build (the frontend) and virtualenv (its test step).
 FROM toolchain AS builder
 ADD interpreters.tar /opt/
+# The native libraries packages link (libxml2, libjpeg, libpq, ...), as Alpine's -dev packages
+# install them: musl-cc searches them, pg_config and xml2-config are on PATH.
+ADD syslibs.tar /opt/
+ENV PATH=/opt/syslibs/bin:$PATH PKG_CONFIG_PATH=/opt/syslibs/lib/pkgconfig
 COPY tools.txt /usr/local/lib/wheelhouse/tools.txt
 RUN set -e; for py in /opt/python/*/bin/python; do \
       "$py" -m pip install -q --upgrade pip \
@@ -39,6 +43,6 @@ COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 ADD interpreters.tar /opt/
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
-RUN for py in /opt/python/*/bin/python; do "$py" -m pip install -q --upgrade pip && "$py" -c 'import ssl, ctypes, zlib'; done \
+RUN for py in /opt/python/*/bin/python; do "$py" -m pip install -q --upgrade pip && "$py" -c 'import ssl, ctypes, zlib, bz2, lzma, sqlite3'; done \
  && ! command -v gcc && ! command -v cc
 LABEL org.wheelhouse.role=runtime

@@ -1,9 +1,11 @@
-# Compile musl CPython 3.11 and 3.13 (and the static zlib, libffi and OpenSSL they link) on this
-# machine's architecture. Everything comes from Debian packages and Debian's source tarballs.
+# Compile musl CPython 3.11 and 3.13 (and the static zlib, libffi, OpenSSL, bzip2 and xz they link),
+# and the shared native libraries that package builds link (/opt/syslibs, build-syslibs.sh), on
+# this machine's architecture. Everything comes from Debian packages and Debian's source tarballs.
 #   --target interpreters-native   for this machine's architecture
 #   --target interpreters-cross    cross-compiled for TARGET_ARCH (e.g. aarch64 on x86_64), with
 #                                  this machine's interpreters as the build Pythons
-# Both results are FROM scratch: only /opt/python, exported into images.Dockerfile's context.
+# Both results are FROM scratch: only /opt/python and /opt/syslibs, exported into images.Dockerfile's
+# context.
 # The classic builder builds every stage before the target, so the native stages come first.
 ARG BASE
 FROM ${BASE} AS toolchain
@@ -27,9 +29,24 @@ FROM deps AS cp313
 COPY scripts/build-cpython.sh /usr/local/lib/wheelhouse/
 RUN /usr/local/lib/wheelhouse/build-cpython.sh /sources/python3.13_*.orig.tar.* cp313-cp313 /opt/deps
 
+FROM deps AS syslibs
+RUN apt-get update && apt-get install -y --no-install-recommends cmake && rm -rf /var/lib/apt/lists/*
+COPY scripts/build-syslibs.sh /usr/local/lib/wheelhouse/
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs base
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs zstd
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs yaml
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs png
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs jpeg
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs freetype
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs xml2
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs xslt
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs pq
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs check
+
 FROM scratch AS interpreters-native
 COPY --from=cp311 /opt/python/cp311-cp311 /opt/python/cp311-cp311
 COPY --from=cp313 /opt/python/cp313-cp313 /opt/python/cp313-cp313
+COPY --from=syslibs /opt/syslibs /opt/syslibs
 
 FROM toolchain AS cross-toolchain
 ARG TARGET_ARCH=aarch64
@@ -53,6 +70,21 @@ COPY scripts/build-cpython.sh /usr/local/lib/wheelhouse/
 RUN BUILD_PYTHON=/opt/build-python/cp313-cp313/bin/python3.13 \
     /usr/local/lib/wheelhouse/build-cpython.sh /sources/python3.13_*.orig.tar.* cp313-cp313 /opt/deps
 
+FROM cross-deps AS cross-syslibs
+RUN apt-get update && apt-get install -y --no-install-recommends cmake && rm -rf /var/lib/apt/lists/*
+COPY scripts/build-syslibs.sh /usr/local/lib/wheelhouse/
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs base
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs zstd
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs yaml
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs png
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs jpeg
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs freetype
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs xml2
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs xslt
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs pq
+RUN /usr/local/lib/wheelhouse/build-syslibs.sh /sources /opt/deps /opt/syslibs check
+
 FROM scratch AS interpreters-cross
 COPY --from=cross-cp311 /opt/python/cp311-cp311 /opt/python/cp311-cp311
 COPY --from=cross-cp313 /opt/python/cp313-cp313 /opt/python/cp313-cp313
+COPY --from=cross-syslibs /opt/syslibs /opt/syslibs

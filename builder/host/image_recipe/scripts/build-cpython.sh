@@ -19,6 +19,8 @@ export LDFLAGS="-L$deps/lib"
 export PKG_CONFIG_LIBDIR="$deps/lib/pkgconfig"
 export LIBFFI_CFLAGS="-I$deps/include" LIBFFI_LIBS="-L$deps/lib -lffi"
 export ZLIB_CFLAGS="-I$deps/include" ZLIB_LIBS="-L$deps/lib -lz"
+export BZIP2_CFLAGS="-I$deps/include" BZIP2_LIBS="-L$deps/lib -lbz2"
+export LIBLZMA_CFLAGS="-I$deps/include" LIBLZMA_LIBS="-L$deps/lib -llzma"
 set --
 if [ -n "$configure_host" ]; then
   # configure cannot run target programs or probe its files when cross-compiling: answer as
@@ -51,6 +53,6 @@ case "$suffix" in
   *-"$target"-linux-musl.so) ;;
   *) echo "build-cpython: wrong extension suffix $suffix (expected *-$target-linux-musl.so)" >&2; exit 1 ;;
 esac
-"$prefix/bin/python" -c 'import ssl, zlib, ctypes, hashlib, venv; print("core modules ok")'
+"$prefix/bin/python" -c 'import ssl, zlib, bz2, lzma, sqlite3, ctypes, hashlib, venv; print("core modules ok")'
 "$prefix/bin/python" -m pip --version
 rm -rf "$work"

@@ -21,7 +21,7 @@ else
   target=$(uname -m)
   apt-get update
   apt-get install -y --no-install-recommends gcc make perl pkg-config patchelf file xz-utils bzip2 \
-    musl musl-dev musl-tools linux-libc-dev unzip
+    musl musl-dev musl-tools linux-libc-dev unzip tcl
 fi
 rm -rf /var/lib/apt/lists/*
 install -m 0755 "$here/musl-cc" /usr/local/bin/musl-cc

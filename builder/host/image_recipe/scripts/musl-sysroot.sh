@@ -3,7 +3,8 @@
 # - the link-time libc carries SONAME libc.musl-<arch>.so.1, so extensions record that name
 #   (without it auditwheel grafts musl's libc into every wheel and calls it repaired);
 # - /lib/libc.musl-<arch>.so.1 points at the loader, as on Alpine;
-# - the loader's search path file is colon-separated (auditwheel splits on ':' only);
+# - the loader's search path file is colon-separated (auditwheel splits on ':' only) and names
+#   /opt/syslibs/lib, where the native libraries that package builds link live;
 # - Linux kernel headers are visible to musl-gcc, which does not search /usr/include.
 set -eu
 arch=${1:?usage: musl-sysroot.sh ARCH}
@@ -18,7 +19,7 @@ if [ -f "$libdir/libc.so" ] && [ ! -f "$libdir/libc.musl-$arch.so.1" ]; then
   patchelf --set-soname "libc.musl-$arch.so.1" "$libdir/libc.so"
 fi
 ln -sfn "ld-musl-$arch.so.1" "/lib/libc.musl-$arch.so.1"
-printf '/lib:/usr/local/lib:%s\n' "$libdir" > "/etc/ld-musl-$arch.path"
+printf '/lib:/usr/local/lib:%s:/opt/syslibs/lib\n' "$libdir" > "/etc/ld-musl-$arch.path"
 if [ -d "$incdir" ]; then
   for h in linux asm-generic mtd scsi; do
     [ -e "/usr/include/$h" ] && ln -sfn "/usr/include/$h" "$incdir/$h"
