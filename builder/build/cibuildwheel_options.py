@@ -5,6 +5,7 @@ from __future__ import annotations
 import shlex
 
 from builder.build.cxx_toolchain import CxxToolchain
+from builder.inputs.system_libraries import CATALOGUE, LOCAL_PREFIX
 from builder.plan.jobs import BuildJob
 
 # Written next to each job and passed with --config-file, so that an sdist's own
@@ -16,16 +17,33 @@ def repair_command(job: BuildJob) -> str:
     return f"auditwheel repair --plat {job.target.platform_tag} -w {{dest_dir}} {{wheel}}"
 
 
+def system_libraries_command(job: BuildJob) -> str:
+    """apk's -dev packages on the pypa images; on the local images (no apk) a check that each
+    library is where their compiler looks, naming what is missing."""
+    libraries = [CATALOGUE[name] for name in job.recipe.system_libraries]
+    apk = " ".join(shlex.quote(library.apk_package) for library in libraries)
+    checks = " && ".join(
+        f"{{ test -e {LOCAL_PREFIX}/include/{library.header} || "
+        f"{{ echo 'wheelhouse: recipe {job.name} needs {library.name}, which this builder image "
+        f"does not provide ({LOCAL_PREFIX}/include/{library.header}); rebuild the local images "
+        "(wheelhouse images build) or use the pypa images' >&2; exit 1; }; }"
+        for library in libraries
+    )
+    return f"if command -v apk >/dev/null 2>&1; then apk add --no-cache {apk}; else {checks}; fi"
+
+
 def before_all_command(job: BuildJob) -> str:
     steps: list[str] = []
+    if job.recipe.system_libraries:
+        steps.append(system_libraries_command(job))
     packages = job.recipe.system_packages
     if packages:
         names = " ".join(shlex.quote(name) for name in packages)
         steps.append(
             "if command -v apk >/dev/null 2>&1; then apk add --no-cache "
             f"{names}; else echo 'wheelhouse: recipe {job.name} needs system packages ({names}) "
-            "but this builder image has no apk; use the pypa images, or build them in "
-            "before-all' >&2; exit 1; fi"
+            "but this builder image has no apk; use the pypa images, name them in "
+            "system-libraries, or build them in before-all' >&2; exit 1; fi"
         )
     if job.recipe.before_all:
         steps.append(job.recipe.before_all)
@@ -51,7 +69,8 @@ def before_build_command(job: BuildJob) -> str:
 def environment_option(job: BuildJob, cxx: CxxToolchain | None = None) -> str:
     pairs = list(job.recipe.environment)
     if cxx is not None:  # first: a recipe's own CXX wins
-        pairs = [*cxx.environment().items(), *pairs]
+        tools = cxx.cross_environment() if job.execution == "cross" else cxx.environment()
+        pairs = [*tools.items(), *pairs]
     if job.build_constraints:  # pip, in the isolated build environment, honours it
         pairs.append(("PIP_CONSTRAINT", CONSTRAINTS_FILE))
     return " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
@@ -62,7 +81,7 @@ def cibuildwheel_env(job: BuildJob, cxx: CxxToolchain | None = None) -> dict[str
     the builder container when the job was planned with it."""
     arch_key = job.arch.upper()
     engine = "docker"
-    if cxx is not None and job.cxx:
+    if cxx is not None and (job.cxx or job.execution == "cross"):
         engine = f"docker; create_args: {cxx.create_args()}"
     else:
         cxx = None

@@ -4,13 +4,18 @@ A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key 
 
     import = ["yaml.cyaml"]              # modules the clean-environment test imports, besides
                                          # the wheel's top-level packages and every extension
-    system-packages = ["libffi-dev"]     # apk packages, installed before the build (pypa images)
+    system-libraries = ["libxml2"]       # native libraries it links: apk's -dev packages on the
+                                         # pypa images, /opt/syslibs on the local images
+                                         # (builder/inputs/system_libraries.py lists them)
+    system-packages = ["libffi-dev"]     # other apk packages, installed before the build (pypa)
     before-all = "sh build-lib.sh"       # run once in the build container
     before-build = "..."                 # run before each wheel's build
     environment = { CFLAGS = "-O2" }     # build environment
     test-command = "python -c '...'"     # extra test in the build container (cibuildwheel's)
     build-from-source = true             # never mirror an upstream wheel
     build-constraints = ["cython<3"]     # pins for the isolated build environment (PIP_CONSTRAINT)
+    execution = "qemu"                   # a foreign arch compiles under emulation, never cross
+                                         # (for builds that run what they compiled)
     [[skip]]                             # combinations not to build, with the reason
     python = "3.13"                      # optional: all Pythons when absent
     arch = "aarch64"                     # optional: all arches when absent
@@ -28,11 +33,12 @@ from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
 
 from builder.errors import InputError
+from builder.inputs.system_libraries import known_names, system_library
 from builder.inputs.toml_fields import Table, load_toml
 
 RECIPE_KEYS = (
-    "import, system-packages, before-all, before-build, environment, test-command, "
-    "build-from-source, build-constraints, skip"
+    "import, system-libraries, system-packages, before-all, before-build, environment, test-command, "
+    "build-from-source, build-constraints, execution, skip"
 )
 
 
@@ -50,6 +56,7 @@ class SkipRule:
 class Recipe:
     name: str
     imports: tuple[str, ...] = ()
+    system_libraries: tuple[str, ...] = ()  # catalogue names (system_libraries.py)
     system_packages: tuple[str, ...] = ()
     before_all: str | None = None
     before_build: str | None = None
@@ -57,6 +64,7 @@ class Recipe:
     test_command: str | None = None
     build_from_source: bool = False
     build_constraints: tuple[str, ...] = ()
+    execution: str | None = None  # "qemu": never cross-compiled
     skip: tuple[SkipRule, ...] = field(default_factory=tuple)
     path: str | None = None
 
@@ -72,8 +80,10 @@ class Recipe:
         data.pop("path")
         data.pop("skip")
         data.pop("imports")
-        if not data["build_constraints"]:
-            data.pop("build_constraints")  # keys of recipes without constraints stay as they were
+        data.pop("execution")  # the job's key records its execution itself
+        for optional in ("build_constraints", "system_libraries"):
+            if not data[optional]:
+                data.pop(optional)  # keys of recipes without them stay as they were
         encoded = json.dumps(data, sort_keys=True).encode()
         return hashlib.sha256(encoded).hexdigest()
 
@@ -104,6 +114,7 @@ def parse_recipe(path: Path) -> Recipe:
     recipe = Recipe(
         name=name,
         imports=_module_names(table.strings("import"), path),
+        system_libraries=_system_libraries(table.strings("system-libraries"), path),
         system_packages=table.strings("system-packages"),
         before_all=table.string("before-all"),
         before_build=table.string("before-build"),
@@ -111,6 +122,7 @@ def parse_recipe(path: Path) -> Recipe:
         test_command=table.string("test-command"),
         build_from_source=table.boolean("build-from-source", default=False),
         build_constraints=constraint_lines(table.strings("build-constraints"), where=str(path)),
+        execution=_execution(table.string("execution"), path),
         skip=tuple(_skip_rule(rule) for rule in table.tables("skip")),
         path=str(path),
     )
@@ -128,6 +140,29 @@ def _skip_rule(table: Table) -> SkipRule:
             hint='add reason = "why this combination cannot be built"',
         )
     return rule
+
+
+def _execution(value: str | None, path: Path) -> str | None:
+    if value not in (None, "qemu"):
+        raise InputError(
+            f"{path}: key 'execution': {value!r}; a recipe can only force \"qemu\"",
+            hint="the arch's own setting ([execution] in the config) chooses cross or qemu",
+        )
+    return value
+
+
+def _system_libraries(names: tuple[str, ...], path: Path) -> tuple[str, ...]:
+    found: list[str] = []
+    for name in names:
+        library = system_library(name)
+        if library is None:
+            raise InputError(
+                f"{path}: key 'system-libraries': no library {name!r} is known",
+                hint=f"known: {known_names()} (or install it with system-packages/before-all)",
+            )
+        if library.name not in found:
+            found.append(library.name)
+    return tuple(found)
 
 
 def _module_names(names: tuple[str, ...], path: Path) -> tuple[str, ...]:

@@ -81,3 +81,28 @@ def test_a_recipe_without_constraints_keeps_its_digest() -> None:
     assert Recipe(name="x").digest() == (
         "0602777d6ef1bb78ea84d3d772c9b9997cf79870e0bc8d24317b40e5ec29c281"
     )
+
+
+def test_system_libraries_take_alpine_names_and_common_spellings(tmp_path: Path) -> None:
+    path = tmp_path / "pillow.toml"
+    path.write_text('system-libraries = ["zlib", "jpeg", "libpng-dev", "FreeType2", "libz"]\n')
+    recipe = parse_recipe(path)
+    assert recipe.system_libraries == ("zlib", "libjpeg-turbo", "libpng", "freetype")
+    path.write_text('system-libraries = ["zlib"]\n')
+    assert parse_recipe(path).digest() != Recipe(name="pillow").digest()
+
+
+def test_an_unknown_system_library_names_the_file_and_the_known_ones(tmp_path: Path) -> None:
+    path = tmp_path / "lxml.toml"
+    path.write_text('system-libraries = ["libxml3"]\n')
+    with pytest.raises(
+        InputError, match=r"lxml\.toml: key 'system-libraries': no library 'libxml3'"
+    ) as caught:
+        parse_recipe(path)
+    assert "libxml2" in (caught.value.hint or "")
+
+
+def test_every_shipped_recipe_loads() -> None:
+    recipes = load_recipes(Path(__file__).resolve().parents[2] / "configs" / "recipes")
+    assert recipes["lxml"].system_libraries == ("libxml2", "libxslt")
+    assert recipes["psycopg2"].system_libraries == ("libpq",)

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import subprocess
 import tarfile
 import zipfile
 from pathlib import Path
@@ -168,3 +169,36 @@ def test_a_corrupt_upstream_sdist_or_wheel_is_an_upstream_error() -> None:
         requirements_from_sdist(b"PK\x03\x04 truncated", "demo-1.0.zip")
     with pytest.raises(UpstreamError, match=r"demo-1\.0-py3-none-any\.whl: the upstream wheel"):
         requirements_from_wheel(b"PK truncated", "demo-1.0-py3-none-any.whl")
+
+
+def _run_before_all(command: str, path: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["sh", "-c", command], capture_output=True, text=True, env={"PATH": path}, check=False
+    )
+
+
+def test_system_libraries_are_apk_dev_packages_on_pypa_images(tmp_path: Path) -> None:
+    recipe = Recipe(name="lxml", system_libraries=("libxml2", "libxslt"))
+    command = before_all_command(job_with(recipe))
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    apk = fake_bin / "apk"
+    apk.write_text(f'#!/bin/sh\necho "$@" > {tmp_path}/apk-args\n')
+    apk.chmod(0o755)
+    done = _run_before_all(command, f"{fake_bin}:/usr/bin:/bin")
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "apk-args").read_text().split() == [
+        "add",
+        "--no-cache",
+        "libxml2-dev",
+        "libxslt-dev",
+    ]
+
+
+def test_without_apk_a_missing_system_library_fails_naming_it() -> None:
+    # This machine has no /opt/syslibs: the check must fail, naming the library and the fix.
+    recipe = Recipe(name="psycopg2", system_libraries=("libpq",))
+    done = _run_before_all(before_all_command(job_with(recipe)), "/usr/bin:/bin")
+    assert done.returncode == 1
+    assert "recipe demo needs libpq, which this builder image does not provide" in done.stderr
+    assert "wheelhouse images build" in done.stderr
