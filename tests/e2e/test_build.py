@@ -13,7 +13,9 @@ from typing import Any
 from tests.e2e.runtime import inspect_built_wheel, run_in_runtime
 from tests.support import free_port, planned_version, wait_for_http, wheelhouse_cli
 
-COMPILED = {"simplejson", "xxhash", "markupsafe", "graftdemo", "kiwisolver"}
+COMPILED = {"simplejson", "xxhash", "markupsafe", "graftdemo", "kiwisolver", "psycopg2"}
+# What auditwheel must graft into each (a name prefix under <pkg>.libs/); nothing for the rest.
+GRAFTED = {"graftdemo": "graftdemo.libs/libgreet", "psycopg2": "psycopg2.libs/libpq"}
 MIRRORED = {"msgpack", "python-dateutil", "six"}
 SHARED = {"termcolor", "pycryptodomex"}  # one pure / abi3 wheel serves both Pythons
 PYTHONS = {"3.11", "3.13"}
@@ -115,8 +117,7 @@ def test_built_wheels_are_musllinux_audited_and_carry_no_libc(
         wheel = wheelhouse / job["wheel"]
         python_tag = "cp" + job["python"].replace(".", "")
         assert wheel.name.endswith(f"-{python_tag}-{python_tag}-musllinux_1_2_x86_64.whl")
-        grafted = "graftdemo.libs/libgreet" if job["name"] == "graftdemo" else None
-        inspect_built_wheel(wheel, arch="x86_64", grafted=grafted)
+        inspect_built_wheel(wheel, arch="x86_64", grafted=GRAFTED.get(job["name"]))
 
 
 def test_manifest_says_how_each_wheel_was_made(
@@ -149,10 +150,11 @@ def test_every_wheel_installs_and_imports_in_the_clean_runtime_image(
         "$py -m venv --without-pip /tmp/v; "
         "$py -m pip --python /tmp/v/bin/python install -q --no-index --only-binary :all: "
         "--find-links /wheelhouse simplejson xxhash markupsafe msgpack python-dateutil graftdemo "
-        "termcolor pycryptodomex kiwisolver; "
+        "termcolor pycryptodomex kiwisolver psycopg2; "
         "/tmp/v/bin/python -c 'import simplejson._speedups, xxhash, "
         "markupsafe._speedups, msgpack, dateutil.parser, graftdemo, termcolor; "
-        "from Cryptodome.Hash import SHA256; import kiwisolver as k; "
+        "from Cryptodome.Hash import SHA256; import kiwisolver as k; import psycopg2.extensions; "
+        "assert psycopg2.extensions.libpq_version() >= 150000; "
         "x = k.Variable(); s = k.Solver(); s.addConstraint(x == 21); s.updateVariables(); "
         "assert x.value() == 21; "
         'assert SHA256.new(b"x").hexdigest().startswith("2d711642"); '
