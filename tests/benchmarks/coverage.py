@@ -1,8 +1,9 @@
 """`make bench-coverage`: how much of a real requirements list wheelhouse turns into verified
 musllinux wheels, per package and arch.
 
-Each pin of the list (tests/benchmarks/coverage-list.txt: no musllinux wheel upstream for that
-version) is built on its own, with its dependencies, by the real pipeline (`wheelhouse build`:
+Each pin of the list (tests/benchmarks/coverage-list.txt) is first checked against the upstream
+index: it counts only if no upstream wheel of that version installs on musl for this Python and
+arch (so pip on Alpine would compile it). Then it is built on its own, with its dependencies, by the real pipeline (`wheelhouse build`:
 cibuildwheel, auditwheel repair, checks, install + import in the clean runtime image), all into
 one wheelhouse so that what several share is built once. Per package: built (repaired and
 imported) or failed, with the first line of the reason, and the wall time. Writes a Markdown
@@ -24,13 +25,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from packaging import tags
+from packaging.utils import parse_wheel_filename
+from pypi_simple import PyPISimple
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 PER_PACKAGE_TIMEOUT_S = 3600
 
 
 def pins(list_file: Path) -> list[tuple[str, str]]:
-    """(requirement, category) for each line; a comment line names the category that follows."""
+    """(requirement, category) for each line; a comment line names the category that follows.
+    A line may add pins for its dependencies: `pandas==1.5.3 with numpy==1.23.5`."""
     found: list[tuple[str, str]] = []
     category = ""
     for raw in list_file.read_text().splitlines():
@@ -42,8 +48,30 @@ def pins(list_file: Path) -> list[tuple[str, str]]:
     return found
 
 
+def musl_wheels_upstream(requirement: str, arch: str, python: str) -> list[str]:
+    """The upstream wheels of the pinned version that pip on musl (this Python, arch) would
+    install instead of compiling: the pin belongs in the list only when there are none."""
+    name, _, version = requirement.partition("==")
+    major, minor = (int(part) for part in python.split(".")[:2])
+    platforms = [f"musllinux_1_{minor_libc}_{arch}" for minor_libc in range(2, -1, -1)]
+    supported = {
+        *tags.cpython_tags(python_version=(major, minor), platforms=platforms),
+        *tags.compatible_tags(python_version=(major, minor), platforms=platforms),
+    }
+    config = [sys.executable, "-m", "pip", "config", "get", "global.index-url"]
+    url = subprocess.run(config, capture_output=True, text=True, check=False).stdout.strip()
+    page = PyPISimple(url or "https://pypi.org/simple/").get_project_page(name)
+    found: list[str] = []
+    for package in page.packages:
+        if package.version != version or not package.filename.endswith(".whl"):
+            continue
+        if supported & parse_wheel_filename(package.filename)[3]:
+            found.append(package.filename)
+    return found
+
+
 def build_one(requirement: str, project: Path, arch: str, python: str) -> dict[str, Any]:
-    (project / "one.txt").write_text(requirement + "\n")
+    (project / "one.txt").write_text(requirement.replace(" with ", "\n") + "\n")
     command = [
         sys.executable,
         "-m",
@@ -127,6 +155,11 @@ def main() -> None:
             f'wheelhouse = "{wheelhouse}"\n'
         )
         for requirement, category in listed:
+            upstream = musl_wheels_upstream(requirement.split(" with ")[0], args.arch, args.python)
+            if upstream:
+                sys.exit(
+                    f"{args.list}: {requirement}: upstream ships {upstream[0]}; pick a pin that pip on musl compiles"
+                )
             outcome = build_one(requirement, project, args.arch, args.python)
             passed += bool(outcome["ok"])
             verdict = "built, repaired, imported" if outcome["ok"] else "FAILED"
