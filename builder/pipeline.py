@@ -20,6 +20,7 @@ from builder.host.interpreters import with_full_versions
 from builder.inputs.curated_list import parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings
+from builder.plan.execution import choose_executions
 from builder.plan.jobs import Plan, ToolVersions
 from builder.plan.planner import make_plan
 from builder.resolve.build_targets import BuildTarget
@@ -88,11 +89,11 @@ def build(
     archs = archs_for_runner(settings, request.runner)
     warnings: list[str] = []
     try:
-        executions = check_emulation(archs)
+        host: dict[str, str] = dict(check_emulation(archs))
     except EnvironmentProblem as problem:
         if not request.dry_run:
             raise
-        executions = executions_here(archs)
+        host = dict(executions_here(archs))
         warnings.append(str(problem))
 
     containers = Containers(commands)
@@ -103,6 +104,13 @@ def build(
         inspect = containers
     choice = select_images(settings, inspect, archs, may_pull=not request.dry_run)
     check_pythons(settings.pythons, choice.images)
+    zig = bool(toolchain_version())
+    executions = choose_executions(
+        host,
+        settings.execution,
+        zig=zig,
+        local={arch: image.kind == "local" for arch, image in choice.images.items()},
+    )
     for image in choice.images.values():
         note(
             f"{image.arch}: builder {image.builder} ({image.kind}), runtime {image.runtime}, "
@@ -136,8 +144,9 @@ def build(
 
     tools = tool_versions()
     local = any(image.kind == "local" for image in choice.images.values())
+    mounted = local or "cross" in executions.values()
     # The toolchain's files are written only for a real run: a dry run writes nothing.
-    cxx = cxx_toolchain(wheelhouse.cache) if local and not request.dry_run else None
+    cxx = cxx_toolchain(wheelhouse.cache) if mounted and not request.dry_run else None
     plan = make_plan(
         resolved=resolved,
         recipes=recipes,
@@ -147,7 +156,7 @@ def build(
         force_source=request.force_source,
         build_constraints=settings.build_constraints,
         shared_wheels=wheelhouse.shared_wheels(),
-        cxx=toolchain_version() if local else "",
+        cxx=toolchain_version() if mounted else "",
         executions=executions,
         runners={arch: settings.runner_for(arch) for arch in archs},
         notes=[*choice.notes, *version_notes],

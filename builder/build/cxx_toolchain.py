@@ -16,19 +16,28 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
+from builder.inputs.system_libraries import LOCAL_PREFIX
+
 MOUNT = "/opt/wheelhouse-cxx"  # the toolchain, read-only
 CACHE_MOUNT = "/opt/wheelhouse-cxx-cache"  # zig's cache, shared by the builds of a wheelhouse
 
-# `c++`/`g++` for musl. zig links against its own libc stub, so an extension would name
-# `libc.so` and auditwheel would graft a libc into the wheel; the link's output is pointed at
-# musl's real libc instead, as Alpine's toolchain names it.
-WRAPPER = f"""#!/bin/sh
+
+# `cc` and `c++` for musl: zig's clang for this container's arch (`uname -m`: aarch64 inside the
+# aarch64 container, where this x86_64 binary still runs natively). zig links against its own libc
+# stub, so an extension would name `libc.so` and auditwheel would graft a libc into the wheel; the
+# link's output is pointed at musl's real libc instead, as Alpine's toolchain names it.
+def wrapper(driver: str) -> str:
+    """The shell wrapper that runs `zig <driver>` (cc or c++) for musl."""
+    return f"""#!/bin/sh
 for arg in "$@"; do
   case "$arg" in -print-multiarch|--print-multiarch) exit 0 ;; esac
 done
 target=$(uname -m)
 export ZIG_GLOBAL_CACHE_DIR="${{ZIG_GLOBAL_CACHE_DIR:-{CACHE_MOUNT}}}"
-"{MOUNT}/zig/zig" c++ -target "$target-linux-musl" "$@" || exit $?
+if [ -d {LOCAL_PREFIX}/include ]; then  # the local images' native libraries, as musl-cc sees them
+  set -- -idirafter {LOCAL_PREFIX}/include "$@" -L{LOCAL_PREFIX}/lib
+fi
+"{MOUNT}/zig/zig" {driver} -target "$target-linux-musl" "$@" || exit $?
 out=""
 shared=""
 previous=""
@@ -41,6 +50,9 @@ if [ -n "$shared" ] && [ -f "$out" ] && patchelf --print-needed "$out" | grep -q
   patchelf --replace-needed libc.so "libc.musl-$target.so.1" "$out"
 fi
 """
+
+
+WRAPPERS = {"cc": wrapper("cc"), "c++": wrapper("c++")}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,7 +70,19 @@ class CxxToolchain:
         )
 
     def environment(self) -> dict[str, str]:
+        """C++ for a build whose C compiler is the image's own."""
         return {"CXX": f"{MOUNT}/c++", "ZIG_GLOBAL_CACHE_DIR": CACHE_MOUNT}
+
+    def cross_environment(self) -> dict[str, str]:
+        """Every compiler and linker a build calls, for a cross build: setuptools takes CC and
+        LDSHARED (its default, the interpreter's own `musl-cc -shared`, would run emulated)."""
+        return {
+            "CC": f"{MOUNT}/cc",
+            "CXX": f"{MOUNT}/c++",
+            "LDSHARED": f"{MOUNT}/cc -shared",
+            "LDCXXSHARED": f"{MOUNT}/c++ -shared",
+            "ZIG_GLOBAL_CACHE_DIR": CACHE_MOUNT,
+        }
 
 
 def toolchain_version() -> str:
@@ -78,10 +102,11 @@ def cxx_toolchain(cache_dir: Path) -> CxxToolchain | None:
     zig_dir = Path(spec.origin).resolve().parent
     work = cache_dir / "cxx-toolchain"
     (work / "zig").mkdir(parents=True, exist_ok=True)  # the mount point of zig_dir
-    wrapper = work / "c++"
-    if not wrapper.is_file() or wrapper.read_text() != WRAPPER:
-        wrapper.write_text(WRAPPER)
-    wrapper.chmod(0o755)
+    for name, text in WRAPPERS.items():
+        path = work / name
+        if not path.is_file() or path.read_text() != text:
+            path.write_text(text)
+        path.chmod(0o755)
     cache = cache_dir / "zig-cache"
     cache.mkdir(parents=True, exist_ok=True)
     return CxxToolchain(zig_dir=zig_dir, version=version, work=work, cache=cache)

@@ -17,6 +17,8 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     runtime-python = "/opt/python/{abi}/bin/python"
     [runners]                           # which CI runner builds each arch (default: "local")
     aarch64 = "arm64"                   # e.g. a native arm64 runner; `build --runner arm64`
+    [execution]                         # how a foreign arch's compiler runs (default: "auto")
+    aarch64 = "cross"                   # auto | cross (host's zig, native speed) | qemu
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any, Literal
 from builder.errors import InputError
 from builder.inputs.recipes import constraint_lines
 from builder.inputs.toml_fields import Table, load_toml
+from builder.plan.execution import EXECUTION_CHOICES
 
 SUPPORTED_ARCHS = ("x86_64", "aarch64")
 IMAGE_MODES = ("auto", "pypa", "local")
@@ -65,7 +68,7 @@ OPTIONS = (
     Option("recipes", "RECIPES", "recipes", "path"),
     Option("build-constraints", "BUILD_CONSTRAINTS", "build_constraints", "lines"),
 )
-TABLE_KEYS = ("custom-images", "runners")
+TABLE_KEYS = ("custom-images", "runners", "execution")
 IMAGE_OVERRIDE_KEYS = ("builder", "runtime", "runtime-python")
 SETTINGS_KEYS = ", ".join([*(option.key for option in OPTIONS), *TABLE_KEYS])
 
@@ -89,6 +92,7 @@ class Settings:
     recipes: Path | None = Path("configs/recipes")
     image_overrides: Mapping[str, ImageOverride] = field(default_factory=dict)
     runners: Mapping[str, str] = field(default_factory=dict)  # arch -> runner label
+    execution: Mapping[str, str] = field(default_factory=dict)  # arch -> auto | cross | qemu
     build_constraints: tuple[str, ...] = ()  # for every package's build environment
     source: str = "defaults"
 
@@ -159,8 +163,27 @@ def _apply_table(settings: Settings, table: Table, *, base: Path, source: str) -
         for arch in runner_table.keys():  # noqa: SIM118 (marks every key as read)
             _check_arch(arch, f"{table.path}: [runners]")
             runners[arch] = runner_table.string(arch) or DEFAULT_RUNNER
+    execution: dict[str, str] = {}
+    execution_table = table.table("execution")
+    if execution_table is not None:
+        for arch in execution_table.keys():  # noqa: SIM118 (marks every key as read)
+            _check_arch(arch, f"{table.path}: [execution]")
+            mode = execution_table.string(arch) or "auto"
+            if mode not in EXECUTION_CHOICES:
+                raise InputError(
+                    f"{table.path}: [execution] {arch} = {mode!r} is not one of "
+                    f"{', '.join(EXECUTION_CHOICES)}"
+                )
+            execution[arch] = mode
     table.refuse_unknown(known_hint=SETTINGS_KEYS)
-    result = replace(settings, **changes, image_overrides=overrides, runners=runners, source=source)
+    result = replace(
+        settings,
+        **changes,
+        image_overrides=overrides,
+        runners=runners,
+        execution=execution,
+        source=source,
+    )
     return validate(result, where=source)
 
 

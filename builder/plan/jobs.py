@@ -54,7 +54,9 @@ class JobBase:
     recipe: Recipe
     origin: str  # the list line, or "required by <parent> <version>"
     direct: bool
-    execution: str = "native"  # "native", or "qemu" (a foreign arch under binfmt emulation)
+    execution: str = (
+        "native"  # "native"; a foreign arch: "qemu" (emulated) or "cross" (execution.py)
+    )
     runner: str = "local"  # the CI runner label that executes it, from the config's [runners]
 
     @property
@@ -133,8 +135,14 @@ class Plan:
         return [job for job in self.jobs if job.action == action]
 
     def arch_placements(self) -> dict[str, dict[str, str]]:
-        """For each arch: the runner its jobs go to and how they run there."""
-        return {job.arch: {"runner": job.runner, "execution": job.execution} for job in self.jobs}
+        """For each arch: the runner its jobs go to and how they run there (an arch that
+        compiles cross says so, even when a recipe keeps one of its packages on QEMU)."""
+        placements: dict[str, dict[str, str]] = {}
+        for job in self.jobs:
+            known = placements.get(job.arch)
+            if known is None or job.execution == "cross":
+                placements[job.arch] = {"runner": job.runner, "execution": job.execution}
+        return placements
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from builder.inputs.recipes import Recipe, empty_recipe
+from builder.plan.execution import job_execution
 from builder.plan.jobs import (
     BuildJob,
     FailJob,
@@ -36,10 +37,15 @@ def build_key(
     tools: ToolVersions,
     constraints: Sequence[str] = (),
     cxx: str = "",
+    execution: str = "native",
 ) -> str:
+    """Native and QEMU builds of a job share a key (the same image's compiler makes the same
+    wheel); a cross build has its own, naming the cross toolchain."""
     extra = {"build_constraints": "\n".join(constraints)} if constraints else {}
     if cxx:
         extra["cxx"] = cxx
+    if execution == "cross":
+        extra["execution"] = "cross"
     return _digest(
         {
             **extra,
@@ -88,9 +94,9 @@ def make_plan(
     notes: Sequence[str] = (),
 ) -> Plan:
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
-    already in the wheelhouse (and verified). `executions` says how each arch runs on this
-    machine (native or qemu) and `runners` which runner takes it; neither changes a job's key:
-    the same image makes the same wheel either way. `shared_wheels` maps an sdist's identity to the
+    already in the wheelhouse (and verified). `executions` says how each arch's compiler runs
+    on this machine (native, qemu or cross; execution.py) and `runners` which runner takes it;
+    only cross changes a job's key. `shared_wheels` maps an sdist's identity to the
     pure or abi3 wheels already built from it: a target that installs one reuses it."""
     jobs: list[Job] = []
     for target, closure in resolved.items():
@@ -103,7 +109,9 @@ def make_plan(
                 "recipe": recipe,
                 "origin": item.origin,
                 "direct": item.direct,
-                "execution": (executions or {}).get(target.arch, "native"),
+                "execution": job_execution(
+                    (executions or {}).get(target.arch, "native"), recipe.execution
+                ),
                 "runner": (runners or {}).get(target.arch, "local"),
             }
             constraints = (*build_constraints, *recipe.build_constraints)
@@ -117,7 +125,9 @@ def make_plan(
                     force_source=force_source,
                     constraints=constraints,
                     shared_wheels=(shared_wheels or {}),
-                    cxx=cxx if images[target.arch].kind == "local" else "",
+                    cxx=cxx
+                    if images[target.arch].kind == "local" or common["execution"] == "cross"
+                    else "",
                 )
             )
     return Plan(jobs=tuple(jobs), targets=tuple(resolved), notes=tuple(notes))
@@ -166,6 +176,7 @@ def _job_for(
         tools=tools,
         constraints=constraints,
         cxx=cxx,
+        execution=common["execution"],
     )
     if key in present:
         return SkipJob(**common, key=key, reason="present (built)", present_filename=present[key])

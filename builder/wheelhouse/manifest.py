@@ -35,6 +35,8 @@ class WheelEntry:
     image_id: str = ""
     cibuildwheel: str = ""
     auditwheel: str = ""
+    execution: str = ""  # build: native, qemu or cross (the compiler ran natively, emulated, cross)
+    toolchain: str = ""  # the mounted compiler, when one was ("zig 0.17.1")
     duration_s: float = 0.0
     log: str = ""
     grafted: list[str] = field(default_factory=list)

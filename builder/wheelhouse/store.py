@@ -119,6 +119,8 @@ class Wheelhouse:
             image_id=job.image.builder_id if built else "",
             cibuildwheel=tools.cibuildwheel if built else "",
             auditwheel=tools.auditwheel if built else "",
+            execution=job.execution if built else "",
+            toolchain=job.cxx if isinstance(job, BuildJob) else "",
             duration_s=made.duration_s,
             log=str(made.log.relative_to(self.path)) if made.log else "",
             grafted=made.grafted,

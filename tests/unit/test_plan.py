@@ -2,13 +2,17 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
+import pytest
 from packaging.version import Version
 
 from builder.build.cibuildwheel_options import cibuildwheel_env
 from builder.build.compile import shareable
 from builder.build.cxx_toolchain import cxx_toolchain
+from builder.errors import InputError
 from builder.inputs.recipes import Recipe, SkipRule
+from builder.plan.execution import choose_executions
 from builder.plan.jobs import BuildJob, ReuseJob, ToolVersions
 from builder.plan.planner import make_plan
 from builder.resolve.build_targets import BuildTarget
@@ -197,3 +201,53 @@ def test_local_images_get_the_cxx_toolchain_in_the_key_and_the_container(tmp_pat
     assert "CXX=/opt/wheelhouse-cxx/c++" in env["CIBW_ENVIRONMENT"]
     assert (tmp_path / "cxx-toolchain" / "c++").stat().st_mode & 0o111
     assert cibuildwheel_env(plain.jobs[0], toolchain)["CIBW_CONTAINER_ENGINE"] == "docker"
+
+
+def test_cross_execution_is_chosen_per_arch_and_only_where_it_can_run() -> None:
+    host = {"x86_64": "native", "aarch64": "qemu"}
+    local = {"x86_64": True, "aarch64": True}
+    assert choose_executions(host, {}, zig=True, local=local) == {
+        "x86_64": "native",
+        "aarch64": "cross",
+    }
+    assert choose_executions(host, {}, zig=False, local=local)["aarch64"] == "qemu"
+    # auto stays on QEMU for the pypa images (their compilers were never measured cross here)
+    pypa = {"x86_64": False, "aarch64": False}
+    assert choose_executions(host, {}, zig=True, local=pypa)["aarch64"] == "qemu"
+    assert choose_executions(host, {"aarch64": "cross"}, zig=True, local=pypa)["aarch64"] == "cross"
+    assert choose_executions(host, {"aarch64": "qemu"}, zig=True, local=local)["aarch64"] == "qemu"
+    with pytest.raises(InputError, match='aarch64 = "cross" needs the cross toolchain'):
+        choose_executions(host, {"aarch64": "cross"}, zig=False, local=local)
+    on_arm = {"x86_64": "qemu", "aarch64": "native"}
+    assert choose_executions(on_arm, {"aarch64": "qemu"}, zig=True, local=local)["aarch64"] == (
+        "native"
+    )
+
+
+def test_a_cross_build_has_its_own_key_and_every_compiler_points_at_zig(tmp_path: Path) -> None:
+    arm = replace(IMAGE, arch="aarch64")
+    target = BuildTarget(python="3.11", arch="aarch64")
+    common: dict[str, Any] = {
+        "resolved": {target: [C_EXT]},
+        "images": {"aarch64": arm},
+        "cxx": "zig 0.17.1",
+    }
+    qemu = plan_for([C_EXT], **common, executions={"aarch64": "qemu"})
+    cross = plan_for([C_EXT], **common, executions={"aarch64": "cross"})
+    (job,) = cross.jobs
+    assert isinstance(job, BuildJob) and job.execution == "cross"
+    assert job.key != qemu.jobs[0].key  # never confused with a wheel built under QEMU
+    toolchain = cxx_toolchain(tmp_path)
+    assert toolchain is not None
+    env = cibuildwheel_env(job, toolchain)
+    for setting in ("CC=/opt/wheelhouse-cxx/cc", "CXX=/opt/wheelhouse-cxx/c++"):
+        assert setting in env["CIBW_ENVIRONMENT"]
+    assert "LDSHARED='/opt/wheelhouse-cxx/cc -shared'" in env["CIBW_ENVIRONMENT"]
+    assert (tmp_path / "cxx-toolchain" / "cc").read_text().count('zig" cc -target') == 1
+    forced = plan_for(
+        [C_EXT],
+        **common,
+        executions={"aarch64": "cross"},
+        recipes={"cext": Recipe(name="cext", execution="qemu")},
+    )
+    assert forced.jobs[0].execution == "qemu" and forced.jobs[0].key == qemu.jobs[0].key
