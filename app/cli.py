@@ -16,13 +16,23 @@ from rich.console import Console
 from rich.status import Status
 
 from app.checking import FINE, check_requirements
+from app.held import (
+    MANIFEST_KEY,
+    is_local_wheelhouse,
+    local_held,
+    published_held,
+    record_published,
+)
+from app.merging import merge_wheelhouses
 from app.publishing import collect_wheels, export_requirements, opened
 from app.report import (
     arch_table,
     check_table,
+    due_table,
     plan_table,
     print_failures,
     report_json,
+    shards_table,
     summary_table,
 )
 from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
@@ -33,10 +43,13 @@ from builder.host.http_client import HttpClient
 from builder.host.images import build_local_images
 from builder.inputs.curated_list import parse_list
 from builder.inputs.settings import Settings, default_environ, load_settings, with_overrides
-from builder.pipeline import BuildRequest, build, default_index_url
+from builder.pipeline import BuildRequest, build, default_index_url, tool_versions
+from builder.plan.due import due_jobs
 from builder.plan.jobs import Job
+from builder.plan.shards import ci_matrix, cost_estimator, make_shards, parse_shard
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.upstream import Upstream
+from builder.wheelhouse.manifest import Manifest, load_manifest
 from index.errors import IndexProblem
 from index.publish.destinations import DESTINATION_HELP, Destination, parse_destination
 from index.publish.export import pages_from_files
@@ -107,6 +120,22 @@ IndexUrlOption = Annotated[
 ]
 WheelhouseOption = Annotated[
     Path | None, typer.Option("--wheelhouse", "-w", help="Wheelhouse directory (output).")
+]
+AgainstOption = Annotated[
+    str | None,
+    typer.Option(
+        "--against",
+        help="What the publish target holds (dir:PATH, s3://BUCKET/PFX, or a wheelhouse "
+        "directory): its jobs are not due. Default: the wheelhouse.",
+    ),
+]
+ShardOption = Annotated[
+    str | None,
+    typer.Option(
+        "--shard",
+        help="I/N: build only shard I of N (cost-balanced, the same split `wheelhouse plan "
+        "--shards N` prints; give both the same --against).",
+    ),
 ]
 
 
@@ -188,6 +217,9 @@ def build_command(
             help="Let `-r FILE` lines include files outside the list's directory.",
         ),
     ] = False,
+    against: AgainstOption = None,
+    shard: ShardOption = None,
+    endpoint_url: EndpointOption = None,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Echo every command.")] = False,
 ) -> None:
     """Resolve the list against the upstream index, plan, build, repair and verify wheels.
@@ -221,6 +253,8 @@ def build_command(
             dry_run=dry_run,
             runner=runner_label,
             allow_outside_includes=allow_includes_outside,
+            against=None if against is None else _held(against, endpoint_url),
+            shard=None if shard is None else parse_shard(shard),
         )
         if verbose:
             _shown["traceback"] = True
@@ -445,6 +479,9 @@ def publish_command(
         _say(f"{len(dists)} wheels checked")
         with _publisher(destination, endpoint_url) as publisher:
             report = publisher.publish(dists, overwrite=overwrite, progress=_say)
+            published = {dist.entry.filename for dist in dists}
+            if record_published(publisher, load_manifest(settings.wheelhouse), published):
+                _say(f"recorded their manifest entries in {MANIFEST_KEY}")
         if as_json:
             sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
         err.print(
@@ -522,6 +559,139 @@ def export_command(
         _say(f"wrote {output}")
 
     _guarded("export", run)
+
+
+def _held(against: str, endpoint_url: str | None) -> Manifest:
+    """The manifest of what --against holds."""
+    if is_local_wheelhouse(against):
+        return local_held(against)
+    with _publisher(parse_destination(against), endpoint_url) as publisher:
+        return published_held(publisher, against)
+
+
+@app.command("plan")
+def plan_command(
+    list_path: Annotated[
+        Path, typer.Option("--list", "-l", help="The curated list (as for `wheelhouse build`).")
+    ],
+    against: AgainstOption = None,
+    shards: Annotated[
+        int | None,
+        typer.Option(
+            "--shards",
+            help="Split the due jobs into N cost-balanced shards per runner and print the CI "
+            "matrix; each shard runs `wheelhouse build --shard I/N` with the same --against.",
+        ),
+    ] = None,
+    config: ConfigOption = None,
+    python: PythonOption = None,
+    arch: ArchOption = None,
+    wheelhouse: WheelhouseOption = None,
+    index_url: IndexUrlOption = None,
+    images: Annotated[
+        str | None, typer.Option("--images", help="auto, pypa (registry) or local.")
+    ] = None,
+    runner_label: Annotated[
+        str | None, typer.Option("--runner", help="Only the archs of this runner ([runners]).")
+    ] = None,
+    endpoint_url: EndpointOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """What a scheduled run must do: the list's jobs that the target does not hold, and why.
+
+    Resolves the list against the upstream index (as `build --dry-run`; nothing is built, no
+    image is pulled) and compares each job's content key with what --against holds. A due job
+    says why: missing, new upstream version, new Python, recipe / builder image / toolchain /
+    tool changed, failed last time. With --shards N the due jobs are split per runner into N
+    shards of similar estimated cost (past durations from the manifest) and the CI matrix is
+    printed (`--json`: under "matrix"). Exit 0 whether or not anything is due.
+    """
+
+    def run() -> None:
+        settings = _settings(
+            config,
+            pythons=python,
+            archs=arch,
+            wheelhouse=wheelhouse,
+            index_url=index_url,
+            images=images,
+        )
+        held = _held(against, endpoint_url) if against is not None else None
+        request = BuildRequest(list_path=list_path, dry_run=True, runner=runner_label, against=held)
+        with HttpClient() as client, err.status("planning", spinner="dots") as status:
+            live = _LiveProgress(status)
+            report = build(
+                settings,
+                request,
+                commands=CommandRunner(env=default_environ()),
+                client=client,
+                clock=SystemClock(),
+                note=live.note,
+                progress=live.progress,
+            )
+        for warning in report.warnings:
+            err.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        history = held if held is not None else load_manifest(settings.wheelhouse)
+        due = due_jobs(report.plan, history, tool_versions())
+        pieces = (
+            make_shards([d.job for d in due], shards, cost_estimator(history))
+            if shards is not None
+            else []
+        )
+        if as_json:
+            out: dict[str, object] = {
+                "due": [{**d.job.to_json(), "due": d.reason} for d in due],
+                "held": sum(1 for job in report.plan.jobs if job.action == "skip"),
+                "jobs": len(report.plan.jobs),
+            }
+            if shards is not None:
+                out["shards"] = [
+                    {
+                        "runner": piece.runner,
+                        "shard": piece.label,
+                        "estimated_s": piece.estimated_s,
+                        "jobs": [job.label for job in piece.jobs],
+                    }
+                    for piece in pieces
+                ]
+                out["matrix"] = ci_matrix(pieces)
+            sys.stdout.write(json.dumps(out, indent=2) + "\n")
+        err.print(due_table(due, len(report.plan.jobs)))
+        if pieces:
+            err.print(shards_table(pieces))
+
+    _guarded("plan", run)
+
+
+@app.command("merge")
+def merge_command(
+    sources: Annotated[
+        list[Path], typer.Argument(help="The shard wheelhouses to combine.", show_default=False)
+    ],
+    into: Annotated[
+        Path, typer.Option("--into", help="The wheelhouse they go into (created if needed).")
+    ],
+    as_json: JsonOption = False,
+) -> None:
+    """Combine the wheelhouses of a run's shards (wheels, logs, manifests) into one.
+
+    Every wheel is checked against its shard's manifest and against the destination first: the
+    same file name with different content in two places is a conflict (exit 6) and nothing is
+    merged. Files already in the destination are kept, never replaced. Then `wheelhouse publish`
+    the merged wheelhouse as usual.
+    """
+
+    def run() -> None:
+        report = merge_wheelhouses(sources, into, clock=SystemClock())
+        if as_json:
+            sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
+        err.print(
+            f"[green]merged[/] {len(sources)} wheelhouses into {into}: {len(report.added)} "
+            f"wheels added, {len(report.already)} already there, {report.runs} runs recorded",
+            highlight=False,
+        )
+
+    _guarded("merge", run)
 
 
 @app.command("check")

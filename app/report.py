@@ -10,7 +10,9 @@ from rich.table import Table
 
 from app.checking import Verdict
 from builder.pipeline import BuildReport
+from builder.plan.due import Due
 from builder.plan.jobs import ACTIONS, Job, Plan, SkipJob
+from builder.plan.shards import Shard
 
 ACTION_STYLE = {"build": "yellow", "mirror": "cyan", "reuse": "cyan", "skip": "dim", "fail": "red"}
 
@@ -130,5 +132,31 @@ def check_table(verdicts: Sequence[Verdict]) -> Table:
             verdict.arch,
             f"[{style}]{verdict.status}[/]",
             verdict.detail,
+        )
+    return table
+
+
+def due_table(due: Sequence[Due], total: int) -> Table:
+    table = Table(title=f"due: {len(due)} of {total} jobs (the rest are held by the target)")
+    for column in ("package", "version", "python", "arch", "action", "why"):
+        table.add_column(column)
+    for item in due:
+        job = item.job
+        table.add_row(job.name, job.version, job.python, job.arch, job.action, item.reason)
+    return table
+
+
+def shards_table(shards: Sequence[Shard]) -> Table:
+    table = Table(title="shards (wheelhouse build --runner R --shard I/N)")
+    for column in ("runner", "shard", "jobs", "estimated s", "packages"):
+        table.add_column(column)
+    for shard in shards:
+        names = sorted({f"{job.name} {job.arch}" for job in shard.jobs})
+        table.add_row(
+            shard.runner,
+            shard.label,
+            str(len(shard.jobs)),
+            f"{shard.estimated_s:.0f}",
+            ", ".join(names),
         )
     return table

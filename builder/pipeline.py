@@ -4,7 +4,7 @@ wheelhouse + manifest. The one function that runs the flow; each stage lives in 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
@@ -21,13 +21,15 @@ from builder.inputs.curated_list import parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings
 from builder.plan.execution import choose_executions
-from builder.plan.jobs import Plan, ToolVersions
+from builder.plan.jobs import Plan, SkipJob, ToolVersions
 from builder.plan.planner import make_plan
+from builder.plan.shards import cost_estimator, make_shards
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved, resolve_closure
 from builder.resolve.upstream import Upstream
 from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, Progress
+from builder.wheelhouse.manifest import Manifest
 from builder.wheelhouse.store import Wheelhouse
 
 
@@ -39,6 +41,8 @@ class BuildRequest:
     dry_run: bool = False
     runner: str | None = None  # only the archs the config's [runners] gives this CI runner
     allow_outside_includes: bool = False  # `-r` may leave the list's directory
+    against: Manifest | None = None  # what the publish target holds: those jobs are not due
+    shard: tuple[int, int] | None = None  # (I, N): only the I-th of N cost-balanced shards
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -152,7 +156,7 @@ def build(
         recipes=recipes,
         images=choice.images,
         tools=tools,
-        present=wheelhouse.present_keys(),
+        present={**held_keys(request.against), **wheelhouse.present_keys()},
         force_source=request.force_source,
         build_constraints=settings.build_constraints,
         shared_wheels=wheelhouse.shared_wheels(),
@@ -162,6 +166,8 @@ def build(
         notes=[*choice.notes, *version_notes],
     )
     warnings += plan.notes
+    if request.shard is not None:
+        plan = shard_of(plan, request.shard, request.against or wheelhouse.manifest)
     if request.dry_run:
         return BuildReport(plan=plan, warnings=warnings)
     executor = Executor(
@@ -182,6 +188,30 @@ def build(
         warnings=warnings,
         manifest_path=wheelhouse.manifest_path,
     )
+
+
+def held_keys(manifest: Manifest | None) -> dict[str, str]:
+    """Job keys a target's manifest lists (their wheels are there; a build skips them)."""
+    if manifest is None:
+        return {}
+    return {
+        key: entry.filename
+        for entry in manifest.wheels.values()
+        for key in {entry.key, *entry.keys}
+    }
+
+
+def shard_of(plan: Plan, shard: tuple[int, int], history: Manifest) -> Plan:
+    """The plan reduced to the due jobs of shard I of N (of each runner it covers)."""
+    index, count = shard
+    due = [job for job in plan.jobs if not isinstance(job, SkipJob)]
+    mine = {
+        id(job)
+        for piece in make_shards(due, count, cost_estimator(history))
+        if piece.index == index
+        for job in piece.jobs
+    }
+    return replace(plan, jobs=tuple(job for job in plan.jobs if id(job) in mine))
 
 
 def archs_for_runner(settings: Settings, runner: str | None) -> tuple[str, ...]:

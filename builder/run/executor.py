@@ -117,7 +117,8 @@ class Executor:
             outcomes += mine
         # Counted after acceptance, which can still refuse a wheel (a different file, same name).
         archs = summarize_archs(plan, outcomes, verify_s)
-        house.record_run([summary.to_json() for summary in archs])
+        failed = [outcome.job.key for outcome in outcomes if not outcome.ok and outcome.job.key]
+        house.record_run([summary.to_json() for summary in archs], failed)
         house.save()
         shutil.rmtree(house.staging, ignore_errors=True)
         return RunResult(outcomes=outcomes, archs=archs)

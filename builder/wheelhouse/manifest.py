@@ -35,6 +35,7 @@ class WheelEntry:
     image_id: str = ""
     cibuildwheel: str = ""
     auditwheel: str = ""
+    recipe: str = ""  # build: the recipe's digest, so a later plan can say "recipe changed"
     execution: str = ""  # build: native, qemu or cross (the compiler ran natively, emulated, cross)
     toolchain: str = ""  # the mounted compiler, when one was ("zig 0.17.1")
     duration_s: float = 0.0
@@ -48,8 +49,22 @@ class Manifest:
     wheels: dict[str, WheelEntry] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)  # per-arch totals of each build run
 
-    def record_run(self, *, finished: str, archs: list[dict[str, Any]]) -> None:
-        self.runs = [*self.runs, {"finished": finished, "archs": archs}][-RUNS_KEPT:]
+    def record_run(
+        self, *, finished: str, archs: list[dict[str, Any]], failed: list[str] | None = None
+    ) -> None:
+        """Keep a run's per-arch totals and the keys of the jobs that failed in it (due again)."""
+        run: dict[str, Any] = {"finished": finished, "archs": archs}
+        if failed:
+            run["failed"] = sorted(failed)
+        self.runs = [*self.runs, run][-RUNS_KEPT:]
+
+    def failed_last_time(self) -> set[str]:
+        """Job keys that failed in the newest run that tried them and never made a wheel."""
+        made = {key for entry in self.wheels.values() for key in (entry.key, *entry.keys)}
+        failed: set[str] = set()
+        for run in self.runs:
+            failed.update(run.get("failed", []))
+        return failed - made
 
     def add(self, entry: WheelEntry) -> None:
         existing = self.wheels.get(entry.filename)
@@ -74,18 +89,27 @@ def load_manifest(wheelhouse: Path, *, name: str = MANIFEST_NAME) -> Manifest:
     if not path.exists():
         return Manifest()
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        entries = [WheelEntry(**item) for item in data["wheels"]]
-        runs = list(data.get("runs", []))
-    except (ValueError, KeyError, TypeError, OSError) as exc:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read the manifest ({exc})") from None
+    return parse_manifest(data, where=str(path))
+
+
+def parse_manifest(data: bytes, *, where: str) -> Manifest:
+    """A manifest from its JSON (a wheelhouse's file, or the copy a publish target holds)."""
+    try:
+        parsed = json.loads(data.decode("utf-8"))
+        entries = [WheelEntry(**item) for item in parsed["wheels"]]
+        runs = list(parsed.get("runs", []))
+    except (ValueError, KeyError, TypeError) as exc:
         raise InputError(
-            f"{path}: not a wheelhouse manifest ({exc})",
+            f"{where}: not a wheelhouse manifest ({exc})",
             hint="move it aside; the next build rebuilds what it cannot account for",
         ) from None
     for entry in entries:
         if not _plain_wheel_name(entry.filename):
             raise InputError(
-                f"{path}: entry {entry.filename!r} is not a wheel file name beside the manifest",
+                f"{where}: entry {entry.filename!r} is not a wheel file name beside the manifest",
                 hint="a manifest names wheels in its own directory; fix or move it aside",
             )
     return Manifest(wheels={entry.filename: entry for entry in entries}, runs=runs)

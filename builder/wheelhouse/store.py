@@ -119,6 +119,7 @@ class Wheelhouse:
             image_id=job.image.builder_id if built else "",
             cibuildwheel=tools.cibuildwheel if built else "",
             auditwheel=tools.auditwheel if built else "",
+            recipe=job.recipe.digest() if built else "",
             execution=job.execution if built else "",
             toolchain=job.cxx if isinstance(job, BuildJob) else "",
             duration_s=made.duration_s,
@@ -129,12 +130,20 @@ class Wheelhouse:
         self.manifest.add(entry)
         return entry
 
-    def record_run(self, archs: list[dict[str, Any]]) -> None:
+    def record_run(self, archs: list[dict[str, Any]], failed: list[str] | None = None) -> None:
         run: dict[str, Any] = {
             "finished": self._clock.now().isoformat(timespec="seconds"),
             "archs": archs,
+            "failed": failed or [],
         }
         self.manifest.record_run(**run)
+        self._new_runs.append(run)
+
+    def add_run(self, run: dict[str, Any]) -> None:
+        """A run recorded elsewhere (a shard's wheelhouse), kept as it was."""
+        self.manifest.record_run(
+            finished=run.get("finished", ""), archs=run.get("archs", []), failed=run.get("failed")
+        )
         self._new_runs.append(run)
 
     def save(self) -> Path:
@@ -145,7 +154,11 @@ class Wheelhouse:
             for entry in self.manifest.wheels.values():
                 merged.add(entry)
             for run in self._new_runs:
-                merged.record_run(**run)
+                merged.record_run(
+                    finished=run.get("finished", ""),
+                    archs=run.get("archs", []),
+                    failed=run.get("failed"),
+                )
             text = json.dumps(merged.to_json(), indent=2) + "\n"
             write_atomically(self.manifest_path, text.encode())
         self.manifest = merged

@@ -1,0 +1,78 @@
+"""`wheelhouse merge`: the shard wheelhouses of one pipeline run become one wheelhouse.
+
+Every wheel is checked against its shard's manifest (sha256) and all of them against what the
+destination already holds before anything is written: the same file name with different bytes
+is a conflict, and the merge stops having changed nothing. Then each wheel is linked in (never
+replacing a file), its log copied, and the manifests merged under the destination's lock.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from builder.errors import InputError
+from builder.host.clock import Clock
+from builder.wheelhouse.atomic import install_new
+from builder.wheelhouse.manifest import WheelEntry, load_manifest
+from builder.wheelhouse.store import Wheelhouse
+from index.dist_files import file_sha256
+from index.errors import PublishConflict
+
+
+@dataclass
+class MergeReport:
+    added: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    runs: int = 0
+
+
+def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> MergeReport:
+    house = Wheelhouse(dest, clock=clock)
+    chosen: dict[str, tuple[Path, WheelEntry]] = {}
+    for source in sources:
+        if not (source / "manifest.json").is_file():
+            raise InputError(
+                f"{source}: no manifest.json (not a wheelhouse)",
+                hint="pass the wheelhouse directories the shard builds wrote",
+            )
+        for entry in load_manifest(source).wheels.values():
+            path = source / entry.filename
+            if not path.is_file() or file_sha256(path) != entry.sha256:
+                raise InputError(
+                    f"{path}: missing or not the file its manifest lists (sha256 {entry.sha256})",
+                    hint="that shard's wheelhouse is damaged; run its build again",
+                )
+            other = chosen.get(entry.filename)
+            held = house.manifest.wheels.get(entry.filename)
+            there = dest / entry.filename
+            for rival, where in (
+                (other[1].sha256 if other else None, str(other[0]) if other else ""),
+                (held.sha256 if held else None, str(dest)),
+                (file_sha256(there) if there.is_file() else None, str(dest)),
+            ):
+                if rival is not None and rival != entry.sha256:
+                    raise PublishConflict(
+                        f"{entry.filename}: {source} and {where} hold different files "
+                        "under this name; nothing was merged",
+                        hint="a build is not reproducible there; remove one of them by hand",
+                    )
+            chosen.setdefault(entry.filename, (source, entry))
+    report = MergeReport()
+    for filename, (source, entry) in sorted(chosen.items()):
+        if install_new(source / filename, dest / filename):
+            report.added.append(filename)
+        else:
+            report.already.append(filename)
+        if entry.log and (source / entry.log).is_file():
+            (dest / entry.log).parent.mkdir(parents=True, exist_ok=True)
+            if not (dest / entry.log).exists():
+                shutil.copy2(source / entry.log, dest / entry.log)
+        house.manifest.add(entry)
+    for source in sources:
+        for run in load_manifest(source).runs:
+            house.add_run(run)
+            report.runs += 1
+    house.save()
+    return report

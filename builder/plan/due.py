@@ -1,0 +1,83 @@
+"""Why each job of a plan is due, against what a target already holds (its manifest). Pure.
+
+A job is due when no wheel in the target carries its key. The reason names what changed since
+the target's newest wheel for the same package, Python and arch: a new upstream version, a new
+Python, a changed recipe, builder image, toolchain or tool, or nothing there at all; a job that
+failed in an earlier run and never made a wheel is "failed last time".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from packaging.version import InvalidVersion, Version
+
+from builder.plan.jobs import BuildJob, FailJob, Job, MirrorJob, Plan, SkipJob, ToolVersions
+from builder.wheelhouse.manifest import Manifest, WheelEntry
+
+
+@dataclass(frozen=True)
+class Due:
+    job: Job
+    reason: str
+
+
+def due_jobs(plan: Plan, held: Manifest, tools: ToolVersions) -> list[Due]:
+    """Every job that would do work (build, mirror, reuse) or fail, with why; skips are not due."""
+    failed = held.failed_last_time()
+    due: list[Due] = []
+    for job in plan.jobs:
+        if isinstance(job, SkipJob):
+            continue
+        if isinstance(job, FailJob):
+            due.append(Due(job, f"cannot be built: {job.reason}"))
+            continue
+        due.append(Due(job, _reason(job, held.wheels.values(), failed, tools)))
+    return due
+
+
+def _reason(job: Job, entries: Iterable[WheelEntry], failed: set[str], tools: ToolVersions) -> str:
+    if job.key in failed:
+        return "failed last time"
+    same_arch = [e for e in entries if e.name == job.name and e.arch == job.arch]
+    if not same_arch:
+        return "missing"
+    mine = [e for e in same_arch if e.python == job.python]
+    if not mine:
+        return f"new Python {job.python}"
+    newest = max(mine, key=lambda e: (_version(e.version), e.created))
+    if newest.version != job.version:
+        return f"new upstream version {job.version} (held: {newest.version})"
+    if isinstance(job, MirrorJob):
+        if newest.action != "mirror":
+            return "upstream now ships a musllinux wheel"
+        return "upstream wheel changed"
+    if not isinstance(job, BuildJob):
+        return "missing"
+    if newest.action != "build":
+        return "built from source now (was mirrored)"
+    changes = [
+        what
+        for what, before, now in (
+            ("sdist changed", newest.source_sha256, job.sdist.identity() or ""),
+            ("recipe changed", newest.recipe, job.recipe.digest()),
+            ("builder image changed", newest.image_id, job.image.builder_id),
+            ("toolchain changed", newest.toolchain, job.cxx),
+            ("cibuildwheel changed", newest.cibuildwheel, tools.cibuildwheel),
+            ("auditwheel changed", newest.auditwheel, tools.auditwheel),
+        )
+        if before and now and before != now
+    ]
+    if newest.execution and {newest.execution, job.execution} & {"cross"} and (
+        newest.execution != job.execution
+    ):
+        changes.append(f"execution {newest.execution} -> {job.execution}")
+    return ", ".join(changes) or "build inputs changed (constraints)"
+
+
+def _version(text: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        return Version("0")
