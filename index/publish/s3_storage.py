@@ -43,6 +43,7 @@ class S3Storage:
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url
+        self._identity_ok: bool | None = None  # do these credentials authenticate at all?
 
     @property
     def description(self) -> str:
@@ -54,7 +55,7 @@ class S3Storage:
 
     def get(self, key: str) -> Blob | None:
         try:
-            with self._errors(key):
+            with self._errors(key, read=True):
                 response = self.client.get_object(Bucket=self.bucket, Key=self._key(key))
                 return Blob(data=response["Body"].read(), etag=response["ETag"])
         except _NotFound:
@@ -62,7 +63,7 @@ class S3Storage:
 
     def file_sha256(self, key: str) -> str | None:
         try:
-            with self._errors(key):
+            with self._errors(key, read=True):
                 head = self.client.head_object(Bucket=self.bucket, Key=self._key(key))
         except _NotFound:
             return None
@@ -138,8 +139,10 @@ class S3Storage:
         return sorted(found)
 
     @contextlib.contextmanager
-    def _errors(self, key: str, *, conflict: bool = False) -> Iterator[None]:
-        """Turn botocore's exceptions into Conflict, _NotFound or IndexProblem."""
+    def _errors(self, key: str, *, conflict: bool = False, read: bool = False) -> Iterator[None]:
+        """Turn botocore's exceptions into Conflict, _NotFound or IndexProblem. A read that S3
+        denies is a missing key when the credentials are good: without s3:ListBucket (the
+        least-privilege publisher policy) S3 answers 403, not 404, for a key that is not there."""
         from botocore.exceptions import (  # noqa: PLC0415
             BotoCoreError,
             ClientError,
@@ -155,6 +158,8 @@ class S3Storage:
                 raise Conflict(key) from None
             if code in _MISSING_CODES:
                 raise _NotFound(key) from None
+            if read and code in {"AccessDenied", "403"} and self._credentials_authenticate():
+                raise _NotFound(key) from None
             raise self._client_problem(code, exc) from None
         except NoCredentialsError:
             raise TargetUnavailable(
@@ -169,6 +174,22 @@ class S3Storage:
             ) from None
         except BotoCoreError as exc:
             raise IndexProblem(f"{self.description}: {exc}") from None
+
+    def _credentials_authenticate(self) -> bool:
+        """Whether STS accepts these credentials (asked once; no permission is needed for it).
+        Where there is no STS (some S3-compatible stores), a denial stays a denial."""
+        if self._identity_ok is None:
+            import boto3  # noqa: PLC0415
+            from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+            try:
+                region = self.client.meta.region_name or "us-east-1"
+                sts = boto3.client("sts", endpoint_url=self.endpoint_url, region_name=region)
+                sts.get_caller_identity()
+                self._identity_ok = True
+            except (BotoCoreError, ClientError):
+                self._identity_ok = False
+        return self._identity_ok
 
     def _client_problem(self, code: str, exc: Exception) -> IndexProblem:
         if code == "NoSuchBucket":
