@@ -35,6 +35,7 @@ from app.report import (
     shards_table,
     summary_table,
 )
+from app.run_report import render_markdown, run_report
 from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
 from builder.host.clock import SystemClock
 from builder.host.commands import CommandRunner
@@ -284,7 +285,7 @@ def build_command(
                 err.print(plan_table(report.plan))
             return
         if as_json:
-            sys.stdout.write(json.dumps(report_json(report), indent=2) + "\n")
+            sys.stdout.write(json.dumps(report_json(report, shard), indent=2) + "\n")
         err.print(summary_table(report))
         err.print(arch_table(report))
         print_failures(err, report)
@@ -692,6 +693,47 @@ def merge_command(
         )
 
     _guarded("merge", run)
+
+
+@app.command("report")
+def report_command(
+    reports: Annotated[
+        list[Path],
+        typer.Argument(
+            help="`wheelhouse build --json` outputs, one per shard.", show_default=False
+        ),
+    ],
+    markdown: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the Markdown report here.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """One pipeline run's report: per shard what was due, built, mirrored, reused, skipped and
+    failed (with log tails), wall time per arch and the size of the new wheels. Markdown on
+    stdout (or --markdown FILE, e.g. for $GITHUB_STEP_SUMMARY); --json for machines."""
+
+    def run() -> None:
+        loaded: list[tuple[str, dict[str, object]]] = []
+        for path in reports:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise InputError(
+                    f"{path}: not a `wheelhouse build --json` report ({exc})"
+                ) from None
+            if not isinstance(data, dict) or "jobs" not in data:
+                raise InputError(f"{path}: not a `wheelhouse build --json` report (no jobs)")
+            loaded.append((path.name, data))
+        summary = run_report(loaded)
+        text = render_markdown(summary)
+        if markdown is not None:
+            markdown.write_text(text, encoding="utf-8")
+        if as_json:
+            sys.stdout.write(json.dumps(summary, indent=2) + "\n")
+        elif markdown is None:
+            sys.stdout.write(text)
+
+    _guarded("report", run)
 
 
 @app.command("check")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -81,8 +82,9 @@ def print_failures(console: Console, report: BuildReport) -> None:
             console.print(f"full log: {outcome.log}", markup=False)
 
 
-def report_json(report: BuildReport) -> dict[str, Any]:
+def report_json(report: BuildReport, shard: str | None = None) -> dict[str, Any]:
     outcomes = {id(outcome.job): outcome for outcome in report.outcomes}
+    folder = report.manifest_path.parent if report.manifest_path else None
     jobs: list[dict[str, Any]] = []
     for job in report.plan.jobs:
         item: dict[str, Any] = dict(job.to_json())
@@ -94,12 +96,14 @@ def report_json(report: BuildReport) -> dict[str, Any]:
                 duration_s=outcome.duration_s,
                 log=str(outcome.log) if outcome.log else None,
                 error=None if outcome.ok else outcome.message,
+                size=_size(folder, outcome.filename) if outcome.ok else None,
             )
         else:
             item.update(ok=True, wheel=_present(job), duration_s=0.0, log=None, error=None)
         jobs.append(item)
     counts = {action: len(report.plan.by_action(action)) for action in ACTIONS}
     return {
+        "shard": shard,
         "jobs": jobs,
         "counts": counts,
         "failed": len(report.failed),
@@ -108,6 +112,11 @@ def report_json(report: BuildReport) -> dict[str, Any]:
         "warnings": report.warnings,
         "manifest": str(report.manifest_path) if report.manifest_path else None,
     }
+
+
+def _size(folder: Path | None, filename: str) -> int | None:
+    path = folder / filename if folder is not None and filename else None
+    return path.stat().st_size if path is not None and path.is_file() else None
 
 
 def _present(job: Job) -> str | None:
