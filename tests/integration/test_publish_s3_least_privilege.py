@@ -50,11 +50,11 @@ def without_list_bucket(upstream: str) -> http.server.BaseHTTPRequestHandler:
             if answer.status_code == 404 and self.command in ("GET", "HEAD"):
                 self._answer(403, DENIED)  # what AWS says without s3:ListBucket
                 return
-            self._answer(answer.status_code, answer.content, answer.headers)
+            self._answer(answer.status_code, answer.content, dict(answer.headers.items()))
 
-        def _answer(self, status: int, body: bytes, headers: object = None) -> None:
+        def _answer(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
             self.send_response(status)
-            for name, value in dict(headers or {"Content-Type": "application/xml"}).items():
+            for name, value in (headers or {"Content-Type": "application/xml"}).items():
                 if name.lower() not in ("content-length", "transfer-encoding", "connection"):
                     self.send_header(name, value)
             self.send_header("Content-Length", str(0 if self.command == "HEAD" else len(body)))
