@@ -69,8 +69,10 @@ def _reason(job: Job, entries: Iterable[WheelEntry], failed: set[str], tools: To
         )
         if before and now and before != now
     ]
-    if newest.execution and {newest.execution, job.execution} & {"cross"} and (
-        newest.execution != job.execution
+    if (
+        newest.execution
+        and {newest.execution, job.execution} & {"cross"}
+        and (newest.execution != job.execution)
     ):
         changes.append(f"execution {newest.execution} -> {job.execution}")
     return ", ".join(changes) or "build inputs changed (constraints)"
