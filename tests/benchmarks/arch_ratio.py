@@ -1,12 +1,14 @@
-"""`make bench-archs`: what aarch64 costs next to x86_64, per package, on this machine.
+"""`make bench-archs`: what aarch64 costs next to x86_64, per package, on this machine, with the
+aarch64 compiler run cross (the host's zig, natively) and under QEMU.
 
-Builds a small list of C-extension sdists (no musllinux wheels upstream, so each one really
-compiles) for both arches into a fresh wheelhouse with the real pipeline (`wheelhouse build`:
-cibuildwheel, auditwheel repair, checks), then reads each job's wall time from the --json report
-and the per-arch totals (jobs + verification). On an x86_64 machine aarch64 runs under QEMU.
-Writes a Markdown table (default tests/benchmarks/results/arch-ratio.md) and prints it.
+Builds a list of sdists with no musllinux wheels upstream (so each one really compiles: C, one
+C++ package, numpy) with the real pipeline (`wheelhouse build`: cibuildwheel, auditwheel repair,
+checks, verification in the runtime image), twice into fresh wheelhouses: x86_64 + aarch64 with
+`[execution] aarch64 = "cross"`, then aarch64 alone with `"qemu"`. Reads each job's wall time and
+the per-arch totals (jobs + verification) from the --json reports. Writes a Markdown table
+(default tests/benchmarks/results/arch-ratio.md) and prints it.
 
-    python -m tests.benchmarks.arch_ratio [--python 3.13] [--list FILE] [--output FILE]
+    python -m tests.benchmarks.arch_ratio [--python 3.11] [--list FILE] [--output FILE]
 """
 
 from __future__ import annotations
@@ -22,29 +24,37 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from builder.host.emulation import execution_for, machine_arch
-
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
-# Pins with no musllinux wheel upstream: each is compiled on both arches.
-DEFAULT_LIST = "simplejson==3.17.2\nxxhash==2.0.2\nmarkupsafe==2.0.1\n"
-ARCHS = ("x86_64", "aarch64")
+# Pins with no musllinux wheel upstream for CPython 3.11: each is compiled on both arches.
+DEFAULT_LIST = (
+    "markupsafe==2.0.1\nsimplejson==3.17.2\nxxhash==2.0.2\nkiwisolver==1.4.2\nnumpy==1.23.5\n"
+)
 
 
-def run_build(list_file: Path, wheelhouse: Path, python: str) -> dict[str, Any]:
+def run_build(
+    list_file: Path, work: Path, python: str, *, archs: str, execution: str
+) -> dict[str, Any]:
+    config = work / f"{execution}.toml"
+    config.write_text(
+        f'images = "local"\nrecipes = "{REPO / "configs" / "recipes"}"\n'
+        f'[execution]\naarch64 = "{execution}"\n'
+    )
     command = [
         sys.executable,
         "-m",
         "app",
         "build",
+        "--config",
+        str(config),
         "--list",
         str(list_file),
         "--wheelhouse",
-        str(wheelhouse),
+        str(work / f"wheelhouse-{execution}"),
         "--python",
         python,
         "--arch",
-        ",".join(ARCHS),
+        archs,
         "--no-deps",
         "--build-from-source",
         "--json",
@@ -58,41 +68,51 @@ def run_build(list_file: Path, wheelhouse: Path, python: str) -> dict[str, Any]:
     return report
 
 
-def table(report: dict[str, Any], python: str) -> str:
-    by_package: dict[str, dict[str, float]] = {}
-    versions: dict[str, str] = {}
-    for job in report["jobs"]:
-        if job["action"] == "build":
-            by_package.setdefault(job["name"], {})[job["arch"]] = job["duration_s"]
-            versions[job["name"]] = job["version"]
-    machine = machine_arch()
-    how = {arch: execution_for(machine, arch) for arch in ARCHS}
+def _times(report: dict[str, Any], arch: str) -> dict[str, float]:
+    return {
+        job["name"]: job["duration_s"]
+        for job in report["jobs"]
+        if job["action"] == "build" and job["arch"] == arch and job["ok"]
+    }
+
+
+def _ratio(value: float | None, base: float | None) -> str:
+    return f"{value / base:.2f}x" if value and base else "n/a"
+
+
+def table(cross: dict[str, Any], qemu: dict[str, Any], python: str) -> str:
+    x86, arm_cross, arm_qemu = (
+        _times(cross, "x86_64"),
+        _times(cross, "aarch64"),
+        _times(qemu, "aarch64"),
+    )
+    versions = {job["name"]: job["version"] for job in cross["jobs"]}
     lines = [
-        f"| package | version | CPython | x86_64 ({how['x86_64']}) s "
-        f"| aarch64 ({how['aarch64']}) s | aarch64 / x86_64 |",
-        "|---|---|---|---:|---:|---:|",
+        "| package | version | CPython | x86_64 native s | aarch64 qemu s | aarch64 cross s "
+        "| qemu / native | cross / native |",
+        "|---|---|---|---:|---:|---:|---:|---:|",
     ]
-    for name in sorted(by_package):
-        times = by_package[name]
-        x86, arm = times.get("x86_64"), times.get("aarch64")
-        ratio = f"{arm / x86:.1f}x" if x86 and arm else "n/a"
+    for name in sorted(versions):
+        native, emulated, crossed = x86.get(name), arm_qemu.get(name), arm_cross.get(name)
         lines.append(
-            f"| {name} | {versions[name]} | {python} | {x86 or 0:.1f} | {arm or 0:.1f} | {ratio} |"
+            f"| {name} | {versions[name]} | {python} | {native or 0:.1f} | {emulated or 0:.1f} "
+            f"| {crossed or 0:.1f} | {_ratio(emulated, native)} | {_ratio(crossed, native)} |"
         )
-    totals = {item["arch"]: item for item in report["archs"]}
-    if all(arch in totals for arch in ARCHS):
-        x86_t, arm_t = totals["x86_64"], totals["aarch64"]
-        lines.append(
-            f"| **whole run** (jobs + verification) | | {python} | {x86_t['wall_s']:.1f} "
-            f"| {arm_t['wall_s']:.1f} | {arm_t['wall_s'] / max(x86_t['wall_s'], 0.1):.1f}x |"
-        )
+    walls = {item["arch"]: item["wall_s"] for item in cross["archs"]}
+    qemu_wall = {item["arch"]: item["wall_s"] for item in qemu["archs"]}.get("aarch64")
+    native_wall, cross_wall = walls.get("x86_64"), walls.get("aarch64")
+    lines.append(
+        f"| **whole run** (jobs + verification) | | {python} | {native_wall or 0:.1f} "
+        f"| {qemu_wall or 0:.1f} | {cross_wall or 0:.1f} | {_ratio(qemu_wall, native_wall)} "
+        f"| {_ratio(cross_wall, native_wall)} |"
+    )
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--python", default="3.13")
-    parser.add_argument("--list", type=Path, help="a curated list (default: three small sdists)")
+    parser.add_argument("--python", default="3.11")
+    parser.add_argument("--list", type=Path, help="a curated list (default: DEFAULT_LIST)")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "arch-ratio.md")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-archs-") as tmp:
@@ -100,24 +120,28 @@ def main() -> None:
         list_file = args.list or work / "list.txt"
         if args.list is None:
             list_file.write_text(DEFAULT_LIST)
-        report = run_build(list_file.resolve(), work / "wheelhouse", args.python)
-    body = table(report, args.python)
-    qemu = subprocess.run(
+        list_file = list_file.resolve()
+        cross = run_build(list_file, work, args.python, archs="x86_64,aarch64", execution="cross")
+        qemu = run_build(list_file, work, args.python, archs="aarch64", execution="qemu")
+    body = table(cross, qemu, args.python)
+    qemu_version = subprocess.run(
         ["sh", "-c", "qemu-aarch64-static --version 2>/dev/null | head -n1"],
         capture_output=True,
         text=True,
         check=False,
     ).stdout.strip()
     text = (
-        "# aarch64 / x86_64 build wall time per package\n\n"
+        "# aarch64 / x86_64 build wall time per package: QEMU and cross\n\n"
         f"`make bench-archs`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()} "
         f"machine, {len(os.sched_getaffinity(0))} cores"
-        f"{', ' + qemu if qemu else ''}.\n"
-        "Each package is compiled from its sdist for both arches in one `wheelhouse build` "
-        "(local images, `--build-from-source`, one job at a time). A job's time is the whole "
-        "cibuildwheel run in the builder container (build, auditwheel repair, its test step) "
-        "plus wheelhouse's checks; the last row adds each arch's verification in its runtime "
-        "image. aarch64 jobs on an x86_64 machine run under QEMU user emulation.\n\n"
+        f"{', ' + qemu_version if qemu_version else ''}.\n"
+        "Each package is compiled from its sdist in `wheelhouse build` runs (local images, "
+        "`--build-from-source`, one job at a time): x86_64 natively and aarch64 cross (the "
+        "host's zig compiles for aarch64-linux-musl inside the aarch64 container; pip, "
+        "setuptools, auditwheel and the tests run under QEMU), then aarch64 again with the "
+        "image's own compiler under QEMU. A job's time is the whole cibuildwheel run in the "
+        "builder container (build, auditwheel repair) plus wheelhouse's checks; the last row "
+        "adds each arch's verification in its runtime image (always under QEMU for aarch64).\n\n"
         f"{body}\n"
     )
     args.output.parent.mkdir(parents=True, exist_ok=True)

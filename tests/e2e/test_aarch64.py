@@ -1,7 +1,8 @@
-"""aarch64 end to end, next to x86_64: real cibuildwheel under QEMU in the local aarch64 builder
-image, auditwheel repair, verification in the aarch64 runtime image, one index holding both
-arches, and pip on aarch64 installing from it. Kept small (one CPython, three sdists):
-emulation costs 6-16x."""
+"""aarch64 end to end, next to x86_64: real cibuildwheel in the local aarch64 builder image (under
+QEMU) with the compiler run cross (the host's zig, natively), auditwheel repair, verification in
+the aarch64 runtime image, one index holding both arches, and pip on aarch64 installing from it.
+The same list built with the compiler under QEMU imports identically. Kept small (one CPython,
+three sdists): emulation costs 6-16x."""
 
 from __future__ import annotations
 
@@ -79,7 +80,7 @@ def test_missing_emulation_is_refused_before_anything_starts(
     assert planned.returncode == 0, planned.stderr
     assert "warning:" in planned.stderr and "update-binfmts" in planned.stderr
     assert json.loads(planned.stdout)["archs"] == {
-        "aarch64": {"runner": "local", "execution": "qemu"}
+        "aarch64": {"runner": "local", "execution": "cross"}
     }
 
 
@@ -89,11 +90,11 @@ def test_both_arches_build_and_the_plan_says_how(arm_run: dict[str, Any]) -> Non
     assert placed == {
         (name, arch, "build", execution, True)
         for name in COMPILED
-        for arch, execution in (("x86_64", "native"), ("aarch64", "qemu"))
+        for arch, execution in (("x86_64", "native"), ("aarch64", "cross"))
     }
     assert report["placements"] == {
         "x86_64": {"runner": "local", "execution": "native"},
-        "aarch64": {"runner": "local", "execution": "qemu"},
+        "aarch64": {"runner": "local", "execution": "cross"},
     }
 
 
@@ -122,7 +123,7 @@ def test_manifest_and_summary_show_wall_time_per_arch(
 ) -> None:
     manifest = json.loads((arm_project / "wheelhouse" / "manifest.json").read_text())
     last = {item["arch"]: item for item in manifest["runs"][-1]["archs"]}
-    assert last["aarch64"]["execution"] == "qemu" and last["x86_64"]["execution"] == "native"
+    assert last["aarch64"]["execution"] == "cross" and last["x86_64"]["execution"] == "native"
     for arch in ("x86_64", "aarch64"):
         assert last[arch]["built"] == len(COMPILED)
         assert last[arch]["jobs_s"] > 0 and last[arch]["verify_s"] > 0
@@ -132,6 +133,7 @@ def test_manifest_and_summary_show_wall_time_per_arch(
     assert arm_run["report"]["archs"] == manifest["runs"][-1]["archs"]
     entries = [e for e in manifest["wheels"] if e["arch"] == "aarch64"]
     assert len(entries) == len(COMPILED)
+    assert all(e["execution"] == "cross" and e["toolchain"].startswith("zig ") for e in entries)
     assert all(
         e["duration_s"] > 0
         and e["image"].endswith(f"musllinux_1_2_aarch64-builder:{e['image'].rsplit(':', 1)[1]}")
@@ -139,7 +141,7 @@ def test_manifest_and_summary_show_wall_time_per_arch(
     )
     summary = arm_run["stderr"]
     assert "per arch" in summary
-    row = re.search(r"aarch64\W+qemu on local\W+3\W+0\W+([0-9.]+)s", summary)
+    row = re.search(r"aarch64\W+cross on local\W+3\W+0\W+([0-9.]+)s", summary)
     assert row is not None, summary[-3000:]
     assert float(row.group(1)) == last["aarch64"]["wall_s"]
 
@@ -206,3 +208,50 @@ def test_one_index_serves_both_arches_to_pip_on_each(
     assert outputs["aarch64"].startswith("machine aarch64 answer 42")
     assert outputs["x86_64"].startswith("machine x86_64 answer 42")
     assert digest["aarch64"] == digest["x86_64"]  # the same code, compiled twice
+
+
+@pytest.fixture(scope="module")
+def qemu_run(
+    tmp_path_factory: pytest.TempPathFactory, fixture_index: str, engine: None
+) -> dict[str, Any]:
+    """The same list for aarch64 with the compiler under QEMU (`[execution] aarch64 = "qemu"`)."""
+    project = make_project(
+        tmp_path_factory.mktemp("arm-qemu-project"),
+        fixture_index,
+        pythons=["3.13"],
+        archs=["aarch64"],
+    )
+    with (project / "wheelhouse.toml").open("a") as config:
+        config.write('[execution]\naarch64 = "qemu"\n')
+    (project / "arm.txt").write_text(ARM_LIST)
+    result = wheelhouse_cli("build", "--list", "arm.txt", "--json", cwd=project)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return {"report": json.loads(result.stdout), "project": project}
+
+
+def test_cross_and_qemu_builds_have_their_own_keys_and_import_identically(
+    arm_run: dict[str, Any], arm_project: Path, qemu_run: dict[str, Any]
+) -> None:
+    cross = {j["name"]: j for j in arm_run["report"]["jobs"] if j["arch"] == "aarch64"}
+    qemu = {j["name"]: j for j in qemu_run["report"]["jobs"]}
+    assert {j["execution"] for j in qemu.values()} == {"qemu"}
+    for name in COMPILED:
+        assert cross[name]["key"] != qemu[name]["key"], name  # never confused with each other
+    outputs = []
+    for wheelhouse in (arm_project / "wheelhouse", qemu_run["project"] / "wheelhouse"):
+        script = (
+            "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv --without-pip /tmp/v; "
+            "$py -m pip --python /tmp/v/bin/python install -q --no-index --only-binary :all: "
+            f'--find-links /wheelhouse {" ".join(COMPILED)}; /tmp/v/bin/python -c "{CHECK}"'
+        )
+        result = run_in_runtime(
+            script,
+            network="none",
+            mount=wheelhouse.resolve(),
+            mount_at="/wheelhouse",
+            arch="aarch64",
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout.strip().splitlines()[-1])
+    assert outputs[0] == outputs[1]
+    assert outputs[0].startswith("machine aarch64 answer 42")
