@@ -48,8 +48,9 @@ case "$library" in
     ;;
   zstd)
     unpack libzstd
-    make -C lib -j"$jobs" libzstd libzstd.pc PREFIX="$prefix"
-    make -C lib install-shared install-includes install-pc PREFIX="$prefix"
+    # make's implicit rules put $(TARGET_ARCH) on every compile line: not ours to pass.
+    make -C lib -j"$jobs" libzstd libzstd.pc PREFIX="$prefix" TARGET_ARCH=
+    make -C lib install-shared install-includes install-pc PREFIX="$prefix" TARGET_ARCH=
     ;;
   yaml)
     unpack libyaml
