@@ -226,8 +226,13 @@ def build_command(
     """Resolve the list against the upstream index, plan, build, repair and verify wheels.
 
     Both x86_64 and aarch64 are built unless --arch or the config says otherwise. A foreign arch
-    (aarch64 on an x86_64 machine) runs under QEMU through binfmt_misc, checked before anything
-    starts; a native one runs natively. The plan records which, and the runner each arch goes to.
+    (aarch64 on an x86_64 machine) runs in its own arch's containers under QEMU through
+    binfmt_misc, checked before anything starts, with the compiler run cross where it can (the
+    host's zig; [execution] in the config); a native one runs natively. The plan records which,
+    and the runner each arch goes to.
+
+    For a scheduled pipeline: --against TARGET skips what the publish target holds, and
+    --shard I/N builds one of the shards `wheelhouse plan --shards N` printed.
 
     Each (package, version, CPython, arch) becomes one job: build (cibuildwheel in a musllinux
     container, auditwheel repair), mirror (upstream already ships a compatible wheel; copied and
