@@ -17,6 +17,11 @@ export PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" PKG_CONFIG_PATH=""
 host_args=${configure_host:+--host=$configure_host --build=$configure_build}
 work=$(mktemp -d)
 cd "$work"
+# Tools a build compiles and runs on this machine (freetype's apinames): musl-cc for this
+# machine's arch (its gcc has no glibc headers).
+printf '#!/bin/sh\nMUSL_TARGET=%s exec musl-cc "$@"\n' "$machine" > "$work/build-cc"
+chmod +x "$work/build-cc"
+export CC_BUILD="$work/build-cc" CC_FOR_BUILD="$work/build-cc" BUILD_CC="$work/build-cc"
 
 unpack() {  # the one source tarball of Debian source package $1
   set -- "$src/$1"_*.orig.tar.*
