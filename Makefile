@@ -6,7 +6,7 @@ CACHE ?= /var/cache/wheelhouse
 LIST ?= configs/deps.txt
 PORT ?= 8080
 
-.PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs bench-coverage bench-install lint test unit integration e2e clean
+.PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs bench-coverage bench-install bench-plan lint test unit integration e2e clean
 
 help:  ## this list
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,10 +40,13 @@ serve: $(BIN)/wheelhouse  ## serve ./wheelhouse on $(PORT) (the embedded default
 serve-static: $(BIN)/wheelhouse tools  ## the self-hosted deployment: nginx on $(PORT) over a static tree, uploads to wheelhouse
 	WHEELHOUSE=$(BIN)/wheelhouse bash infra/selfhosted/run.sh --packages wheelhouse --static wheelhouse/.static-index --port $(PORT) --backend-port $$(( $(PORT) + 1 ))
 
-bench: bench-index bench-archs bench-coverage  ## every benchmark (writes tables into tests/benchmarks/results/)
+bench: bench-index bench-plan bench-archs bench-coverage  ## every benchmark (writes tables into tests/benchmarks/results/)
 
 bench-index: $(BIN)/wheelhouse tools  ## index serving at 10,000 files: pypiserver vs wheelhouse serve vs infra
 	$(BIN)/python -m tests.benchmarks.index_serving
+
+bench-plan: $(BIN)/wheelhouse  ## a scheduled run's plan when nothing is due: 100 and 1,000 packages x 2 arches x 4 Pythons
+	$(BIN)/python -m tests.benchmarks.noop_plan
 
 bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 cross and under QEMU)
 	$(BIN)/python -m tests.benchmarks.arch_ratio
