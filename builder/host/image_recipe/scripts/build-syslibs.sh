@@ -11,6 +11,9 @@ set -eu
 usage="usage: build-syslibs.sh SOURCES_DIR DEPS_PREFIX PREFIX LIBRARY"
 src=${1:?$usage} deps=${2:?$usage} prefix=${3:?$usage} library=${4:?$usage}
 . "$(dirname "$0")/target.sh"
+# make's implicit rules put $(TARGET_ARCH) on every compile line (zstd, PostgreSQL use them):
+# target.sh has read it; musl-cc takes MUSL_TARGET.
+unset TARGET_ARCH
 jobs=$(nproc)
 export CFLAGS="-O2 -fPIC" CPPFLAGS="-I$prefix/include" LDFLAGS="-L$prefix/lib"
 export PKG_CONFIG_LIBDIR="$prefix/lib/pkgconfig" PKG_CONFIG_PATH=""
@@ -53,9 +56,8 @@ case "$library" in
     ;;
   zstd)
     unpack libzstd
-    # make's implicit rules put $(TARGET_ARCH) on every compile line: not ours to pass.
-    make -C lib -j"$jobs" libzstd libzstd.pc PREFIX="$prefix" TARGET_ARCH=
-    make -C lib install-shared install-includes install-pc PREFIX="$prefix" TARGET_ARCH=
+    make -C lib -j"$jobs" libzstd libzstd.pc PREFIX="$prefix"
+    make -C lib install-shared install-includes install-pc PREFIX="$prefix"
     ;;
   yaml)
     unpack libyaml
