@@ -117,7 +117,8 @@ def measure(size: int, repeat: int, work: Path) -> dict[str, float]:
         upstream = f"{url}/simple/"
         cold, first = plan(project, against, upstream)
         due = first["due"]
-        assert isinstance(due, list) and len(due) == size * 8, len(due)
+        assert isinstance(due, list), due
+        assert len(due) == size * 8, len(due)
         (against / "manifest.json").write_text(json.dumps(held_manifest(due)))
         times = []
         for _ in range(repeat):
