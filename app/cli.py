@@ -486,7 +486,12 @@ def publish_command(
         with _publisher(destination, endpoint_url) as publisher:
             report = publisher.publish(dists, overwrite=overwrite, progress=_say)
             published = {dist.entry.filename for dist in dists}
-            if record_published(publisher, load_manifest(settings.wheelhouse), published):
+            local = (
+                load_manifest(manifest.parent, name=manifest.name)
+                if manifest is not None
+                else load_manifest(settings.wheelhouse)
+            )
+            if record_published(publisher, local, published):
                 _say(f"recorded their manifest entries in {MANIFEST_KEY}")
         if as_json:
             sys.stdout.write(json.dumps(asdict(report), indent=2) + "\n")
