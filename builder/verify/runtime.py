@@ -29,7 +29,8 @@ for m in sys.argv[1:]:
         importlib.import_module(m)
     except ModuleNotFoundError as exc:
         missing = (exc.name or "").split(".")[0]
-        if missing not in sys.stdlib_module_names or importlib.util.find_spec(missing):
+        stdlib = getattr(sys, "stdlib_module_names", ())  # CPython >= 3.10
+        if missing not in stdlib or importlib.util.find_spec(missing):
             raise
         unavailable.append(m + " (needs " + missing + ")")
     except ImportError as exc:
