@@ -122,7 +122,10 @@ def main() -> None:
             list_file.write_text(DEFAULT_LIST)
         list_file = list_file.resolve()
         cross = run_build(list_file, work, args.python, archs="x86_64,aarch64", execution="cross")
+        # Kept beside the table: a failed second half does not lose the first.
+        args.output.with_suffix(".cross.json").write_text(json.dumps(cross, indent=1))
         qemu = run_build(list_file, work, args.python, archs="aarch64", execution="qemu")
+        args.output.with_suffix(".qemu.json").write_text(json.dumps(qemu, indent=1))
     body = table(cross, qemu, args.python)
     qemu_version = subprocess.run(
         ["sh", "-c", "qemu-aarch64-static --version 2>/dev/null | head -n1"],
