@@ -54,7 +54,7 @@ bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 cro
 bench-coverage: setup  ## a real requirements list (C, C++, system libraries, pure, abi3): what builds, per package
 	$(BIN)/python -m tests.benchmarks.coverage --arch $$(uname -m)
 
-bench-install: setup  ## pandas + numpy + Django on musl, sources vs wheelhouse (needs _bz2: pypa images)
+bench-install: setup  ## pandas + numpy + Django on musl: pip from sources vs from wheelhouse serve (not yet measured)
 	$(BIN)/python -m tests.benchmarks.alpine_install
 
 demo: build serve  ## the main job: build the example list, then serve it
