@@ -10,15 +10,12 @@ planned against: plan against the static tree or the wheelhouse that feeds it.
 from __future__ import annotations
 
 import json
-import random
-import time
 from pathlib import Path
 
 from builder.errors import InputError
 from builder.wheelhouse.manifest import Manifest, load_manifest, parse_manifest
-from index.errors import IndexProblem
 from index.publish.publishers import Publisher, StaticPublisher
-from index.publish.storage import REVALIDATE, Conflict
+from index.publish.static_tree import compare_and_swap
 
 MANIFEST_KEY = "wheelhouse-manifest.json"
 ATTEMPTS = 8
@@ -55,37 +52,25 @@ def record_published(publisher: Publisher, local: Manifest, filenames: set[str])
     False for a pypiserver (nothing to record)."""
     if not isinstance(publisher, StaticPublisher):
         return False
-    storage = publisher.storage
-    for attempt in range(ATTEMPTS):
-        blob = storage.get(MANIFEST_KEY)
-        held = (
-            Manifest()
-            if blob is None
-            else parse_manifest(blob.data, where=f"{storage.description}/{MANIFEST_KEY}")
-        )
+    where = f"{publisher.storage.description}/{MANIFEST_KEY}"
+
+    def merged(held: Manifest) -> Manifest:
+        result = Manifest(wheels=dict(held.wheels), runs=list(held.runs))
         for name in sorted(filenames):
             entry = local.wheels.get(name)
             if entry is not None:
-                held.add(entry)
-        known = {json.dumps(run, sort_keys=True) for run in held.runs}
-        for run in local.runs:
-            if json.dumps(run, sort_keys=True) not in known:
-                held.runs = [*held.runs, run]
-        data = (json.dumps(held.to_json(), indent=2) + "\n").encode()
-        try:
-            storage.put(
-                MANIFEST_KEY,
-                data,
-                content_type="application/json",
-                cache_control=REVALIDATE,
-                if_match=None if blob is None else blob.etag,
-                create_only=blob is None,
-            )
-        except Conflict:
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter)
-            continue
-        return True
-    raise IndexProblem(
-        f"{storage.description}: {MANIFEST_KEY} kept changing under us ({ATTEMPTS} attempts)",
-        hint="another publisher is very busy; run the same command again",
+                result.add(entry)
+        known = {json.dumps(run, sort_keys=True) for run in result.runs}
+        result.runs += [run for run in local.runs if json.dumps(run, sort_keys=True) not in known]
+        return result
+
+    compare_and_swap(
+        publisher.storage,
+        MANIFEST_KEY,
+        lambda data: Manifest() if data is None else parse_manifest(data, where=where),
+        merged,
+        lambda manifest: json.dumps(manifest.to_json(), indent=2) + "\n",
+        content_type="application/json",
+        attempts=ATTEMPTS,
     )
+    return True

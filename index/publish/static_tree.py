@@ -49,6 +49,7 @@ ROOT_HTML = "simple/index.html"
 
 Progress = Callable[[str], None]
 Page = TypeVar("Page", ProjectPage, RootPage)
+Record = TypeVar("Record")
 
 
 def file_key(filename: str) -> str:
@@ -225,7 +226,7 @@ def update_project(
 ) -> list[str]:
     json_key, html_key = project_keys(name)
     empty = ProjectPage(name=project_name(name))
-    written = _compare_and_swap(
+    written = compare_and_swap(
         storage,
         json_key,
         lambda data: parse_project_json(data) if data is not None else empty,
@@ -238,7 +239,7 @@ def update_project(
 
 
 def update_root(storage: Storage, change: Callable[[RootPage], RootPage]) -> list[str]:
-    written = _compare_and_swap(
+    written = compare_and_swap(
         storage,
         ROOT_JSON,
         lambda data: parse_root_json(data) if data is not None else RootPage(),
@@ -250,14 +251,20 @@ def update_root(storage: Storage, change: Callable[[RootPage], RootPage]) -> lis
     )
 
 
-def _compare_and_swap(
+def compare_and_swap(
     storage: Storage,
     key: str,
-    parse: Callable[[bytes | None], Page],
-    change: Callable[[Page], Page],
-    render: Callable[[Page], str],
+    parse: Callable[[bytes | None], Record],
+    change: Callable[[Record], Record],
+    render: Callable[[Record], str],
+    *,
+    content_type: str = PEP691_JSON,
+    attempts: int = MAX_ATTEMPTS,
 ) -> list[str]:
-    for attempt in range(MAX_ATTEMPTS):
+    """Replace the JSON record at key with `change` of what is there, only if nobody wrote it
+    in between (retried with jitter); returns [key] when written, [] when nothing changed.
+    `change` must return a new value, not modify its argument."""
+    for attempt in range(attempts):
         blob = storage.get(key)
         try:
             current = parse(None if blob is None else blob.data)
@@ -270,7 +277,7 @@ def _compare_and_swap(
             storage.put(
                 key,
                 render(new).encode(),
-                content_type=PEP691_JSON,
+                content_type=content_type,
                 cache_control=REVALIDATE,
                 if_match=None if blob is None else blob.etag,
                 create_only=blob is None,
@@ -280,7 +287,7 @@ def _compare_and_swap(
             continue
         return [key]
     raise IndexProblem(
-        f"{storage.description}: {key} kept changing under us ({MAX_ATTEMPTS} attempts)",
+        f"{storage.description}: {key} kept changing under us ({attempts} attempts)",
         hint="another publisher is very busy; run the same command again",
     )
 
