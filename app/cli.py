@@ -122,6 +122,9 @@ IndexUrlOption = Annotated[
 WheelhouseOption = Annotated[
     Path | None, typer.Option("--wheelhouse", "-w", help="Wheelhouse directory (output).")
 ]
+ImagesOption = Annotated[
+    str | None, typer.Option("--images", help="auto, pypa (registry) or local.")
+]
 AgainstOption = Annotated[
     str | None,
     typer.Option(
@@ -184,9 +187,7 @@ def build_command(
     arch: ArchOption = None,
     wheelhouse: WheelhouseOption = None,
     index_url: IndexUrlOption = None,
-    images: Annotated[
-        str | None, typer.Option("--images", help="auto, pypa (registry) or local.")
-    ] = None,
+    images: ImagesOption = None,
     no_deps: Annotated[
         bool,
         typer.Option("--no-deps", help="Build only the listed packages, not their dependencies."),
@@ -599,9 +600,7 @@ def plan_command(
     arch: ArchOption = None,
     wheelhouse: WheelhouseOption = None,
     index_url: IndexUrlOption = None,
-    images: Annotated[
-        str | None, typer.Option("--images", help="auto, pypa (registry) or local.")
-    ] = None,
+    images: ImagesOption = None,
     runner_label: Annotated[
         str | None, typer.Option("--runner", help="Only the archs of this runner ([runners]).")
     ] = None,
