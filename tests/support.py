@@ -206,6 +206,19 @@ S3_ENV = {
 }
 
 
+def s3_client(endpoint: str) -> Any:
+    """boto3's S3 client for a test endpoint (moto), with the test credentials."""
+    import boto3  # noqa: PLC0415
+
+    return boto3.client(
+        "s3",
+        endpoint_url=endpoint,
+        aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
+        region_name=S3_ENV["AWS_DEFAULT_REGION"],
+    )
+
+
 @contextmanager
 def moto_s3_server(log_dir: Path) -> Iterator[str]:
     """moto's S3 in server mode, a real HTTP endpoint on a free port; yields its URL."""
@@ -221,16 +234,8 @@ def website_proxy(endpoint: str, bucket: str, prefix: str) -> Iterator[tuple[str
     """What S3 website hosting or a CDN with origin access does in front of a private bucket:
     `dir/` -> `dir/index.html`, objects fetched with the origin's credentials. Yields its base URL
     and the paths requested."""
-    import boto3  # noqa: PLC0415
-
     log = AccessLog()
-    client = boto3.client(
-        "s3",
-        endpoint_url=endpoint,
-        aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
-        region_name=S3_ENV["AWS_DEFAULT_REGION"],
-    )
+    client = s3_client(endpoint)
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:

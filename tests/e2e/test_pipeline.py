@@ -15,7 +15,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from builder.pipeline import default_index_url
@@ -25,6 +24,7 @@ from tests.support import (
     S3_ENV,
     build_sdist,
     moto_s3_server,
+    s3_client,
     static_server,
     website_proxy,
     wheelhouse_cli,
@@ -94,29 +94,16 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, engine: None) -> Iterator
             f'index-url = "{upstream_url}/simple/"\n'
             f'extra-index-urls = ["{default_index_url()}"]\n'  # setuptools for the builds
         )
-        boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
-            region_name=S3_ENV["AWS_DEFAULT_REGION"],
-        ).create_bucket(Bucket="wheels")
+        s3_client(endpoint).create_bucket(Bucket="wheels")
 
         def cli(*args: str) -> subprocess.CompletedProcess[str]:
             return wheelhouse_cli(*args, cwd=project, env=env)
 
+        # What plan and every shard build are given alike: the same list, the same target.
+        against = ["--list", "deps.txt", "--against", TARGET, "--endpoint-url", endpoint]
+
         def plan(*extra: str) -> dict[str, Any]:
-            done = cli(
-                "plan",
-                "--list",
-                "deps.txt",
-                "--against",
-                TARGET,
-                "--endpoint-url",
-                endpoint,
-                "--json",
-                *extra,
-            )
+            done = cli("plan", *against, "--json", *extra)
             assert done.returncode == 0, done.stderr
             result: dict[str, Any] = json.loads(done.stdout)
             return result
@@ -132,12 +119,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, engine: None) -> Iterator
                         "-m",
                         "app",
                         "build",
-                        "--list",
-                        "deps.txt",
-                        "--against",
-                        TARGET,
-                        "--endpoint-url",
-                        endpoint,
+                        *against,
                         "--shard",
                         entry["shard"],
                         "--wheelhouse",

@@ -11,7 +11,6 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from tests.e2e.runtime import run_in_runtime
@@ -21,6 +20,7 @@ from tests.support import (
     moto_s3_server,
     planned_version,
     pypiserver_with_user,
+    s3_client,
     selfhosted_index,
     static_server,
     website_proxy,
@@ -95,13 +95,7 @@ def published_index(
             yield stack.enter_context(static_server(work / "index")) + "/simple/"
         else:
             endpoint = stack.enter_context(moto_s3_server(work))
-            boto3.client(
-                "s3",
-                endpoint_url=endpoint,
-                aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
-                aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
-                region_name=S3_ENV["AWS_DEFAULT_REGION"],
-            ).create_bucket(Bucket="wheels")
+            s3_client(endpoint).create_bucket(Bucket="wheels")
             publish(wheelhouse, "s3://wheels/alpine", env, "--endpoint-url", endpoint)
             url, _ = stack.enter_context(website_proxy(endpoint, "wheels", "alpine"))
             yield f"{url}/simple/"

@@ -13,7 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 
 from index.dist_files import LocalDist, inspect_wheel
@@ -21,7 +20,7 @@ from index.publish.dir_storage import DirStorage
 from index.publish.s3_storage import S3Storage
 from index.publish.static_tree import publish_static
 from index.publish.storage import Storage
-from tests.support import S3_ENV, make_wheel, moto_s3_server
+from tests.support import make_wheel, moto_s3_server, s3_client
 
 
 class Stopped(Exception):
@@ -70,13 +69,7 @@ def fresh_storage(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[An
         yield lambda n: DirStorage(tmp_path / f"index-{n}")
         return
     with moto_s3_server(tmp_path) as endpoint:
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
-            region_name=S3_ENV["AWS_DEFAULT_REGION"],
-        )
+        client = s3_client(endpoint)
         client.create_bucket(Bucket="wheels")
         yield lambda n: S3Storage(client, bucket="wheels", prefix=f"run-{n}", endpoint_url=endpoint)
 

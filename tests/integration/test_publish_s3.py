@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
 from pypi_simple import ProjectPage as ClientPage
@@ -23,6 +22,7 @@ from tests.support import (
     free_port,
     make_wheel,
     moto_s3_server,
+    s3_client,
     start_cli,
     static_server,
     website_proxy,
@@ -68,13 +68,7 @@ class S3:
 def s3(tmp_path: Path) -> Iterator[S3]:
     with moto_s3_server(tmp_path) as endpoint:
         env = {**os.environ, **S3_ENV}
-        client = boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
-            region_name="us-east-1",
-        )
+        client = s3_client(endpoint)
         client.create_bucket(Bucket=BUCKET)
         yield S3(endpoint=endpoint, client=client, env=env)
 

@@ -12,14 +12,13 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import httpx
 import pytest
 
 from app.held import MANIFEST_KEY, published_held
 from index.publish.publishers import StaticPublisher
 from index.publish.s3_storage import S3Storage, connect_s3
-from tests.support import S3_ENV, http_server, make_wheel, moto_s3_server, wheelhouse_cli
+from tests.support import S3_ENV, http_server, make_wheel, moto_s3_server, s3_client, wheelhouse_cli
 
 BUCKET = "wheels"
 DENIED = (
@@ -73,13 +72,7 @@ def without_list_bucket(upstream: str) -> http.server.BaseHTTPRequestHandler:
 @pytest.fixture
 def least_privilege(tmp_path: Path) -> Iterator[str]:
     with moto_s3_server(tmp_path) as endpoint:
-        boto3.client(
-            "s3",
-            endpoint_url=endpoint,
-            aws_access_key_id=S3_ENV["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=S3_ENV["AWS_SECRET_ACCESS_KEY"],
-            region_name="us-east-1",
-        ).create_bucket(Bucket=BUCKET)
+        s3_client(endpoint).create_bucket(Bucket=BUCKET)
         with http_server(without_list_bucket(endpoint)) as proxy:  # type: ignore[arg-type]
             yield proxy
 
