@@ -4,10 +4,17 @@ A real resolver with backtracking (resolvelib, the engine inside pip) over a `Re
 (the upstream index in production, a dictionary in unit tests). Markers and requires-python are
 evaluated for the target's full Python version. A list that cannot be satisfied is an error
 naming the requirements that conflict and where each came from.
+
+resolvelib checks every pin against its criteria in every round, so one resolution costs the
+square of the closure's size. Most lists never need to backtrack; they are resolved first by a
+single pass that takes the same steps resolvelib would (same order of pins, same choices) and
+gives up at the first step where resolvelib would have to revise a choice. Only then does
+resolvelib run, from scratch.
 """
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -23,7 +30,7 @@ from resolvelib.resolvers import ResolutionImpossible, ResolutionTooDeep, Resolv
 from builder.errors import UpstreamError
 from builder.inputs.curated_list import ListEntry
 from builder.resolve.build_targets import BuildTarget
-from builder.resolve.releases import Release, choose_release, explain_no_release
+from builder.resolve.releases import Release, explain_no_release, matching_releases
 
 MAX_ROUNDS = 2000
 
@@ -71,16 +78,34 @@ def _key(name: str, extras: frozenset[str]) -> str:
     return f"{name}[{','.join(sorted(extras))}]" if extras else name
 
 
+# Per identifier, what asked for it, in the order resolvelib records it: (need, parent pin).
+Information = Mapping[str, Sequence[tuple[_Need, _Candidate | None]]]
+
+
 def resolve_closure(
     entries: Sequence[ListEntry], target: BuildTarget, source: ReleaseSource, *, follow_deps: bool
 ) -> list[Resolved]:
-    needs = [
-        _need(entry.requirement, str(entry.location))
-        for entry in entries
-        if _marker_applies(entry.requirement.marker, target, frozenset())
-    ]
+    needs = list_needs(entries, target)
     if not needs:
         return []
+    straight = resolve_straight(needs, target, source, follow_deps=follow_deps)
+    if straight is not None:
+        return straight
+    return resolve_backtracking(needs, target, source, follow_deps=follow_deps)
+
+
+def resolve_straight(
+    needs: Sequence[_Need], target: BuildTarget, source: ReleaseSource, *, follow_deps: bool
+) -> list[Resolved] | None:
+    """The answer resolvelib would give, when it can be had without backtracking; else None."""
+    provider = _Provider(target, source, follow_deps=follow_deps)
+    straight = _without_backtracking(needs, provider)
+    return None if straight is None else provider.ordered(*straight)
+
+
+def resolve_backtracking(
+    needs: Sequence[_Need], target: BuildTarget, source: ReleaseSource, *, follow_deps: bool
+) -> list[Resolved]:
     provider = _Provider(target, source, follow_deps=follow_deps)
     resolver: Resolver[_Need, _Candidate, str] = Resolver(provider, BaseReporter())
     try:
@@ -94,7 +119,59 @@ def resolve_closure(
         ) from None
     except ResolverException as exc:  # pragma: no cover  (resolvelib's other failures)
         raise UpstreamError(f"resolving for {target} failed: {exc}") from None
-    return provider.ordered(result.mapping, result.criteria)
+    information = {
+        key: [(info.requirement, info.parent) for info in criterion.information]
+        for key, criterion in result.criteria.items()
+    }
+    return provider.ordered(result.mapping, information)
+
+
+def _without_backtracking(
+    needs: Sequence[_Need], provider: _Provider
+) -> tuple[dict[str, _Candidate], Information] | None:
+    """resolvelib's steps while none of them needs a choice revised, in linear time: the same
+    candidates (the best match of every requirement recorded so far), pinned in the order its
+    preference gives when nothing has conflicted (the list's own names first, then by name).
+    None as soon as a requirement has no match or rules out a pin already made; resolvelib then
+    starts again and backtracks (or explains the conflict)."""
+    information: dict[str, list[tuple[_Need, _Candidate | None]]] = {}
+    best: dict[str, _Candidate] = {}
+    mapping: dict[str, _Candidate] = {}
+    queue: list[tuple[bool, str]] = []
+
+    def add(need: _Need, parent: _Candidate | None) -> bool:
+        key = need.key
+        recorded = information.setdefault(key, [])
+        if not recorded:
+            heapq.heappush(queue, (parent is not None, key))
+        recorded.append((need, parent))
+        match = next(provider.matches([n for n, _ in recorded], ()), None)
+        if match is None:
+            return False
+        best[key] = match
+        pinned = mapping.get(key)
+        return pinned is None or provider.is_satisfied_by(need, pinned)
+
+    for need in needs:
+        if not add(need, None):
+            return None
+    while queue:
+        _, key = heapq.heappop(queue)
+        candidate = best[key]
+        mapping[key] = candidate
+        for dependency in provider.get_dependencies(candidate):
+            if not add(dependency, candidate):
+                return None
+    return mapping, information
+
+
+def list_needs(entries: Sequence[ListEntry], target: BuildTarget) -> list[_Need]:
+    """The list's requirements whose markers apply to the target, in list order."""
+    return [
+        _need(entry.requirement, str(entry.location))
+        for entry in entries
+        if _marker_applies(entry.requirement.marker, target, frozenset())
+    ]
 
 
 def _need(requirement: Requirement, origin: str) -> _Need:
@@ -145,21 +222,23 @@ class _Provider(AbstractProvider[_Need, _Candidate, str]):
         requirements: Mapping[str, Iterator[_Need]],
         incompatibilities: Mapping[str, Iterator[_Candidate]],
     ) -> list[_Candidate]:
-        needs = list(requirements[identifier])
+        return list(self.matches(list(requirements[identifier]), incompatibilities[identifier]))
+
+    def matches(
+        self, needs: Sequence[_Need], incompatible: Iterable[_Candidate]
+    ) -> Iterator[_Candidate]:
+        """Candidates for every need of one identifier, best first (lazily)."""
         first = needs[0]
         if first.name not in self.seen:
             self.seen.append(first.name)
         releases = self._releases(first)
-        excluded = {candidate.release.version for candidate in incompatibilities[identifier]}
+        excluded = {candidate.release.version for candidate in incompatible}
         specifier = SpecifierSet()
         for need in needs:
             specifier &= need.specifier
-        found: list[_Candidate] = []
         remaining = {v: r for v, r in releases.items() if v not in excluded}
-        while (release := choose_release(remaining, specifier, self.target)) is not None:
-            found.append(_Candidate(release=release, extras=first.extras))
-            remaining = {v: r for v, r in remaining.items() if v < release.version}
-        return found
+        for release in matching_releases(remaining, specifier, self.target):
+            yield _Candidate(release=release, extras=first.extras)
 
     def is_satisfied_by(self, requirement: _Need, candidate: _Candidate) -> bool:
         return requirement.specifier.contains(candidate.release.version, prereleases=True)
@@ -212,7 +291,7 @@ class _Provider(AbstractProvider[_Need, _Candidate, str]):
         )
 
     def ordered(
-        self, mapping: Mapping[str, _Candidate], criteria: Mapping[str, Any]
+        self, mapping: Mapping[str, _Candidate], information: Information
     ) -> list[Resolved]:
         """Dependencies before dependents; ties keep discovery order. Cycles are broken."""
         chosen: dict[str, Release] = {}
@@ -223,12 +302,12 @@ class _Provider(AbstractProvider[_Need, _Candidate, str]):
             name = candidate.release.name
             chosen[name] = candidate.release
             extras[name] = extras.get(name, frozenset()) | candidate.extras
-            for info in criteria[key].information:
-                if info.parent is None:
+            for need, parent in information[key]:
+                if parent is None:
                     direct.add(name)
-                    origins[name] = info.requirement.origin
-                elif name not in origins and not info.requirement.origin.startswith(name + "["):
-                    origins[name] = info.requirement.origin
+                    origins[name] = need.origin
+                elif name not in origins and not need.origin.startswith(name + "["):
+                    origins[name] = need.origin
         order = [name for name in self.seen if name in chosen]
         result: list[str] = []
         state: set[str] = set()

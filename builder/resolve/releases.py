@@ -7,7 +7,7 @@ image of that target can install (musllinux or pure Python).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 
 from packaging.specifiers import InvalidSpecifier, SpecifierSet
@@ -106,21 +106,25 @@ def choose_release(
     Yanked releases are chosen only when the specifier pins them exactly (PEP 592). Pre-releases
     only when the specifier names one, as pip does.
     """
+    return next(matching_releases(releases, specifier, target), None)
+
+
+def matching_releases(
+    releases: Mapping[Version, Release], specifier: SpecifierSet, target: BuildTarget
+) -> Iterator[Release]:
+    """Every release `choose_release` could pick, newest first: one sort, one filter pass."""
     pinned = {
         Version(spec.version)
         for spec in specifier
         if spec.operator in ("==", "===") and "*" not in spec.version
     }
-    candidates = sorted(releases, reverse=True)
-    allowed = list(specifier.filter(candidates))
-    for version in allowed:
+    for version in specifier.filter(sorted(releases, reverse=True)):
         release = releases[version]
         if release.yanked and version not in pinned:
             continue
         if not release.supports(target):
             continue
-        return release
-    return None
+        yield release
 
 
 def explain_no_release(
