@@ -41,6 +41,7 @@ def check_requirements(
     from upstream (the newest allowed): if our index lacks that version, pip takes upstream's."""
     pages: dict[str, ProjectPage] = {page.name: page for page in ours}
     verdicts: list[Verdict] = []
+    upstream.prefetch([entry.requirement.name for entry in entries])
     for target in targets:
         for item in resolve_closure(entries, target, upstream, follow_deps=True):
             release = item.release

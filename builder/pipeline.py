@@ -136,6 +136,15 @@ def build(
     upstream = Upstream(
         client=client, commands=commands, index_urls=index_urls, cache_dir=wheelhouse.cache
     )
+    # Every page the run will probably read, at once: the list's names and whatever the
+    # target and this wheelhouse already hold (last time's closure).
+    held = [request.against, wheelhouse.manifest]
+    upstream.prefetch(
+        [
+            *(entry.requirement.name for entry in entries),
+            *(wheel.name for manifest in held if manifest for wheel in manifest.wheels.values()),
+        ]
+    )
     resolved: dict[BuildTarget, list[Resolved]] = {}
     for target in targets:
         note(
@@ -145,6 +154,8 @@ def build(
         resolved[target] = resolve_closure(
             entries, target, upstream, follow_deps=request.follow_deps
         )
+
+    note(f"upstream pages: {upstream.pages.counts}")
 
     tools = tool_versions()
     local = any(image.kind == "local" for image in choice.images.values())

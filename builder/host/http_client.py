@@ -21,6 +21,12 @@ class Response:
     status: int
     content_type: str
     body: bytes
+    etag: str = ""  # the validators the server gave, for a conditional request next time
+    last_modified: str = ""
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
 
 
 class HttpClient:
@@ -78,8 +84,18 @@ class HttpClient:
                 self._sleep(self._backoff * (2**attempt))
         raise AssertionError  # pragma: no cover  (the loop returns or raises)
 
-    def get(self, url: str, *, accept: str | None = None, allow_404: bool = False) -> Response:
+    def get(
+        self,
+        url: str,
+        *,
+        accept: str | None = None,
+        allow_404: bool = False,
+        validators: Mapping[str, str] | None = None,
+    ) -> Response:
+        """GET with retries. With `validators` (If-None-Match / If-Modified-Since) a 304 is an
+        answer too: `not_modified`, no body."""
         headers = {"Accept": accept} if accept else {}
+        headers.update(validators or {})
         last_error = ""
         for attempt in range(self._retries + 1):
             try:
@@ -89,12 +105,16 @@ class HttpClient:
             else:
                 if reply.status_code == 404 and allow_404:
                     return Response(url=url, status=404, content_type="", body=b"")
-                if reply.status_code < 400:
+                if reply.status_code == 304 and validators:
+                    return Response(url=str(reply.url), status=304, content_type="", body=b"")
+                if reply.status_code < 300:
                     return Response(
                         url=str(reply.url),
                         status=reply.status_code,
                         content_type=reply.headers.get("content-type", ""),
                         body=reply.content,
+                        etag=reply.headers.get("etag", ""),
+                        last_modified=reply.headers.get("last-modified", ""),
                     )
                 last_error = f"HTTP {reply.status_code}"
                 if reply.status_code not in RETRY_STATUSES:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from packaging.requirements import Requirement
@@ -16,15 +18,19 @@ from builder.resolve.core_metadata import (
     requirements_from_sdist,
     requirements_from_wheel,
 )
+from builder.resolve.page_cache import PageCache
 from builder.resolve.prepared_metadata import prepared_metadata
 from builder.resolve.releases import Release, group_releases
 from index.errors import IndexProblem
 from index.pages.simple_pages import ACCEPT, digest_problem, parse_project_page
 
+PREFETCH_WORKERS = 16
+
 
 class Upstream:
     """One or more simple indexes, consulted in order: the first index that knows a project is
-    the only one used for it (no merging, so a private name cannot be shadowed by a later index)."""
+    the only one used for it (no merging, so a private name cannot be shadowed by a later index).
+    Each project's page is fetched once per run (revalidated against the page cache)."""
 
     def __init__(
         self,
@@ -38,14 +44,29 @@ class Upstream:
         self._commands = commands
         self._index_urls = [url.rstrip("/") + "/" for url in index_urls]
         self._cache_dir = cache_dir
+        self.pages = PageCache(cache_dir)
         self._releases: dict[str, dict[Version, Release]] = {}
         self._requirements: dict[tuple[str, Version], list[Requirement]] = {}
+
+    def prefetch(self, projects: Iterable[str]) -> None:
+        """Fetch the pages of projects the run will ask for, concurrently. A project that
+        fails here is left for `releases` to fetch again and report."""
+        wanted = dict.fromkeys(canonicalize_name(project) for project in projects)
+        todo = [name for name in wanted if name not in self._releases]
+        if not todo:
+            return
+        with ThreadPoolExecutor(max_workers=min(PREFETCH_WORKERS, len(todo))) as pool:
+            for name, future in [(name, pool.submit(self.releases, name)) for name in todo]:
+                try:
+                    future.result()
+                except UpstreamError:
+                    self._releases.pop(name, None)
 
     def releases(self, project: str) -> dict[Version, Release]:
         name = canonicalize_name(project)
         if name not in self._releases:
             for index_url in self._index_urls:
-                response = self._client.get(f"{index_url}{name}/", accept=ACCEPT, allow_404=True)
+                response = self.pages.get(self._client, f"{index_url}{name}/", accept=ACCEPT)
                 if response.status != 404:
                     try:
                         files = parse_project_page(
@@ -69,7 +90,11 @@ class Upstream:
         """Runtime requirements of a release, from the cheapest authoritative source."""
         key = (release.name, release.version)
         if key not in self._requirements:
-            self._requirements[key] = self._fetch_requirements(release)
+            kept = self.pages.requirements(release)
+            if kept is None:
+                kept = self._fetch_requirements(release)
+                self.pages.keep_requirements(release, kept)
+            self._requirements[key] = kept
         return self._requirements[key]
 
     def _fetch_requirements(self, release: Release) -> list[Requirement]:

@@ -1,0 +1,120 @@
+"""Upstream pages kept between runs and revalidated, never trusted stale.
+
+Every page is still asked for on every run, but with the validators the server gave last time
+(If-None-Match for an ETag, If-Modified-Since for a Last-Modified): an unchanged page comes back
+as a bodiless 304 and is read from disk. A server that gives no validators is simply asked again
+(nothing is kept for it). Release requirements are kept by the digests of the release's files:
+a file's bytes never change under its digest, so they are never asked again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import InvalidRequirement, Requirement
+
+from builder.host.http_client import HttpClient, Response
+from builder.resolve.releases import Release
+from builder.wheelhouse.atomic import write_atomically
+
+
+@dataclass
+class PageCounts:
+    fetched: int = 0  # full answers (first time, changed, or a server without validators)
+    not_modified: int = 0  # 304s answered from disk
+
+    def __str__(self) -> str:
+        return f"{self.fetched} fetched, {self.not_modified} unchanged (304)"
+
+
+class PageCache:
+    def __init__(self, directory: Path) -> None:
+        self._pages = directory / "pages"
+        self._requirements = directory / "requirements"
+        self.counts = PageCounts()
+        self._lock = threading.Lock()
+
+    def get(self, client: HttpClient, url: str, *, accept: str) -> Response:
+        """The page at url (a 404 is returned, not raised), revalidated if kept."""
+        path = self._pages / _digest(f"{accept}\n{url}")
+        kept = _load(path)
+        validators = {}
+        if kept is not None:
+            if kept.etag:
+                validators["If-None-Match"] = kept.etag
+            if kept.last_modified:
+                validators["If-Modified-Since"] = kept.last_modified
+        response = client.get(url, accept=accept, allow_404=True, validators=validators or None)
+        if response.not_modified and kept is not None:
+            with self._lock:
+                self.counts.not_modified += 1
+            return kept
+        with self._lock:
+            self.counts.fetched += 1
+        if response.status == 200 and (response.etag or response.last_modified):
+            _store(path, response)
+        elif kept is not None:
+            path.unlink(missing_ok=True)
+        return response
+
+    def requirements(self, release: Release) -> list[Requirement] | None:
+        key = _release_key(release)
+        if key is None:
+            return None
+        try:
+            lines = json.loads((self._requirements / key).read_text())
+            return [Requirement(line) for line in lines]
+        except (OSError, ValueError, TypeError, InvalidRequirement):
+            return None
+
+    def keep_requirements(self, release: Release, requirements: list[Requirement]) -> None:
+        key = _release_key(release)
+        if key is not None:
+            self._requirements.mkdir(parents=True, exist_ok=True)
+            data = json.dumps([str(requirement) for requirement in requirements])
+            write_atomically(self._requirements / key, data.encode())
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _release_key(release: Release) -> str | None:
+    """The release's identity by its files' digests; None when any file has no digest."""
+    parts = []
+    for file in [*([release.sdist] if release.sdist else []), *release.wheels]:
+        if not file.digests:
+            return None
+        parts.append(f"{file.filename} {sorted(file.digests.items())}")
+    return _digest("\n".join(sorted(parts))) if parts else None
+
+
+def _load(path: Path) -> Response | None:
+    try:
+        head, _, body = path.read_bytes().partition(b"\n")
+        fields = json.loads(head)
+        return Response(
+            url=str(fields["url"]),
+            status=200,
+            content_type=str(fields["content_type"]),
+            body=body,
+            etag=str(fields["etag"]),
+            last_modified=str(fields["last_modified"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or damaged: fetched again
+
+
+def _store(path: Path, response: Response) -> None:
+    head = {
+        "url": response.url,
+        "content_type": response.content_type,
+        "etag": response.etag,
+        "last_modified": response.last_modified,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_atomically(path, json.dumps(head).encode() + b"\n" + response.body)
