@@ -198,6 +198,7 @@ class _Provider(AbstractProvider[_Need, _Candidate, str]):
         self.follow_deps = follow_deps
         self.seen: list[str] = []  # names in the order they were first asked for
         self.children: dict[tuple[str, Version], list[str]] = {}
+        self._newest_first: dict[str, list[Version]] = {}  # each project's versions, sorted once
 
     # -- resolvelib's questions ------------------------------------------------------------
     def identify(self, requirement_or_candidate: _Need | _Candidate) -> str:
@@ -232,12 +233,16 @@ class _Provider(AbstractProvider[_Need, _Candidate, str]):
         if first.name not in self.seen:
             self.seen.append(first.name)
         releases = self._releases(first)
+        if first.name not in self._newest_first:
+            self._newest_first[first.name] = sorted(releases, reverse=True)
+        order = self._newest_first[first.name]
         excluded = {candidate.release.version for candidate in incompatible}
+        if excluded:
+            order = [version for version in order if version not in excluded]
         specifier = SpecifierSet()
         for need in needs:
             specifier &= need.specifier
-        remaining = {v: r for v, r in releases.items() if v not in excluded}
-        for release in matching_releases(remaining, specifier, self.target):
+        for release in matching_releases(releases, specifier, self.target, newest_first=order):
             yield _Candidate(release=release, extras=first.extras)
 
     def is_satisfied_by(self, requirement: _Need, candidate: _Candidate) -> bool:

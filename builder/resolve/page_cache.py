@@ -3,8 +3,10 @@
 Every page is still asked for on every run, but with the validators the server gave last time
 (If-None-Match for an ETag, If-Modified-Since for a Last-Modified): an unchanged page comes back
 as a bodiless 304 and is read from disk. A server that gives no validators is simply asked again
-(nothing is kept for it). Release requirements are kept by the digests of the release's files:
-a file's bytes never change under its digest, so they are never asked again.
+(nothing is kept for it). What a page says (its releases) is kept by the page's URL and the
+digest of its bytes, since parsing a large page costs more than fetching it. Release
+requirements are kept by the digests of the release's files: a file's bytes never change under
+its digest, so they are never asked again.
 """
 
 from __future__ import annotations
@@ -12,14 +14,20 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
+from packaging.version import InvalidVersion, Version
 
 from builder.host.http_client import HttpClient, Response
 from builder.resolve.releases import Release
 from builder.wheelhouse.atomic import write_atomically
+from index.pages.simple_pages import IndexFile
+
+PARSED_FORMAT = 1  # raise when what group_releases keeps of a page changes
 
 
 @dataclass
@@ -35,6 +43,7 @@ class PageCache:
     def __init__(self, directory: Path) -> None:
         self._pages = directory / "pages"
         self._requirements = directory / "requirements"
+        self._parsed = directory / "parsed"
         self.counts = PageCounts()
         self._lock = threading.Lock()
 
@@ -60,6 +69,30 @@ class PageCache:
         elif kept is not None:
             path.unlink(missing_ok=True)
         return response
+
+    def releases(
+        self, page: Response, parse: Callable[[], dict[Version, Release]]
+    ) -> dict[Version, Release]:
+        """The releases a page lists: parsed once per distinct page (URL and bytes)."""
+        path = self._parsed / _digest(page.url)
+        body = hashlib.sha256(page.body).hexdigest()
+        kept = _load_releases(path, body)
+        if kept is not None:
+            return kept
+        found = parse()
+        self._parsed.mkdir(parents=True, exist_ok=True)
+        releases = [
+            {
+                "name": release.name,
+                "version": str(release.version),
+                "sdist": asdict(release.sdist) if release.sdist else None,
+                "wheels": [asdict(wheel) for wheel in release.wheels],
+            }
+            for release in found.values()
+        ]
+        record = {"format": PARSED_FORMAT, "body": body, "releases": releases}
+        write_atomically(path, json.dumps(record).encode())
+        return found
 
     def requirements(self, release: Release) -> list[Requirement] | None:
         key = _release_key(release)
@@ -91,6 +124,29 @@ def _release_key(release: Release) -> str | None:
             return None
         parts.append(f"{file.filename} {sorted(file.digests.items())}")
     return _digest("\n".join(sorted(parts))) if parts else None
+
+
+def _load_releases(path: Path, body: str) -> dict[Version, Release] | None:
+    found = {}
+    try:
+        kept = json.loads(path.read_bytes())
+        if kept["format"] != PARSED_FORMAT or kept["body"] != body:
+            return None
+        for item in kept["releases"]:
+            version = Version(item["version"])
+            found[version] = Release(
+                name=item["name"],
+                version=version,
+                sdist=_index_file(item["sdist"]) if item["sdist"] else None,
+                wheels=tuple(_index_file(wheel) for wheel in item["wheels"]),
+            )
+    except (OSError, ValueError, KeyError, TypeError, InvalidVersion):
+        return None  # absent, damaged or of another page: parsed again
+    return found
+
+
+def _index_file(fields: dict[str, Any]) -> IndexFile:
+    return IndexFile(**fields)
 
 
 def _load(path: Path) -> Response | None:

@@ -29,7 +29,7 @@ class Release:
     name: str
     version: Version
     sdist: IndexFile | None
-    wheels: tuple[IndexFile, ...]
+    wheels: tuple[IndexFile, ...]  # see group_releases: what a musl target could use
 
     @property
     def yanked(self) -> bool:
@@ -67,16 +67,25 @@ class Release:
 
 
 def group_releases(project: str, files: Iterable[IndexFile]) -> dict[Version, Release]:
-    """Group index files by version; files whose names do not parse are ignored."""
+    """Group index files by version; files whose names do not parse are ignored.
+
+    A release keeps the wheels a musl Linux could install (pure, musllinux, plain linux) and,
+    when it has none of those, its first wheel, for the metadata inside: a project's page can
+    list thousands of wheels for other platforms, and nothing here ever reads them."""
     name = canonicalize_name(project)
     sdists: dict[Version, IndexFile] = {}
     wheels: dict[Version, list[IndexFile]] = {}
+    others: dict[Version, IndexFile] = {}
     for file in files:
         try:
             if file.filename.endswith(".whl"):
-                wheel_name, version, _, _ = parse_wheel_filename(file.filename)
-                if canonicalize_name(wheel_name) == name:
+                wheel_name, version, _, tags = parse_wheel_filename(file.filename)
+                if canonicalize_name(wheel_name) != name:
+                    continue
+                if any(_musl_may_install(tag.platform) for tag in tags):
                     wheels.setdefault(version, []).append(file)
+                else:
+                    others.setdefault(version, file)
             elif file.filename.endswith((".tar.gz", ".zip")):
                 sdist_name, version = parse_sdist_filename(file.filename)
                 if canonicalize_name(sdist_name) == name:
@@ -86,16 +95,21 @@ def group_releases(project: str, files: Iterable[IndexFile]) -> dict[Version, Re
                         sdists[version] = file
         except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
             continue
-    versions = set(sdists) | set(wheels)
+    versions = set(sdists) | set(wheels) | set(others)
     return {
         version: Release(
             name=name,
             version=version,
             sdist=sdists.get(version),
-            wheels=tuple(wheels.get(version, ())),
+            wheels=tuple(wheels.get(version, ()))
+            or ((others[version],) if version in others else ()),
         )
         for version in versions
     }
+
+
+def _musl_may_install(platform: str) -> bool:
+    return platform == "any" or platform.startswith(("musllinux_", "linux_"))
 
 
 def choose_release(
@@ -110,15 +124,21 @@ def choose_release(
 
 
 def matching_releases(
-    releases: Mapping[Version, Release], specifier: SpecifierSet, target: BuildTarget
+    releases: Mapping[Version, Release],
+    specifier: SpecifierSet,
+    target: BuildTarget,
+    *,
+    newest_first: Iterable[Version] | None = None,
 ) -> Iterator[Release]:
-    """Every release `choose_release` could pick, newest first: one sort, one filter pass."""
+    """Every release `choose_release` could pick, newest first, lazily. `newest_first` (the
+    versions of `releases`, sorted) spares a sort when the caller keeps one."""
     pinned = {
         Version(spec.version)
         for spec in specifier
         if spec.operator in ("==", "===") and "*" not in spec.version
     }
-    for version in specifier.filter(sorted(releases, reverse=True)):
+    order = sorted(releases, reverse=True) if newest_first is None else newest_first
+    for version in specifier.filter(order):
         release = releases[version]
         if release.yanked and version not in pinned:
             continue

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from builder.errors import UpstreamError
 from builder.host.commands import CommandRunner
-from builder.host.http_client import HttpClient
+from builder.host.http_client import HttpClient, Response
 from builder.resolve.core_metadata import (
     requirements_from_metadata,
     requirements_from_sdist,
@@ -21,6 +23,7 @@ from builder.resolve.core_metadata import (
 from builder.resolve.page_cache import PageCache
 from builder.resolve.prepared_metadata import prepared_metadata
 from builder.resolve.releases import Release, group_releases
+from builder.resolve.remote_wheel import metadata_by_ranges
 from index.errors import IndexProblem
 from index.pages.simple_pages import ACCEPT, digest_problem, parse_project_page
 
@@ -68,16 +71,9 @@ class Upstream:
             for index_url in self._index_urls:
                 response = self.pages.get(self._client, f"{index_url}{name}/", accept=ACCEPT)
                 if response.status != 404:
-                    try:
-                        files = parse_project_page(
-                            response.body,
-                            content_type=response.content_type,
-                            page_url=response.url,
-                            project=name,
-                        )
-                    except IndexProblem as problem:
-                        raise UpstreamError(problem.message, hint=problem.hint) from None
-                    self._releases[name] = group_releases(name, files)
+                    self._releases[name] = self.pages.releases(
+                        response, functools.partial(_parse, response, name)
+                    )
                     break
             else:
                 raise UpstreamError(
@@ -98,10 +94,12 @@ class Upstream:
         return self._requirements[key]
 
     def _fetch_requirements(self, release: Release) -> list[Requirement]:
-        for wheel in release.wheels:
-            # PEP 658: many indexes serve <wheel>.metadata even when the page does not say so.
-            # Its hash is checked when the page gives one; a refused probe (403, 5xx) falls
-            # back to the wheel itself.
+        # PEP 658: the wheels whose metadata the page offers; else one probe, since many
+        # indexes serve <wheel>.metadata without saying so (an index that lacks it for one
+        # wheel of a release lacks it for the others). Its hash is checked when the page
+        # gives one; a refused probe (403, 5xx) falls back to the wheel itself.
+        offered = [wheel for wheel in release.wheels if wheel.has_metadata]
+        for wheel in offered or release.wheels[:1]:
             url = wheel.url + ".metadata"
             try:
                 response = self._client.get(url, allow_404=True)
@@ -114,6 +112,9 @@ class Upstream:
                 return requirements_from_metadata(response.body)
         if release.wheels:
             first = release.wheels[0]
+            metadata = metadata_by_ranges(functools.partial(self._ranged_get, first.url), first)
+            if metadata is not None:
+                return requirements_from_metadata(metadata)
             body = self._client.get_verified(first.url, first.digests)
             return requirements_from_wheel(body, first.filename)
         if release.sdist is None:
@@ -131,8 +132,21 @@ class Upstream:
         )
         return requirements_from_metadata(metadata)
 
+    def _ranged_get(self, url: str, byte_range: str) -> httpx.Response:
+        return self._client.send("GET", url, headers={"Range": byte_range})
+
     def download_sdist(self, release: Release) -> Path:
         if release.sdist is None:
             raise UpstreamError(f"{release.name} {release.version}: the index has no sdist")
         dest = self._cache_dir / "sdists" / release.sdist.filename
         return self._client.download(release.sdist.url, dest, digests=release.sdist.digests)
+
+
+def _parse(page: Response, name: str) -> dict[Version, Release]:
+    try:
+        files = parse_project_page(
+            page.body, content_type=page.content_type, page_url=page.url, project=name
+        )
+    except IndexProblem as problem:
+        raise UpstreamError(problem.message, hint=problem.hint) from None
+    return group_releases(name, files)

@@ -1,14 +1,18 @@
 """`make bench-plan`: how long a scheduled run's plan takes when nothing is due.
 
-A local upstream index (a static PEP 503 tree on loopback, so the network is not what is
-measured) holds N projects, each one sdist with static metadata (PKG-INFO) and no wheel, so
-every job would be a build. `wheelhouse plan --against DIR` runs once to learn the keys, a
-manifest holding all of them is written to DIR, then the no-op plan (everything held) is timed:
-N packages x 2 arches x 4 Pythons, no containers (pypa images named, no engine asked: a dead
-DOCKER_HOST). Repeated for each N (default 100 and 1,000). Writes a Markdown table (default
-tests/benchmarks/results/noop-plan.md) and prints it.
+Local upstream: a static PEP 503 tree on loopback (so the network is not what is measured)
+holds N projects, each one sdist with static metadata (PKG-INFO) and no wheel, so every job
+would be a build. `wheelhouse plan --against DIR` runs once, cold, to learn the keys; a manifest
+holding all of them is written to DIR; then the no-op plan (everything held, the page cache
+warm: every page revalidated) is timed: N packages x 2 arches x 4 Pythons, no containers (pypa
+images named, no engine asked: a dead DOCKER_HOST). Repeated for each N (default 100 and 1,000).
 
-    python -m tests.benchmarks.noop_plan [--sizes 100,1000] [--repeat 3]
+Real upstream: the same with the 100 projects of tests/benchmarks/lists/popular-100.txt (and
+their dependencies) against the default upstream index, over the network.
+
+Writes a Markdown table (default tests/benchmarks/results/noop-plan.md) and prints it.
+
+    python -m tests.benchmarks.noop_plan [--sizes 100,1000] [--repeat 3] [--no-real]
 """
 
 from __future__ import annotations
@@ -18,12 +22,14 @@ import io
 import json
 import os
 import platform
+import re
 import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +37,8 @@ from tests.support import static_server, write_simple_tree
 
 HERE = Path(__file__).resolve().parent
 PYTHONS = "3.10,3.11,3.12,3.13"
+REAL_LIST = HERE / "lists" / "popular-100.txt"
+PAGES = re.compile(r"upstream pages: (\d+) fetched, (\d+) unchanged")
 
 
 def make_sdist(directory: Path, name: str, version: str) -> Path:
@@ -48,8 +56,17 @@ def make_sdist(directory: Path, name: str, version: str) -> Path:
     return path
 
 
-def plan(project: Path, against: Path, upstream: str) -> tuple[float, dict[str, object]]:
+@dataclass(frozen=True)
+class Run:
+    seconds: float
+    result: dict[str, object]
+    fetched: int  # upstream pages fetched in full
+    not_modified: int  # pages revalidated (304)
+
+
+def plan(project: Path, against: Path, upstream: str | None) -> Run:
     env = {**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"}
+    index = ["--index-url", upstream] if upstream else []
     command = [
         sys.executable,
         "-m",
@@ -59,8 +76,7 @@ def plan(project: Path, against: Path, upstream: str) -> tuple[float, dict[str, 
         "list.txt",
         "--against",
         str(against),
-        "--index-url",
-        upstream,
+        *index,
         "--images",
         "pypa",
         "--python",
@@ -77,7 +93,9 @@ def plan(project: Path, against: Path, upstream: str) -> tuple[float, dict[str, 
     if done.returncode != 0:
         raise SystemExit(f"plan failed (exit {done.returncode}): {done.stderr[-2000:]}")
     result: dict[str, object] = json.loads(done.stdout)
-    return seconds, result
+    pages = PAGES.search(done.stderr)
+    assert pages is not None, done.stderr[-2000:]
+    return Run(seconds, result, int(pages[1]), int(pages[2]))
 
 
 def held_manifest(due: list[dict[str, object]]) -> dict[str, object]:
@@ -103,7 +121,40 @@ def held_manifest(due: list[dict[str, object]]) -> dict[str, object]:
     return {"format": 1, "wheels": wheels, "runs": []}
 
 
-def measure(size: int, repeat: int, work: Path) -> dict[str, float]:
+@dataclass(frozen=True)
+class Measured:
+    packages: int
+    jobs: int
+    cold: Run
+    noop: list[Run]
+
+    def row(self) -> str:
+        times = [run.seconds for run in self.noop]
+        median = statistics.median(times)
+        last = self.noop[-1]
+        return (
+            f"| {self.packages} | {self.jobs} | {self.cold.seconds:.2f} | {min(times):.2f} | "
+            f"{median:.2f} | {100 * median / self.packages:.2f} | "
+            f"{last.fetched} / {last.not_modified} |"
+        )
+
+
+def noop_runs(project: Path, against: Path, upstream: str | None, repeat: int) -> Measured:
+    """Cold plan, hold every due job in a manifest, then the timed no-op plans."""
+    cold = plan(project, against, upstream)
+    due = cold.result["due"]
+    assert isinstance(due, list), due
+    (against / "manifest.json").write_text(json.dumps(held_manifest(due)))
+    runs = []
+    for _ in range(repeat):
+        run = plan(project, against, upstream)
+        assert run.result["due"] == [], run.result["due"]
+        runs.append(run)
+    packages = len((project / "list.txt").read_text().split())
+    return Measured(packages=packages, jobs=len(due), cold=cold, noop=runs)
+
+
+def measure_local(size: int, repeat: int, work: Path) -> Measured:
     dist = work / f"dist-{size}"
     dist.mkdir()
     files = [make_sdist(dist, f"proj{i:04d}", "1.0") for i in range(size)]
@@ -114,49 +165,67 @@ def measure(size: int, repeat: int, work: Path) -> dict[str, float]:
     against = work / f"held-{size}"
     against.mkdir()
     with static_server(work / f"root-{size}") as url:
-        upstream = f"{url}/simple/"
-        cold, first = plan(project, against, upstream)
-        due = first["due"]
-        assert isinstance(due, list), due
-        assert len(due) == size * 8, len(due)
-        (against / "manifest.json").write_text(json.dumps(held_manifest(due)))
-        times = []
-        for _ in range(repeat):
-            seconds, result = plan(project, against, upstream)
-            assert result["due"] == [], result["due"]
-            times.append(seconds)
-    return {"cold": cold, "best": min(times), "median": statistics.median(times)}
+        found = noop_runs(project, against, f"{url}/simple/", repeat)
+    assert found.jobs == size * 8, found.jobs
+    return found
+
+
+def measure_real(repeat: int, work: Path) -> Measured:
+    project = work / "project-real"
+    project.mkdir()
+    names = [line for line in REAL_LIST.read_text().splitlines() if not line.startswith("#")]
+    (project / "list.txt").write_text("\n".join(names) + "\n")
+    against = work / "held-real"
+    against.mkdir()
+    return noop_runs(project, against, None, repeat)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,1000")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--no-real", action="store_true", help="skip the real upstream")
     parser.add_argument("--output", type=Path, default=HERE / "results" / "noop-plan.md")
     args = parser.parse_args()
-    rows = []
+    local: list[Measured] = []
+    real: Measured | None = None
     with tempfile.TemporaryDirectory(prefix="bench-plan-") as tmp:
         for size in (int(s) for s in args.sizes.split(",")):
-            found = measure(size, args.repeat, Path(tmp))
-            rows.append((size, found))
-            sys.stderr.write(f"{size} packages: {found}\n")
+            local.append(measure_local(size, args.repeat, Path(tmp)))
+            sys.stderr.write(f"local {size}: {local[-1].row()}\n")
+        if not args.no_real:
+            real = measure_real(args.repeat, Path(tmp))
+            sys.stderr.write(f"real: {real.row()}\n")
+    header = [
+        "| packages | jobs | first run s | no-op best s | no-op median s "
+        "| s per 100 packages | pages fetched / 304 |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
     lines = [
         "# No-op plan: everything held, nothing due",
         "",
         f"`make bench-plan`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
         f"{len(os.sched_getaffinity(0))} cores. `wheelhouse plan --against DIR` over N projects "
         "x 2 arches x 4 CPythons (3.10-3.13) from a local upstream index on loopback; the "
-        "whole command, process start included; no containers. First run: cold (every page "
-        "and sdist fetched); then the no-op runs.",
+        "whole command, process start included; no containers. First run: cold (empty page "
+        "cache, every page and sdist fetched); then the no-op runs, page cache warm (every "
+        "page asked again with its validators). The last column is the last no-op run's.",
         "",
-        "| packages | jobs | first run s | no-op best s | no-op median s | s per 100 packages |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        "## Local upstream index (loopback)",
+        "",
+        *header,
+        *(found.row() for found in local),
     ]
-    for size, found in rows:
-        lines.append(
-            f"| {size} | {size * 8} | {found['cold']:.2f} | {found['best']:.2f} | "
-            f"{found['median']:.2f} | {100 * found['median'] / size:.2f} |"
-        )
+    if real is not None:
+        lines += [
+            "",
+            f"## Real upstream index, {REAL_LIST.relative_to(HERE.parent.parent)}",
+            "",
+            "The list's 100 projects with their dependencies (jobs = closure x 8 targets).",
+            "",
+            *header,
+            real.row(),
+        ]
     text = "\n".join(lines) + "\n"
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text)
