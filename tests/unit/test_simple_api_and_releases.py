@@ -135,3 +135,27 @@ def test_a_malformed_or_too_new_page_is_a_clear_problem(
 ) -> None:
     with pytest.raises(IndexProblem, match=message):
         parse_project_page(body, content_type=content_type, page_url=PAGE_URL, project="demo")
+
+
+def test_a_release_keeps_only_wheels_a_musl_target_could_use_or_one_for_its_metadata() -> None:
+    files = [
+        wheel("demo-1.0-cp311-cp311-macosx_11_0_arm64.whl"),
+        wheel("demo-1.0-cp311-cp311-win_amd64.whl"),
+        wheel("demo-1.0-cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64.whl"),
+        wheel("demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl"),
+        wheel("demo-1.0-py3-none-any.whl"),
+        wheel("demo-1.0-cp311-cp311-linux_x86_64.whl"),
+        wheel("demo-2.0-cp311-cp311-win_amd64.whl"),
+        wheel("demo-2.0-cp311-cp311-macosx_11_0_arm64.whl"),
+        sdist("demo", "2.0"),
+    ]
+    releases = group_releases("demo", files)
+    assert [w.filename for w in releases[Version("1.0")].wheels] == [
+        "demo-1.0-cp311-cp311-musllinux_1_2_x86_64.whl",
+        "demo-1.0-py3-none-any.whl",
+        "demo-1.0-cp311-cp311-linux_x86_64.whl",
+    ]
+    assert [w.filename for w in releases[Version("2.0")].wheels] == [
+        "demo-2.0-cp311-cp311-win_amd64.whl"
+    ]
+    assert releases[Version("2.0")].compatible_wheel(PY311) is None
