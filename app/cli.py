@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from rich.status import Status
 from app.checking import FINE, check_requirements
 from app.held import (
     MANIFEST_KEY,
+    Held,
     is_local_wheelhouse,
     local_held,
     published_held,
@@ -50,7 +51,7 @@ from builder.plan.jobs import Job
 from builder.plan.shards import ci_matrix, cost_estimator, make_shards, parse_shard
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.upstream import Upstream
-from builder.wheelhouse.manifest import Manifest, load_manifest
+from builder.wheelhouse.manifest import load_manifest
 from index.errors import IndexProblem
 from index.publish.destinations import DESTINATION_HELP, Destination, parse_destination
 from index.publish.export import pages_from_files
@@ -129,8 +130,9 @@ AgainstOption = Annotated[
     str | None,
     typer.Option(
         "--against",
-        help="What the publish target holds (dir:PATH, s3://BUCKET/PFX, or a wheelhouse "
-        "directory): its jobs are not due. Default: the wheelhouse.",
+        help="What the publish target holds (dir:PATH, s3://BUCKET/PFX, a pypiserver URL, or "
+        "a wheelhouse directory): its jobs are not due. A pypiserver is matched by wheel file "
+        "name (it keeps no manifest). Default: the wheelhouse.",
     ),
 ]
 ShardOption = Annotated[
@@ -260,8 +262,8 @@ def build_command(
             dry_run=dry_run,
             runner=runner_label,
             allow_outside_includes=allow_includes_outside,
-            against=None if against is None else _held(against, endpoint_url),
             shard=None if shard is None else parse_shard(shard),
+            **_against_fields(against, endpoint_url),
         )
         if verbose:
             _shown["traceback"] = True
@@ -573,12 +575,23 @@ def export_command(
     _guarded("export", run)
 
 
-def _held(against: str, endpoint_url: str | None) -> Manifest:
-    """The manifest of what --against holds."""
+def _against_fields(against: str | None, endpoint_url: str | None) -> dict[str, Any]:
+    """BuildRequest's fields for --against (none without it)."""
+    if against is None:
+        return {}
+    held = _held(against, endpoint_url)
+    return {"against": held.manifest, "against_files": held.files}
+
+
+def _held(against: str, endpoint_url: str | None) -> Held:
+    """What --against holds."""
     if is_local_wheelhouse(against):
         return local_held(against)
     with _publisher(parse_destination(against), endpoint_url) as publisher:
-        return published_held(publisher, against)
+        held = published_held(publisher)
+    if held.note:
+        err.print(f"[yellow]note:[/] {held.note}", highlight=False)
+    return held
 
 
 @app.command("plan")
@@ -627,7 +640,13 @@ def plan_command(
             images=images,
         )
         held = _held(against, endpoint_url) if against is not None else None
-        request = BuildRequest(list_path=list_path, dry_run=True, runner=runner_label, against=held)
+        request = BuildRequest(
+            list_path=list_path,
+            dry_run=True,
+            runner=runner_label,
+            against=None if held is None else held.manifest,
+            against_files=None if held is None else held.files,
+        )
         with HttpClient() as client, err.status("planning", spinner="dots") as status:
             live = _LiveProgress(status)
             report = build(
@@ -641,8 +660,9 @@ def plan_command(
             )
         for warning in report.warnings:
             err.print(f"[yellow]warning:[/] {warning}", highlight=False)
-        history = held if held is not None else load_manifest(settings.wheelhouse)
-        due = due_jobs(report.plan, history, tool_versions())
+        history = held.manifest if held is not None else load_manifest(settings.wheelhouse)
+        files = None if held is None else held.files
+        due = due_jobs(report.plan, history, tool_versions(), files=files)
         pieces = (
             make_shards([d.job for d in due], shards, cost_estimator(history))
             if shards is not None

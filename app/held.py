@@ -3,48 +3,69 @@
 `wheelhouse publish` to a static index (dir:, s3://) also merges the published wheels' manifest
 entries into `wheelhouse-manifest.json` at the index's root (a compare-and-swap, so concurrent
 publishers lose nothing); `wheelhouse plan --against` and `build --against` read it back. A
-local wheelhouse directory is its own target. pypiserver holds packages only, so it cannot be
-planned against: plan against the static tree or the wheelhouse that feeds it.
+local wheelhouse directory is its own target. A pypiserver holds packages only: it is known by
+its wheel files (a job is held when a wheel of its name and version installs on its target), so
+a changed recipe, image or toolchain is not seen there.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 from builder.errors import InputError
 from builder.wheelhouse.manifest import Manifest, load_manifest, parse_manifest
-from index.publish.publishers import Publisher, StaticPublisher
+from index.publish.publishers import Publisher, PypiserverPublisher, StaticPublisher
 from index.publish.static_tree import compare_and_swap
 
 MANIFEST_KEY = "wheelhouse-manifest.json"
 ATTEMPTS = 8
 
 
+PYPISERVER_NOTE = (
+    "a pypiserver keeps no manifest: jobs are matched by wheel file name, so a changed recipe, "
+    "builder image or toolchain is not seen there (plan against a static index or the "
+    "wheelhouse that feeds it for those)"
+)
+
+
+@dataclass(frozen=True)
+class Held:
+    manifest: Manifest  # what the target's manifest says (empty for a pypiserver)
+    files: tuple[str, ...] | None = None  # a target with no manifest: its wheel files
+    note: str | None = None
+
+
 def is_local_wheelhouse(against: str) -> bool:
     return "://" not in against and not against.startswith("dir:")
 
 
-def local_held(against: str) -> Manifest:
+def local_held(against: str) -> Held:
     path = Path(against)
     if not path.is_dir():
         raise InputError(
             f"--against {against}: no such wheelhouse directory",
-            hint="a wheelhouse directory, dir:PATH or s3://BUCKET/PREFIX of a published index",
+            hint="a wheelhouse directory, dir:PATH, s3://BUCKET/PREFIX or a pypiserver URL",
         )
-    return load_manifest(path)
+    return Held(load_manifest(path))
 
 
-def published_held(publisher: Publisher, against: str) -> Manifest:
-    if not isinstance(publisher, StaticPublisher):
-        raise InputError(
-            f"--against {against}: a pypiserver holds no manifest to plan against",
-            hint="plan against the static index (dir:, s3://) or the wheelhouse that feeds it",
+def published_held(publisher: Publisher) -> Held:
+    if isinstance(publisher, PypiserverPublisher):
+        files = tuple(
+            file.filename
+            for project in publisher.client.projects()
+            for file in publisher.client.files(project)
+            if file.filename.endswith(".whl") and not file.yanked
         )
+        return Held(Manifest(), files=files, note=PYPISERVER_NOTE)
+    if not isinstance(publisher, StaticPublisher):  # pragma: no cover  (no third kind yet)
+        raise TypeError(type(publisher).__name__)
     blob = publisher.storage.get(MANIFEST_KEY)
     if blob is None:
-        return Manifest()
-    return parse_manifest(blob.data, where=f"{publisher.description}/{MANIFEST_KEY}")
+        return Held(Manifest())
+    return Held(parse_manifest(blob.data, where=f"{publisher.description}/{MANIFEST_KEY}"))
 
 
 def record_published(publisher: Publisher, local: Manifest, filenames: set[str]) -> bool:

@@ -20,6 +20,7 @@ from builder.host.interpreters import with_full_versions
 from builder.inputs.curated_list import parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings
+from builder.plan.due import held_by_files
 from builder.plan.execution import choose_executions
 from builder.plan.jobs import Plan, SkipJob, ToolVersions
 from builder.plan.planner import make_plan
@@ -42,6 +43,7 @@ class BuildRequest:
     runner: str | None = None  # only the archs the config's [runners] gives this CI runner
     allow_outside_includes: bool = False  # `-r` may leave the list's directory
     against: Manifest | None = None  # what the publish target holds: those jobs are not due
+    against_files: tuple[str, ...] | None = None  # a target with no manifest: its wheel files
     shard: tuple[int, int] | None = None  # (I, N): only the I-th of N cost-balanced shards
 
 
@@ -177,6 +179,8 @@ def build(
         notes=[*choice.notes, *version_notes],
     )
     warnings += plan.notes
+    if request.against_files is not None:
+        plan = held_by_files(plan, request.against_files)
     if request.shard is not None:
         plan = shard_of(plan, request.shard, request.against or wheelhouse.manifest)
     if request.dry_run:

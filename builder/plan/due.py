@@ -4,13 +4,18 @@ A job is due when no wheel in the target carries its key. The reason names what 
 the target's newest wheel for the same package, Python and arch: a new upstream version, a new
 Python, a changed recipe, builder image, toolchain or tool, or nothing there at all; a job that
 failed in an earlier run and never made a wheel is "failed last time".
+
+A target that keeps no manifest (a pypiserver) is known only by its wheel files: a job is held
+there when a wheel of its name and version installs on its target (`held_by_files`), and a
+changed recipe, image or toolchain cannot be seen.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
 from packaging.version import InvalidVersion, Version
 
 from builder.plan.jobs import BuildJob, FailJob, Job, MirrorJob, Plan, SkipJob, ToolVersions
@@ -23,18 +28,65 @@ class Due:
     reason: str
 
 
-def due_jobs(plan: Plan, held: Manifest, tools: ToolVersions) -> list[Due]:
-    """Every job that would do work (build, mirror, reuse) or fail, with why; skips are not due."""
+def due_jobs(
+    plan: Plan, held: Manifest, tools: ToolVersions, *, files: Sequence[str] | None = None
+) -> list[Due]:
+    """Every job that would do work (build, mirror, reuse) or fail, with why; skips are not due.
+    `files`: the target keeps no manifest, only these wheel files."""
     failed = held.failed_last_time()
+    by_release = _wheels_by_release(files or ())
     due: list[Due] = []
     for job in plan.jobs:
         if isinstance(job, SkipJob):
             continue
         if isinstance(job, FailJob):
             due.append(Due(job, f"cannot be built: {job.reason}"))
-            continue
-        due.append(Due(job, _reason(job, held.wheels.values(), failed, tools)))
+        elif files is not None:
+            due.append(Due(job, _file_reason(job, by_release)))
+        else:
+            due.append(Due(job, _reason(job, held.wheels.values(), failed, tools)))
     return due
+
+
+def held_by_files(plan: Plan, files: Iterable[str]) -> Plan:
+    """The plan with every job skipped whose name and version the target has a wheel of that
+    installs on the job's target (for a target known only by its files)."""
+    by_release = _wheels_by_release(files)
+    jobs: list[Job] = []
+    for job in plan.jobs:
+        match = None
+        if not isinstance(job, SkipJob | FailJob):
+            wheels = by_release.get((job.name, _version(job.version)), ())
+            match = next((name for name in wheels if job.target.installs(name)), None)
+        if match is None:
+            jobs.append(job)
+            continue
+        common = {f.name: getattr(job, f.name) for f in fields(SkipJob) if hasattr(job, f.name)}
+        common.update(reason=f"present ({match}, by file name)", present_filename=match)
+        jobs.append(SkipJob(**common))
+    return replace(plan, jobs=tuple(jobs))
+
+
+def _wheels_by_release(files: Iterable[str]) -> Mapping[tuple[str, Version], list[str]]:
+    found: dict[tuple[str, Version], list[str]] = {}
+    for filename in files:
+        try:
+            name, version, _, _ = parse_wheel_filename(filename)
+        except InvalidWheelFilename:
+            continue
+        found.setdefault((canonicalize_name(name), version), []).append(filename)
+    return found
+
+
+def _file_reason(job: Job, by_release: Mapping[tuple[str, Version], list[str]]) -> str:
+    held = [
+        version
+        for (name, version), wheels in by_release.items()
+        if name == job.name and any(job.target.installs(wheel) for wheel in wheels)
+    ]
+    if held:
+        return f"new upstream version {job.version} (held: {max(held)})"
+    return "missing"
 
 
 def _reason(job: Job, entries: Iterable[WheelEntry], failed: set[str], tools: ToolVersions) -> str:

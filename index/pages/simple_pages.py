@@ -12,7 +12,12 @@ import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from pypi_simple import ProjectPage, UnexpectedRepoVersionWarning, UnsupportedRepoVersionError
+from pypi_simple import (
+    IndexPage,
+    ProjectPage,
+    UnexpectedRepoVersionWarning,
+    UnsupportedRepoVersionError,
+)
 
 from index.errors import IndexProblem
 
@@ -62,6 +67,22 @@ def digest_problem(data: bytes, digests: Mapping[str, str]) -> str | None:
     if actual != expected.lower():
         return f"{algorithm} mismatch (index says {expected}, file has {actual})"
     return None
+
+
+def parse_root_page(body: bytes, *, content_type: str, page_url: str) -> list[str]:
+    """The project names a simple index's root page lists (PEP 503 HTML or PEP 691 JSON)."""
+    media_type = content_type.split(";", maxsplit=1)[0].strip()
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UnexpectedRepoVersionWarning)
+            if media_type == PEP691_JSON:
+                page = IndexPage.from_json_data(json.loads(body))
+            else:
+                page = IndexPage.from_html(body)
+    except (UnsupportedRepoVersionError, ValueError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise IndexProblem(f"{page_url}: not a simple index root page ({first})") from None
+    return list(page.projects)
 
 
 def parse_project_page(

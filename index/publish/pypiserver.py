@@ -22,7 +22,7 @@ import httpx
 from index.dist_files import LocalDist
 from index.errors import IndexProblem, PublishConflict, TargetUnavailable
 from index.pages.model import DistFile, ProjectPage, files_beyond_newest, project_name
-from index.pages.simple_pages import ACCEPT, IndexFile, parse_project_page
+from index.pages.simple_pages import ACCEPT, IndexFile, parse_project_page, parse_root_page
 from index.publish.static_tree import PublishReport
 
 Progress = Callable[[str], None]
@@ -98,6 +98,17 @@ class PypiserverClient:
             content_type=response.headers.get("content-type", "text/html"),
             page_url=page_url,
             project=project,
+        )
+
+    def projects(self) -> list[str]:
+        """Every project the server lists at its simple root."""
+        page_url = f"{self.url}simple/"
+        response = self._request("GET", page_url)
+        self._raise_for(response, reading=True)
+        return parse_root_page(
+            response.content,
+            content_type=response.headers.get("content-type", "text/html"),
+            page_url=page_url,
         )
 
     def upload(self, paths: list[Path], *, replacing: bool = False) -> None:

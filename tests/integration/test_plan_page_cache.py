@@ -1,5 +1,6 @@
-"""A second `wheelhouse plan` revalidates every upstream page instead of fetching it again
-(real CLI, a real HTTP server that answers If-Modified-Since; no containers)."""
+"""`wheelhouse plan` against real servers, no containers: a second plan revalidates every
+upstream page instead of fetching it again (an HTTP server that answers If-Modified-Since);
+a pypiserver target is matched by its wheel files."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.benchmarks.noop_plan import make_sdist
-from tests.support import http_server, wheelhouse_cli, write_simple_tree
+from tests.support import (
+    http_server,
+    make_wheel,
+    pypiserver_with_user,
+    static_server,
+    twine_upload,
+    wheelhouse_cli,
+    write_simple_tree,
+)
 
 NAMES = [f"proj{i:02d}" for i in range(12)]
 
@@ -92,3 +101,46 @@ def test_the_second_plan_gets_304s_and_the_same_answer(tmp_path: Path) -> None:
     due = third["due"]
     assert isinstance(due, list)
     assert {job["version"] for job in due if job["name"] == "proj03"} == {"2.0"}
+
+
+def test_plan_against_a_pypiserver_matches_its_wheel_files(tmp_path: Path) -> None:
+    """pypiserver keeps no manifest: what it holds is read from its simple pages."""
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    write_simple_tree([make_sdist(dist, name, "1.0") for name in NAMES[:3]], tmp_path / "root")
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "list.txt").write_text("".join(f"{name}\n" for name in NAMES[:3]))
+    held = make_wheel(tmp_path / "held", "proj01", "1.0", tag="cp311-cp311-musllinux_1_2_x86_64")
+    with (
+        pypiserver_with_user(tmp_path / "pypi", user="ci", password="ci-secret") as (url, _),
+        static_server(tmp_path / "root") as upstream,
+    ):
+        uploaded = twine_upload(url, held)
+        assert uploaded.returncode == 0, uploaded.stdout + uploaded.stderr
+        done = wheelhouse_cli(
+            "plan",
+            "--list",
+            "list.txt",
+            "--against",
+            url,
+            "--index-url",
+            f"{upstream}/simple/",
+            "--images",
+            "pypa",
+            "--python",
+            "3.11,3.13",
+            "--arch",
+            "x86_64",
+            "--json",
+            cwd=project,
+            env={**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"},
+        )
+    assert done.returncode == 0, done.stderr
+    assert "keeps no manifest" in done.stderr
+    result = json.loads(done.stdout)
+    due = {(job["name"], job["python"]): job["due"] for job in result["due"]}
+    assert ("proj01", "3.11") not in due
+    assert due[("proj01", "3.13")] == "missing"
+    assert due[("proj00", "3.11")] == "missing"
+    assert (result["held"], len(due)) == (1, 5)

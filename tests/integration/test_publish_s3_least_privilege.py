@@ -115,7 +115,7 @@ def test_publish_works_without_list_bucket_and_bad_keys_are_still_refused(
     # The target's manifest was created by the first publish (create-only after a 403) and
     # updated by the second: plan --against reads it under the same policy.
     assert storage.get(MANIFEST_KEY) is not None
-    assert published_held(StaticPublisher(storage), f"s3://{BUCKET}/alpine").wheels == {}
+    assert published_held(StaticPublisher(storage)).manifest.wheels == {}
 
     wrong = {**env, "AWS_ACCESS_KEY_ID": "wrong"}
     code, errors = publish(wheelhouse, least_privilege, wrong)

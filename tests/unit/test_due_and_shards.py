@@ -9,8 +9,8 @@ import pytest
 
 from builder.errors import InputError
 from builder.inputs.recipes import Recipe
-from builder.plan.due import due_jobs
-from builder.plan.jobs import BuildJob, Job, Plan
+from builder.plan.due import due_jobs, held_by_files
+from builder.plan.jobs import BuildJob, Job, Plan, SkipJob
 from builder.plan.shards import ci_matrix, cost_estimator, make_shards, parse_shard
 from builder.wheelhouse.manifest import Manifest, WheelEntry
 from tests.unit.test_plan import C_EXT, MUSL, PY311, PY313, TOOLS, plan_for
@@ -141,3 +141,32 @@ def test_bad_shard_specs_are_input_errors(text: str) -> None:
     with pytest.raises(InputError, match="--shard"):
         parse_shard(text)
     assert parse_shard("2/4") == (2, 4)
+
+
+def test_a_target_known_only_by_its_files_holds_what_installs_on_each_job_target() -> None:
+    plan = plan_for([C_EXT], resolved={PY311: [C_EXT], PY313: [C_EXT]})
+    files = (
+        "cext-1.0-cp311-cp311-musllinux_1_2_x86_64.whl",  # cp311 holds it; cp313 does not
+        "cext-0.9-cp313-cp313-musllinux_1_1_x86_64.whl",  # an older version for cp313
+        "cext-1.0-cp311-cp311-musllinux_1_2_aarch64.whl",  # another arch
+        "not a wheel name.whl",
+    )
+    held_plan = held_by_files(plan, files)
+    by_python = {job.python: job for job in held_plan.jobs if job.name == "cext"}
+    assert isinstance(by_python["3.11"], SkipJob)
+    assert by_python["3.11"].present_filename == files[0]
+    assert by_python["3.11"].key == next(j.key for j in plan.jobs if j.python == "3.11")
+    assert isinstance(by_python["3.13"], BuildJob)
+    due = due_jobs(held_plan, Manifest(), TOOLS, files=files)
+    assert [(d.job.python, d.reason) for d in due] == [
+        ("3.13", "new upstream version 1.0 (held: 0.9)")
+    ]
+    nothing = due_jobs(plan, Manifest(), TOOLS, files=())
+    assert {d.reason for d in nothing} == {"missing"}
+
+
+def test_an_abi3_or_pure_file_holds_every_python_it_installs_on() -> None:
+    plan = plan_for([C_EXT], resolved={PY311: [C_EXT], PY313: [C_EXT]})
+    for wheel in ("cext-1.0-cp38-abi3-musllinux_1_2_x86_64.whl", "cext-1.0-py3-none-any.whl"):
+        held_plan = held_by_files(plan, (wheel,))
+        assert all(isinstance(job, SkipJob) for job in held_plan.jobs), wheel
