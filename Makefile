@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 CACHE ?= /var/cache/wheelhouse
 LIST ?= configs/deps.txt
 PORT ?= 8080
+ARCH ?= $(shell uname -m)
 
 .PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs bench-coverage bench-install bench-plan lint test unit integration e2e clean
 
@@ -51,8 +52,8 @@ bench-plan: $(BIN)/wheelhouse  ## a scheduled run's plan when nothing is due: 10
 bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 cross and under QEMU)
 	$(BIN)/python -m tests.benchmarks.arch_ratio
 
-bench-coverage: setup  ## a real requirements list (C, C++, system libraries, pure, abi3): what builds, per package
-	$(BIN)/python -m tests.benchmarks.coverage --arch $$(uname -m)
+bench-coverage: setup  ## a real requirements list (C, C++, system libraries, pure, abi3): what builds, per package (ARCH=aarch64 for the other arch)
+	$(BIN)/python -m tests.benchmarks.coverage --arch $(ARCH)
 
 bench-install: setup  ## pandas + numpy + Django on musl: pip from sources vs from wheelhouse serve (not yet measured)
 	$(BIN)/python -m tests.benchmarks.alpine_install

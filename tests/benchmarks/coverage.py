@@ -108,7 +108,8 @@ def build_one(requirement: str, project: Path, arch: str, python: str) -> dict[s
     failed = [job for job in report["jobs"] if not job["ok"]]
     if mine and all(job["ok"] for job in mine) and not failed:
         job = mine[0]
-        return {"ok": True, "why": f"{job['action']}: {job['wheel']}", "seconds": seconds}
+        how = job["action"] + (f" ({job['execution']})" if job.get("execution") else "")
+        return {"ok": True, "why": f"{how}: {job['wheel']}", "seconds": seconds}
     culprit = failed[0] if failed else (mine[0] if mine else None)
     if culprit is None:
         return {"ok": False, "why": "not in the plan", "seconds": seconds}
@@ -168,14 +169,24 @@ def main() -> None:
                 f"{outcome['why'].replace('|', '/')} |"
             )
             sys.stderr.write(rows[-1] + "\n")
-    share = 100 * passed / len(listed)
+            write_table(output, rows, passed, len(listed), args, done=False)
+    sys.stdout.write(write_table(output, rows, passed, len(listed), args, done=True))
+
+
+def write_table(
+    output: Path, rows: list[str], passed: int, listed: int, args: argparse.Namespace, *, done: bool
+) -> str:
+    """The table so far (rewritten after every package, so a long run's progress survives)."""
+    share = 100 * passed / len(rows) if rows else 0.0
+    state = f"{passed} of {listed}" if done else f"{passed} of {len(rows)} so far ({listed} listed)"
     table = "\n".join(
         [
-            f"# Coverage: {passed} of {len(listed)} ({share:.0f}%) on {args.arch}, CPython "
-            f"{args.python}, local images",
+            f"# Coverage: {state} ({share:.0f}%) on {args.arch}, CPython {args.python}, "
+            "local images",
             "",
-            f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.machine()}, each pin built "
-            "with its dependencies by `wheelhouse build` (`make bench-coverage`).",
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on a {platform.machine()} machine, each pin "
+            "built with its dependencies by `wheelhouse build` (`make bench-coverage`); "
+            "the execution (native, cross or qemu) is the one `[execution] auto` chose.",
             "",
             "| pin | kind | result | seconds | wheel or reason |",
             "| --- | --- | --- | --- | --- |",
@@ -185,7 +196,7 @@ def main() -> None:
     )
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(table)
-    sys.stdout.write(table)
+    return table
 
 
 if __name__ == "__main__":
