@@ -28,6 +28,7 @@ from builder.plan.shards import cost_estimator, make_shards
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved, resolve_closure
 from builder.resolve.upstream import Upstream
+from builder.resolve.verify_with import verify_with_wheels
 from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, Progress
 from builder.wheelhouse.manifest import Manifest
@@ -177,6 +178,7 @@ def build(
         executions=executions,
         runners={arch: settings.runner_for(arch) for arch in archs},
         notes=[*choice.notes, *version_notes],
+        verify_with=verify_with_wheels(resolved, recipes, upstream),
     )
     warnings += plan.notes
     if request.against_files is not None:

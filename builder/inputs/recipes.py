@@ -16,6 +16,10 @@ A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key 
     build-constraints = ["cython<3"]     # pins for the isolated build environment (PIP_CONSTRAINT)
     execution = "qemu"                   # a foreign arch compiles under emulation, never cross
                                          # (for builds that run what they compiled)
+    verify-with = ["ruamel.yaml<0.18"]   # installed beside the wheel (without their own
+                                         # dependencies) for the import test: an extension whose
+                                         # import needs the package that depends on it; taken
+                                         # from the upstream index as wheels (pure, usually)
     [[skip]]                             # combinations not to build, with the reason
     python = "3.13"                      # optional: all Pythons when absent
     arch = "aarch64"                     # optional: all arches when absent
@@ -38,7 +42,7 @@ from builder.inputs.toml_fields import Table, load_toml
 
 RECIPE_KEYS = (
     "import, system-libraries, system-packages, before-all, before-build, environment, test-command, "
-    "build-from-source, build-constraints, execution, skip"
+    "build-from-source, build-constraints, execution, verify-with, skip"
 )
 
 
@@ -65,6 +69,7 @@ class Recipe:
     build_from_source: bool = False
     build_constraints: tuple[str, ...] = ()
     execution: str | None = None  # "qemu": never cross-compiled
+    verify_with: tuple[str, ...] = ()  # requirements installed beside the wheel for its test
     skip: tuple[SkipRule, ...] = field(default_factory=tuple)
     path: str | None = None
 
@@ -81,6 +86,7 @@ class Recipe:
         data.pop("skip")
         data.pop("imports")
         data.pop("execution")  # the job's key records its execution itself
+        data.pop("verify_with")  # what the test installs beside the wheel, not the wheel
         for optional in ("build_constraints", "system_libraries"):
             if not data[optional]:
                 data.pop(optional)  # keys of recipes without them stay as they were
@@ -123,6 +129,7 @@ def parse_recipe(path: Path) -> Recipe:
         build_from_source=table.boolean("build-from-source", default=False),
         build_constraints=constraint_lines(table.strings("build-constraints"), where=str(path)),
         execution=_execution(table.string("execution"), path),
+        verify_with=_requirement_lines(table.strings("verify-with"), path),
         skip=tuple(_skip_rule(rule) for rule in table.tables("skip")),
         path=str(path),
     )
@@ -170,6 +177,18 @@ def _module_names(names: tuple[str, ...], path: Path) -> tuple[str, ...]:
         if not all(part.isidentifier() for part in module.split(".")):
             raise InputError(f"{path}: key 'import': {module!r} is not a module name")
     return names
+
+
+def _requirement_lines(lines: tuple[str, ...], path: Path) -> tuple[str, ...]:
+    for line in lines:
+        try:
+            Requirement(line)
+        except InvalidRequirement as exc:
+            raise InputError(
+                f"{path}: key 'verify-with': {line!r} is not a requirement ({exc})",
+                hint='e.g. verify-with = ["ruamel.yaml<0.18"]',
+            ) from None
+    return lines
 
 
 def constraint_lines(lines: tuple[str, ...], *, where: str) -> tuple[str, ...]:

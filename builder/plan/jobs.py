@@ -58,6 +58,7 @@ class JobBase:
         "native"  # "native"; a foreign arch: "qemu" (emulated) or "cross" (execution.py)
     )
     runner: str = "local"  # the CI runner label that executes it, from the config's [runners]
+    verify_with: tuple[IndexFile, ...] = ()  # upstream wheels its import test installs beside it
 
     @property
     def python(self) -> str:

@@ -26,6 +26,7 @@ from builder.plan.jobs import (
 )
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
+from index.pages.simple_pages import IndexFile
 
 
 def build_key(
@@ -92,6 +93,7 @@ def make_plan(
     executions: Mapping[str, str] | None = None,
     runners: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
+    verify_with: Mapping[tuple[str, BuildTarget], tuple[IndexFile, ...]] | None = None,
 ) -> Plan:
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
     already in the wheelhouse (and verified). `executions` says how each arch's compiler runs
@@ -113,6 +115,7 @@ def make_plan(
                     (executions or {}).get(target.arch, "native"), recipe.execution
                 ),
                 "runner": (runners or {}).get(target.arch, "local"),
+                "verify_with": (verify_with or {}).get((item.release.name, target), ()),
             }
             constraints = (*build_constraints, *recipe.build_constraints)
             jobs.append(

@@ -14,6 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from packaging.utils import parse_wheel_filename
+
 from builder.build.compile import build_wheel, shareable
 from builder.build.cxx_toolchain import CxxToolchain
 from builder.errors import CommandFailed, WheelhouseError
@@ -206,11 +208,16 @@ class Executor:
         for outcome in mine:
             wheel = _staged(outcome)
             _link_or_copy(wheel, links_dir / wheel.name)
+            for companion in outcome.job.verify_with:
+                dest = house.cache / "verify-with" / companion.filename
+                self._client.download(companion.url, dest, digests=companion.digests)
+                _link_or_copy(dest, links_dir / companion.filename)
         items = [
             VerifyItem(
                 name=o.job.name,
                 version=o.job.version,
                 imports=tuple(dict.fromkeys([*import_names(_staged(o)), *o.job.recipe.imports])),
+                with_=tuple(_pin(companion.filename) for companion in o.job.verify_with),
             )
             for o in mine
         ]
@@ -248,6 +255,11 @@ class Executor:
             if isinstance(accepted, Refused):
                 outcome.ok = False
                 outcome.message = accepted.message
+
+
+def _pin(wheel_filename: str) -> str:
+    name, version, _, _ = parse_wheel_filename(wheel_filename)
+    return f"{name}=={version}"
 
 
 def _link_or_copy(source: Path, dest: Path) -> None:

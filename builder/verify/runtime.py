@@ -53,13 +53,16 @@ for directory in spec["find_links"]:
 for item in spec["items"]:
     venv = tempfile.mkdtemp(prefix="verify-")
     result = {"name": item["name"], "version": item["version"], "ok": False, "output": ""}
+    pip = [sys.executable, "-m", "pip", "--python", venv + "/bin/python", "install",
+           "--no-index", "--only-binary", ":all:", "--disable-pip-version-check",
+           "--no-cache-dir", *links]
     steps = [
         [sys.executable, "-m", "venv", "--without-pip", venv],
-        [sys.executable, "-m", "pip", "--python", venv + "/bin/python", "install", "--no-index",
-         "--only-binary", ":all:", "--disable-pip-version-check", "--no-cache-dir", *links,
-         item["name"] + "==" + item["version"]],
-        [venv + "/bin/python", "-c", IMPORTS, *item["imports"]],
+        [*pip, item["name"] + "==" + item["version"]],
     ]
+    if item["with"]:  # the recipe's verify-with, beside it, without their own dependencies
+        steps.append([*pip, "--no-deps", *item["with"]])
+    steps.append([venv + "/bin/python", "-c", IMPORTS, *item["imports"]])
     out = []
     for step in steps:
         proc = subprocess.run(step, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, cwd="/tmp")
@@ -78,6 +81,7 @@ class VerifyItem:
     name: str
     version: str
     imports: tuple[str, ...]
+    with_: tuple[str, ...] = ()  # pins installed beside it (--no-deps), from the find-links
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -109,7 +113,12 @@ def verify_in_runtime(
     spec = {
         "find_links": [mount.target for mount in mounts[1:]],
         "items": [
-            {"name": item.name, "version": item.version, "imports": list(item.imports)}
+            {
+                "name": item.name,
+                "version": item.version,
+                "imports": list(item.imports),
+                "with": list(item.with_),
+            }
             for item in items
         ],
     }

@@ -13,7 +13,15 @@ from typing import Any
 from tests.e2e.runtime import inspect_built_wheel, run_in_runtime
 from tests.support import free_port, planned_version, wait_for_http, wheelhouse_cli
 
-COMPILED = {"simplejson", "xxhash", "markupsafe", "graftdemo", "kiwisolver", "psycopg2"}
+COMPILED = {
+    "simplejson",
+    "xxhash",
+    "markupsafe",
+    "graftdemo",
+    "kiwisolver",
+    "psycopg2",
+    "ruamel-yaml-clib",
+}
 # What auditwheel must graft into each (a name prefix under <pkg>.libs/); nothing for the rest.
 GRAFTED = {"graftdemo": "graftdemo.libs/libgreet", "psycopg2": "psycopg2.libs/libpq"}
 MIRRORED = {"msgpack", "python-dateutil", "six"}
@@ -101,6 +109,20 @@ def test_an_abi3_build_serves_every_newer_python(
     manifest = json.loads((e2e_project / "wheelhouse" / "manifest.json").read_text())
     (entry,) = [w for w in manifest["wheels"] if w["name"] == "pycryptodomex"]
     assert set(entry["keys"]) == {j["key"] for j in abi3}
+
+
+def test_an_extension_that_imports_its_dependent_is_verified_beside_it(
+    first_run: dict[str, Any], e2e_project: Path
+) -> None:
+    """ruamel.yaml.clib's extension imports ruamel.yaml: its recipe's verify-with installs an
+    upstream ruamel.yaml wheel beside it (without dependencies) for the import test only."""
+    wheelhouse = e2e_project / "wheelhouse"
+    for python in PYTHONS:
+        log = (wheelhouse / ".logs" / f"ruamel-yaml-clib-0.2.12-cp{python}-x86_64.log").read_text()
+        assert re.search(r"--no-deps ruamel-yaml==0\.18\.\d+\n", log), python
+        assert "imported _ruamel_yaml" in log
+    assert not list(wheelhouse.glob("ruamel.yaml-*.whl"))  # a test companion, not published
+    assert not list(wheelhouse.glob("ruamel_yaml-*.whl"))
 
 
 def test_built_wheels_are_musllinux_audited_and_carry_no_libc(

@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from builder.errors import InputError
 from builder.inputs.recipes import Recipe, load_recipes, parse_recipe
+from builder.resolve.verify_with import verify_with_wheels
+from tests.unit.fakes import FakeIndex, sdist, wheel
+from tests.unit.test_plan import PY311, plan_for, resolved
 
 
 def test_good_recipe_reads_every_key(fixtures: Path) -> None:
@@ -106,3 +110,39 @@ def test_every_shipped_recipe_loads() -> None:
     recipes = load_recipes(Path(__file__).resolve().parents[2] / "configs" / "recipes")
     assert recipes["lxml"].system_libraries == ("libxml2", "libxslt")
     assert recipes["psycopg2"].system_libraries == ("libpq",)
+
+
+def test_verify_with_takes_requirements_and_leaves_the_digest_alone(tmp_path: Path) -> None:
+    path = tmp_path / "ruamel.yaml.clib.toml"
+    path.write_text('verify-with = ["ruamel.yaml<0.19"]\n')
+    recipe = parse_recipe(path)
+    assert recipe.verify_with == ("ruamel.yaml<0.19",)
+    assert recipe.digest() == replace(recipe, verify_with=()).digest()
+    path.write_text('verify-with = ["ruamel yaml !!"]\n')
+    with pytest.raises(InputError, match=r"ruamel.yaml.clib.toml: key 'verify-with'"):
+        parse_recipe(path)
+
+
+def test_verify_with_becomes_the_newest_upstream_wheel_each_target_installs() -> None:
+    clib = resolved("ruamel-yaml-clib", [sdist("ruamel-yaml-clib", "0.2.7")], "0.2.7")
+    index = FakeIndex(
+        files={
+            "ruamel-yaml": [
+                wheel("ruamel.yaml-0.17.21-py3-none-any.whl"),
+                wheel("ruamel.yaml-0.19.0-py3-none-any.whl"),
+            ],
+            "only-glibc": [wheel("only_glibc-1.0-cp311-cp311-manylinux_2_17_x86_64.whl")],
+        },
+        requirements={},
+    )
+    recipe = Recipe(name="ruamel-yaml-clib", verify_with=("ruamel.yaml<0.19",), path="r.toml")
+    found = verify_with_wheels({PY311: [clib]}, {"ruamel-yaml-clib": recipe}, index)
+    assert [w.filename for w in found[("ruamel-yaml-clib", PY311)]] == [
+        "ruamel.yaml-0.17.21-py3-none-any.whl"
+    ]
+    glibc = replace(recipe, verify_with=("only-glibc",))
+    with pytest.raises(InputError, match=r"r.toml: verify-with 'only-glibc': no upstream wheel"):
+        verify_with_wheels({PY311: [clib]}, {"ruamel-yaml-clib": glibc}, index)
+    plan = plan_for([clib], recipes={"ruamel-yaml-clib": recipe}, verify_with=found)
+    (job,) = plan.jobs
+    assert [w.filename for w in job.verify_with] == ["ruamel.yaml-0.17.21-py3-none-any.whl"]
