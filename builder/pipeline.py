@@ -32,7 +32,7 @@ from builder.resolve.verify_with import verify_with_wheels
 from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, Progress
 from builder.wheelhouse.manifest import Manifest
-from builder.wheelhouse.store import Wheelhouse
+from builder.wheelhouse.store import Wheelhouse, shared_wheels
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -174,6 +174,7 @@ def build(
         force_source=request.force_source,
         build_constraints=settings.build_constraints,
         shared_wheels=wheelhouse.shared_wheels(),
+        held_shared=shared_wheels(request.against),
         cxx=toolchain_version() if mounted else "",
         executions=executions,
         runners={arch: settings.runner_for(arch) for arch in archs},

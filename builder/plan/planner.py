@@ -94,12 +94,15 @@ def make_plan(
     runners: Mapping[str, str] | None = None,
     notes: Sequence[str] = (),
     verify_with: Mapping[tuple[str, BuildTarget], tuple[IndexFile, ...]] | None = None,
+    held_shared: Mapping[str, Sequence[str]] | None = None,
 ) -> Plan:
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
     already in the wheelhouse (and verified). `executions` says how each arch's compiler runs
     on this machine (native, qemu or cross; execution.py) and `runners` which runner takes it;
     only cross changes a job's key. `shared_wheels` maps an sdist's identity to the
-    pure or abi3 wheels already built from it: a target that installs one reuses it."""
+    pure or abi3 wheels already built from it: a target that installs one reuses it;
+    `held_shared` the same for the publish target (--against): such a wheel there serves a new
+    target as it is, since building it again would make a second file of the same name."""
     jobs: list[Job] = []
     for target, closure in resolved.items():
         for item in closure:
@@ -128,6 +131,7 @@ def make_plan(
                     force_source=force_source,
                     constraints=constraints,
                     shared_wheels=(shared_wheels or {}),
+                    held_shared=(held_shared or {}),
                     cxx=cxx
                     if images[target.arch].kind == "local" or common["execution"] == "cross"
                     else "",
@@ -146,6 +150,7 @@ def _job_for(
     force_source: bool,
     constraints: tuple[str, ...],
     shared_wheels: Mapping[str, Sequence[str]],
+    held_shared: Mapping[str, Sequence[str]],
     cxx: str,
 ) -> Job:
     """The one job for a resolved item; `common` holds the fields every kind of job has."""
@@ -194,6 +199,10 @@ def _job_for(
                 reused=filename,
                 image=image,
             )
+    for filename in held_shared.get(source, ()):
+        if target.installs(filename):
+            reason = f"present in the target ({filename}, built from the same sdist)"
+            return SkipJob(**common, key=key, reason=reason, present_filename=filename)
     reason = "forced source build" if forced else "no compatible upstream wheel"
     return BuildJob(
         **common,

@@ -18,6 +18,15 @@ from builder.wheelhouse.manifest import MANIFEST_NAME, Manifest, WheelEntry, loa
 from index.dist_files import file_sha256
 
 
+def shared_wheels(manifest: Manifest | None) -> dict[str, list[str]]:
+    """A manifest's built pure and abi3 wheels, by the identity of the sdist they came from."""
+    found: dict[str, list[str]] = {}
+    for entry in manifest.wheels.values() if manifest else ():
+        if entry.action == "build" and shareable(entry.filename):
+            found.setdefault(entry.source_sha256, []).append(entry.filename)
+    return found
+
+
 @dataclass(frozen=True, kw_only=True)
 class Refused:
     """A wheel the wheelhouse would not take, and why."""
@@ -80,15 +89,11 @@ class Wheelhouse:
     def shared_wheels(self) -> dict[str, list[str]]:
         """Pure and abi3 wheels built here, by the identity of the sdist they came from: one
         such build serves every target that installs it, so it is reused, not built again."""
-        found: dict[str, list[str]] = {}
-        for entry in self.manifest.wheels.values():
-            if (
-                entry.action == "build"
-                and shareable(entry.filename)
-                and (self.path / entry.filename).is_file()
-            ):
-                found.setdefault(entry.source_sha256, []).append(entry.filename)
-        return found
+        return {
+            source: present
+            for source, filenames in shared_wheels(self.manifest).items()
+            if (present := [name for name in filenames if (self.path / name).is_file()])
+        }
 
     def accept(
         self, job: WorkJob, staged: Path, made: Made, tools: ToolVersions

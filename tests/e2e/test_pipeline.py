@@ -1,8 +1,9 @@
 """The scheduled pipeline, locally: a local upstream index stands in for the public one (so the
 test can release a new version into it), `plan --against` the S3 index (moto), two shards built
 as separate processes, `merge`, `publish` to S3, pip installing from it in the musl runtime
-image; then a new upstream release is due alone, a recipe change re-plans only its package, and
-a failed job is due again."""
+image; then a new upstream release is due alone, a recipe change re-plans only its package, a
+failed job is due again, and a new Python in the matrix is due for the compiled packages only (the
+pure wheel the target holds serves it)."""
 
 from __future__ import annotations
 
@@ -47,6 +48,12 @@ PyMODINIT_FUNC PyInit_pipedemo(void) { return PyModule_Create(&module); }
 """
 
 
+PUREDEMO_SETUP = """
+from setuptools import setup
+setup(name="puredemo", version="1.0.0", py_modules=["puredemo"])
+"""
+
+
 class Upstream:
     """A PEP 503 tree over a directory of sdists; `release` adds one and rewrites the tree."""
 
@@ -83,10 +90,15 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, engine: None) -> Iterator
     upstream.release(pipedemo)
     upstream.release(graftdemo_at("1.0.0", work))
     upstream.release(FIXTURE_PACKAGES / "brokendemo")
+    puredemo = work / "puredemo"  # pure Python, only an sdist upstream
+    puredemo.mkdir()
+    (puredemo / "setup.py").write_text(PUREDEMO_SETUP)
+    (puredemo / "puredemo.py").write_text("ANSWER = 42\n")
+    upstream.release(puredemo)
     project = work / "project"
     (project / "configs" / "recipes").mkdir(parents=True)
     shutil.copy(PROJECT / "configs" / "recipes" / "graftdemo.toml", project / "configs" / "recipes")
-    (project / "deps.txt").write_text("pipedemo\ngraftdemo\nbrokendemo\n")
+    (project / "deps.txt").write_text("pipedemo\ngraftdemo\nbrokendemo\npuredemo\n")
     env = {**os.environ, **S3_ENV}
     with static_server(upstream.root) as upstream_url, moto_s3_server(work) as endpoint:
         (project / "wheelhouse.toml").write_text(
@@ -175,6 +187,7 @@ def test_the_pipeline_rebuilds_only_what_changed(pipeline: dict[str, Any]) -> No
         ("pipedemo", "1.0.0", "missing"),
         ("graftdemo", "1.0.0", "missing"),
         ("brokendemo", "1.0.0", "missing"),
+        ("puredemo", "1.0.0", "missing"),
     }
     assert len(first["plan"]["matrix"]["include"]) == 2  # two shards, each built on its own
     built = [job["name"] for report in first["reports"] for job in report["jobs"] if job["ok"]]
@@ -184,7 +197,7 @@ def test_the_pipeline_rebuilds_only_what_changed(pipeline: dict[str, Any]) -> No
         for job in report["jobs"]
         if not job["ok"] and job["name"] != "brokendemo"
     ]
-    assert sorted(built) == ["graftdemo", "pipedemo"], failures  # each once, in one shard
+    assert sorted(built) == ["graftdemo", "pipedemo", "puredemo"], failures  # each once
 
     installed = run_in_runtime(
         "set -e; py=/opt/python/cp311-cp311/bin/python; $py -m venv /tmp/v; "
@@ -219,4 +232,16 @@ def test_the_pipeline_rebuilds_only_what_changed(pipeline: dict[str, Any]) -> No
     assert due_of(pipeline["plan"]()) == {
         ("pipedemo", "1.0.0", "recipe changed"),
         ("brokendemo", "1.0.0", "failed last time"),
+    }
+    recipe.unlink()
+
+    # A new Python in the matrix: due for the compiled packages; the pure wheel the target
+    # holds installs on it as it is (building it again would publish a second, different file
+    # of the same name).
+    newer = pipeline["plan"]("--python", "3.11,3.13")
+    assert {(job["name"], job["python"], job["due"]) for job in newer["due"]} == {
+        ("pipedemo", "3.13", "new Python 3.13"),
+        ("graftdemo", "3.13", "new Python 3.13"),
+        ("brokendemo", "3.11", "failed last time"),
+        ("brokendemo", "3.13", "missing"),  # another job (its key) than the one that failed
     }

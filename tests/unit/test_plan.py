@@ -13,7 +13,7 @@ from builder.build.cxx_toolchain import cxx_toolchain
 from builder.errors import InputError
 from builder.inputs.recipes import Recipe, SkipRule
 from builder.plan.execution import choose_executions
-from builder.plan.jobs import BuildJob, ReuseJob, ToolVersions
+from builder.plan.jobs import BuildJob, ReuseJob, SkipJob, ToolVersions
 from builder.plan.planner import make_plan
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
@@ -175,6 +175,30 @@ def test_an_abi3_or_pure_wheel_already_built_is_reused_where_it_installs() -> No
         reuse = by_target[(python, "x86_64")]
         assert isinstance(reuse, ReuseJob) and reuse.reused == abi3, reuse
     assert isinstance(by_target[("3.13", "aarch64")], BuildJob)  # another arch builds its own
+
+
+def test_a_shared_wheel_held_by_the_target_serves_a_new_python_without_a_second_file() -> None:
+    """A scheduled run's wheelhouse starts empty: an abi3 wheel the target holds (built for
+    3.11) must not be built again for a newly added 3.13, which would publish a second,
+    different file under the same name."""
+    abi3 = "cext-1.0-cp311-abi3-musllinux_1_2_x86_64.whl"
+    identity = C_EXT.release.sdist.identity() if C_EXT.release.sdist else None
+    assert identity is not None
+    plan = plan_for(
+        [C_EXT], resolved={PY313: [C_EXT]}, held_shared={identity: [abi3]}, shared_wheels={}
+    )
+    (job,) = plan.jobs
+    assert isinstance(job, SkipJob) and job.present_filename == abi3, job
+    assert "present in the target" in job.reason
+    local = plan_for(
+        [C_EXT],
+        resolved={PY313: [C_EXT]},
+        held_shared={identity: [abi3]},
+        shared_wheels={identity: [abi3]},
+    )
+    assert isinstance(local.jobs[0], ReuseJob)  # here too: reused and verified for 3.13
+    other = plan_for([C_EXT], resolved={PY313: [C_EXT]}, held_shared={"other": [abi3]})
+    assert isinstance(other.jobs[0], BuildJob)  # another sdist's wheel serves nothing
 
 
 def test_which_wheels_one_build_shares() -> None:
