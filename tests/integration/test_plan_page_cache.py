@@ -12,6 +12,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from tests.benchmarks.noop_plan import make_sdist
 from tests.support import (
@@ -46,7 +47,10 @@ def upstream_with_log(root: Path) -> Iterator[tuple[str, list[tuple[str, int]]]]
         yield f"{url}/simple/", log
 
 
-def plan(project: Path, upstream: str) -> tuple[dict[str, object], str]:
+def plan(
+    project: Path, upstream: str, *extra: str, arch: str = "x86_64,aarch64"
+) -> tuple[dict[str, Any], str]:
+    """`wheelhouse plan --json` of list.txt for 3.11 and 3.13, no engine (pypa images named)."""
     done = wheelhouse_cli(
         "plan",
         "--list",
@@ -58,13 +62,14 @@ def plan(project: Path, upstream: str) -> tuple[dict[str, object], str]:
         "--python",
         "3.11,3.13",
         "--arch",
-        "x86_64,aarch64",
+        arch,
         "--json",
+        *extra,
         cwd=project,
         env={**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"},
     )
     assert done.returncode == 0, done.stderr
-    result: dict[str, object] = json.loads(done.stdout)
+    result: dict[str, Any] = json.loads(done.stdout)
     return result, done.stderr
 
 
@@ -118,27 +123,8 @@ def test_plan_against_a_pypiserver_matches_its_wheel_files(tmp_path: Path) -> No
     ):
         uploaded = twine_upload(url, held)
         assert uploaded.returncode == 0, uploaded.stdout + uploaded.stderr
-        done = wheelhouse_cli(
-            "plan",
-            "--list",
-            "list.txt",
-            "--against",
-            url,
-            "--index-url",
-            f"{upstream}/simple/",
-            "--images",
-            "pypa",
-            "--python",
-            "3.11,3.13",
-            "--arch",
-            "x86_64",
-            "--json",
-            cwd=project,
-            env={**os.environ, "DOCKER_HOST": "unix:///nonexistent.sock"},
-        )
-    assert done.returncode == 0, done.stderr
-    assert "keeps no manifest" in done.stderr
-    result = json.loads(done.stdout)
+        result, stderr = plan(project, f"{upstream}/simple/", "--against", url, arch="x86_64")
+    assert "keeps no manifest" in stderr
     due = {(job["name"], job["python"]): job["due"] for job in result["due"]}
     assert ("proj01", "3.11") not in due
     assert due[("proj01", "3.13")] == "missing"
