@@ -41,7 +41,7 @@ serve: $(BIN)/wheelhouse  ## serve ./wheelhouse on $(PORT) (the embedded default
 serve-static: $(BIN)/wheelhouse tools  ## the self-hosted deployment: nginx on $(PORT) over a static tree, uploads to wheelhouse
 	WHEELHOUSE=$(BIN)/wheelhouse bash infra/selfhosted/run.sh --packages wheelhouse --static wheelhouse/.static-index --port $(PORT) --backend-port $$(( $(PORT) + 1 ))
 
-bench: bench-index bench-plan bench-archs bench-coverage  ## every benchmark (writes tables into tests/benchmarks/results/)
+bench: bench-index bench-plan bench-archs bench-coverage bench-install  ## every benchmark (writes tables into tests/benchmarks/results/)
 
 bench-index: $(BIN)/wheelhouse tools  ## index serving at 10,000 files: pypiserver vs wheelhouse serve vs infra
 	$(BIN)/python -m tests.benchmarks.index_serving
@@ -55,7 +55,7 @@ bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 cro
 bench-coverage: setup  ## a real requirements list (C, C++, system libraries, pure, abi3): what builds, per package (ARCH=aarch64 for the other arch)
 	$(BIN)/python -m tests.benchmarks.coverage --arch $(ARCH)
 
-bench-install: setup  ## pandas + numpy + Django on musl: pip from sources vs from wheelhouse serve (not yet measured)
+bench-install: setup  ## pandas + numpy + Django on musl: pip from sources vs from wheelhouse serve
 	$(BIN)/python -m tests.benchmarks.alpine_install
 
 demo: build serve  ## the main job: build the example list, then serve it
