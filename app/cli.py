@@ -260,6 +260,7 @@ def build_command(
             follow_deps=not no_deps,
             force_source=build_from_source,
             dry_run=dry_run,
+            keep_pages=not dry_run,
             runner=runner_label,
             allow_outside_includes=allow_includes_outside,
             shard=None if shard is None else parse_shard(shard),

@@ -41,6 +41,7 @@ class BuildRequest:
     follow_deps: bool = True
     force_source: bool = False
     dry_run: bool = False
+    keep_pages: bool = True  # keep upstream pages in the cache (`build --dry-run` writes nothing)
     runner: str | None = None  # only the archs the config's [runners] gives this CI runner
     allow_outside_includes: bool = False  # `-r` may leave the list's directory
     against: Manifest | None = None  # what the publish target holds: those jobs are not due
@@ -137,7 +138,11 @@ def build(
 
     index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
     upstream = Upstream(
-        client=client, commands=commands, index_urls=index_urls, cache_dir=wheelhouse.cache
+        client=client,
+        commands=commands,
+        index_urls=index_urls,
+        cache_dir=wheelhouse.cache,
+        keep_pages=request.keep_pages,
     )
     # Every page the run will probably read, at once: the list's names and whatever the
     # target and this wheelhouse already hold (last time's closure).

@@ -40,10 +40,14 @@ class PageCounts:
 
 
 class PageCache:
-    def __init__(self, directory: Path) -> None:
+    """`writable=False` (a dry run, which writes nothing): what is kept is read and
+    revalidated, nothing new is kept."""
+
+    def __init__(self, directory: Path, *, writable: bool = True) -> None:
         self._pages = directory / "pages"
         self._requirements = directory / "requirements"
         self._parsed = directory / "parsed"
+        self._writable = writable
         self.counts = PageCounts()
         self._lock = threading.Lock()
 
@@ -64,6 +68,8 @@ class PageCache:
             return kept
         with self._lock:
             self.counts.fetched += 1
+        if not self._writable:
+            return response
         if response.status == 200 and (response.etag or response.last_modified):
             _store(path, response)
         elif kept is not None:
@@ -80,6 +86,8 @@ class PageCache:
         if kept is not None:
             return kept
         found = parse()
+        if not self._writable:
+            return found
         self._parsed.mkdir(parents=True, exist_ok=True)
         releases = [
             {
@@ -106,7 +114,7 @@ class PageCache:
 
     def keep_requirements(self, release: Release, requirements: list[Requirement]) -> None:
         key = _release_key(release)
-        if key is not None:
+        if key is not None and self._writable:
             self._requirements.mkdir(parents=True, exist_ok=True)
             data = json.dumps([str(requirement) for requirement in requirements])
             write_atomically(self._requirements / key, data.encode())

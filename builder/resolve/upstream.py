@@ -42,12 +42,13 @@ class Upstream:
         commands: CommandRunner,
         index_urls: list[str],
         cache_dir: Path,
+        keep_pages: bool = True,
     ) -> None:
         self._client = client
         self._commands = commands
         self._index_urls = [url.rstrip("/") + "/" for url in index_urls]
         self._cache_dir = cache_dir
-        self.pages = PageCache(cache_dir)
+        self.pages = PageCache(cache_dir, writable=keep_pages)
         self._releases: dict[str, dict[Version, Release]] = {}
         self._requirements: dict[tuple[str, Version], list[Requirement]] = {}
 

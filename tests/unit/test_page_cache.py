@@ -127,3 +127,17 @@ def test_requirements_are_kept_by_the_digests_of_the_release_files(tmp_path: Pat
     no_digest = replace(demo, sdist=replace(sdist("demo", "1.0"), digests={}))
     PageCache(tmp_path).keep_requirements(no_digest, [])
     assert PageCache(tmp_path).requirements(no_digest) is None
+
+
+def test_a_dry_run_reads_and_revalidates_but_keeps_nothing(tmp_path: Path) -> None:
+    server = Server()
+    with client(server) as http:
+        dry = PageCache(tmp_path / "empty", writable=False)
+        assert dry.get(http, URL, accept=ACCEPT).body == b"page 1"
+        assert not (tmp_path / "empty").exists()
+        PageCache(tmp_path).get(http, URL, accept=ACCEPT)  # kept by a real run
+        server.version = 2
+        reader = PageCache(tmp_path, writable=False)
+        assert reader.get(http, URL, accept=ACCEPT).body == b"page 2"
+        assert PageCache(tmp_path).get(http, URL, accept=ACCEPT).body == b"page 2"
+    assert server.seen[3]["if-none-match"] == '"v1"'  # the dry run did not replace it
