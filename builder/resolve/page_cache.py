@@ -6,11 +6,13 @@ as a bodiless 304 and is read from disk. A server that gives no validators is si
 (nothing is kept for it). What a page says (its releases) is kept by the page's URL and the
 digest of its bytes, since parsing a large page costs more than fetching it. Release
 requirements are kept by the digests of the release's files: a file's bytes never change under
-its digest, so they are never asked again.
+its digest, so they are never asked again. The cache only saves work: a write that fails (a full
+disk, a read-only directory) is skipped, never an error.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import threading
@@ -73,7 +75,8 @@ class PageCache:
         if response.status == 200 and (response.etag or response.last_modified):
             _store(path, response)
         elif kept is not None:
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         return response
 
     def releases(
@@ -88,7 +91,6 @@ class PageCache:
         found = parse()
         if not self._writable:
             return found
-        self._parsed.mkdir(parents=True, exist_ok=True)
         releases = [
             {
                 "name": release.name,
@@ -99,7 +101,7 @@ class PageCache:
             for release in found.values()
         ]
         record = {"format": PARSED_FORMAT, "body": body, "releases": releases}
-        write_atomically(path, json.dumps(record).encode())
+        _keep(path, json.dumps(record).encode())
         return found
 
     def requirements(self, release: Release) -> list[Requirement] | None:
@@ -115,9 +117,8 @@ class PageCache:
     def keep_requirements(self, release: Release, requirements: list[Requirement]) -> None:
         key = _release_key(release)
         if key is not None and self._writable:
-            self._requirements.mkdir(parents=True, exist_ok=True)
             data = json.dumps([str(requirement) for requirement in requirements])
-            write_atomically(self._requirements / key, data.encode())
+            _keep(self._requirements / key, data.encode())
 
 
 def _digest(text: str) -> str:
@@ -180,5 +181,12 @@ def _store(path: Path, response: Response) -> None:
         "etag": response.etag,
         "last_modified": response.last_modified,
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomically(path, json.dumps(head).encode() + b"\n" + response.body)
+    _keep(path, json.dumps(head).encode() + b"\n" + response.body)
+
+
+def _keep(path: Path, data: bytes) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomically(path, data)
+    except OSError:
+        pass  # the cache only saves work

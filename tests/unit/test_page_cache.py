@@ -141,3 +141,16 @@ def test_a_dry_run_reads_and_revalidates_but_keeps_nothing(tmp_path: Path) -> No
         assert reader.get(http, URL, accept=ACCEPT).body == b"page 2"
         assert PageCache(tmp_path).get(http, URL, accept=ACCEPT).body == b"page 2"
     assert server.seen[3]["if-none-match"] == '"v1"'  # the dry run did not replace it
+
+
+def test_a_cache_that_cannot_be_written_costs_nothing_but_the_saving(tmp_path: Path) -> None:
+    blocked = tmp_path / "file-not-dir"
+    blocked.write_text("")  # the cache directory cannot be created under a file
+    server = Server()
+    demo = Release(name="demo", version=Version("1.0"), sdist=sdist("demo", "1.0"), wheels=())
+    with client(server) as http:
+        cache = PageCache(blocked / "cache")
+        assert cache.get(http, URL, accept=ACCEPT).body == b"page 1"
+        assert cache.releases(cache.get(http, URL, accept=ACCEPT), dict) == {}
+        cache.keep_requirements(demo, [Requirement("six")])
+    assert cache.requirements(demo) is None
