@@ -208,10 +208,17 @@ class Executor:
         for outcome in mine:
             wheel = _staged(outcome)
             _link_or_copy(wheel, links_dir / wheel.name)
-            for companion in outcome.job.verify_with:
-                dest = house.cache / "verify-with" / companion.filename
-                self._client.download(companion.url, dest, digests=companion.digests)
-                _link_or_copy(dest, links_dir / companion.filename)
+            try:
+                for companion in outcome.job.verify_with:
+                    dest = house.cache / "verify-with" / companion.filename
+                    self._client.download(companion.url, dest, digests=companion.digests)
+                    _link_or_copy(dest, links_dir / companion.filename)
+            except WheelhouseError as problem:  # this job fails alone
+                outcome.ok = False
+                outcome.message = f"verify-with {companion.filename}: {problem}"
+        mine = [o for o in mine if o.ok]
+        if not mine:
+            return 0.0
         items = [
             VerifyItem(
                 name=o.job.name,

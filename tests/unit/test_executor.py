@@ -7,12 +7,14 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 import pytest
 
+from builder.errors import UpstreamError
 from builder.host.commands import CommandRunner, Result
 from builder.host.containers import Containers, Mount
 from builder.host.http_client import HttpClient
@@ -47,6 +49,8 @@ class Upstream:
     def download(self, url: str, dest: Path, *, digests: Mapping[str, str]) -> Path:  # noqa: ARG002
         if "broken" in url:
             raise OSError(28, "No space left on device")
+        if "unreachable" in url:
+            raise UpstreamError(f"GET {url} failed: HTTP 503")
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(self.wheels / url, dest)
         return dest
@@ -58,6 +62,7 @@ class Runtime:
     def __init__(self, stop_at: int | None = None) -> None:
         self.calls = 0
         self.stop_at = stop_at
+        self.specs: list[dict[str, Any]] = []  # what each container was asked to verify
 
     def run(self, image: str, argv: Sequence[str], **options: Any) -> Result:  # noqa: ARG002
         self.calls += 1
@@ -65,6 +70,7 @@ class Runtime:
             raise KeyboardInterrupt
         mounts: list[Mount] = options["mounts"]
         spec = json.loads((mounts[0].source / "spec.json").read_text())
+        self.specs.append(spec)
         lines = [json.dumps({**item, "ok": True, "output": "imported"}) for item in spec["items"]]
         return Result(returncode=0, output="\n".join(lines))
 
@@ -116,3 +122,29 @@ def test_a_run_stopped_late_keeps_what_passed(tmp_path: Path) -> None:
     kept = load_manifest(tmp_path / "wheelhouse").wheels
     assert list(kept) == ["alpha-1.0-py3-none-any.whl"]
     assert (tmp_path / "wheelhouse" / "alpha-1.0-py3-none-any.whl").is_file()
+
+
+def test_verify_with_companions_are_installed_beside_the_wheel_or_fail_it_alone(
+    tmp_path: Path,
+) -> None:
+    runtime = Runtime()
+    make_wheel(tmp_path / "upstream", "companion", "2.0")
+    good = IndexFile(
+        filename="companion-2.0-py3-none-any.whl", url="companion-2.0-py3-none-any.whl"
+    )
+    gone = IndexFile(filename="gone-1.0-py3-none-any.whl", url="unreachable/gone.whl")
+    alpha = replace(mirror("alpha", PY311), verify_with=(good,))
+    beta = replace(mirror("beta", PY311), verify_with=(gone,))
+    result = executor(tmp_path, runtime).run(Plan(jobs=(alpha, beta), targets=(PY311,)))
+    by_name = {outcome.job.name: outcome for outcome in result.outcomes}
+    assert by_name["alpha"].ok
+    assert not by_name["beta"].ok
+    assert "verify-with gone-1.0-py3-none-any.whl: GET unreachable/gone.whl failed" in (
+        by_name["beta"].message
+    )
+    (spec,) = runtime.specs
+    assert [(item["name"], item["with"]) for item in spec["items"]] == [
+        ("alpha", ["companion==2.0"])
+    ]
+    kept = load_manifest(tmp_path / "wheelhouse").wheels
+    assert list(kept) == ["alpha-1.0-py3-none-any.whl"]  # the companion is not kept
