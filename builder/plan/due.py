@@ -35,6 +35,12 @@ def due_jobs(
     `files`: the target keeps no manifest, only these wheel files."""
     failed = held.failed_last_time()
     by_release = _wheels_by_release(files or ())
+    releases_by_name: dict[str, dict[Version, list[str]]] = {}
+    for (name, version), wheels in by_release.items():
+        releases_by_name.setdefault(name, {})[version] = wheels
+    entries_by_name: dict[str, list[WheelEntry]] = {}
+    for entry in held.wheels.values():
+        entries_by_name.setdefault(entry.name, []).append(entry)
     due: list[Due] = []
     for job in plan.jobs:
         if isinstance(job, SkipJob):
@@ -42,9 +48,9 @@ def due_jobs(
         if isinstance(job, FailJob):
             due.append(Due(job, f"cannot be built: {job.reason}"))
         elif files is not None:
-            due.append(Due(job, _file_reason(job, by_release)))
+            due.append(Due(job, _file_reason(job, releases_by_name.get(job.name, {}))))
         else:
-            due.append(Due(job, _reason(job, held.wheels.values(), failed, tools)))
+            due.append(Due(job, _reason(job, entries_by_name.get(job.name, ()), failed, tools)))
     return due
 
 
@@ -78,11 +84,12 @@ def _wheels_by_release(files: Iterable[str]) -> Mapping[tuple[str, Version], lis
     return found
 
 
-def _file_reason(job: Job, by_release: Mapping[tuple[str, Version], list[str]]) -> str:
+def _file_reason(job: Job, releases: Mapping[Version, list[str]]) -> str:
+    """`releases`: the target's wheel files of this job's name, by version."""
     held = [
         version
-        for (name, version), wheels in by_release.items()
-        if name == job.name and any(job.target.installs(wheel) for wheel in wheels)
+        for version, wheels in releases.items()
+        if any(job.target.installs(wheel) for wheel in wheels)
     ]
     if held:
         return f"new upstream version {job.version} (held: {max(held)})"
@@ -90,6 +97,7 @@ def _file_reason(job: Job, by_release: Mapping[tuple[str, Version], list[str]]) 
 
 
 def _reason(job: Job, entries: Iterable[WheelEntry], failed: set[str], tools: ToolVersions) -> str:
+    """`entries`: the target's wheels of this job's name."""
     if job.key in failed:
         return "failed last time"
     same_arch = [e for e in entries if e.name == job.name and e.arch == job.arch]
