@@ -132,11 +132,7 @@ def matching_releases(
 ) -> Iterator[Release]:
     """Every release `choose_release` could pick, newest first, lazily. `newest_first` (the
     versions of `releases`, sorted) spares a sort when the caller keeps one."""
-    pinned = {
-        Version(spec.version)
-        for spec in specifier
-        if spec.operator in ("==", "===") and "*" not in spec.version
-    }
+    pinned = _pinned_versions(specifier)
     order = sorted(releases, reverse=True) if newest_first is None else newest_first
     for version in specifier.filter(order):
         release = releases[version]
@@ -145,6 +141,19 @@ def matching_releases(
         if not release.supports(target):
             continue
         yield release
+
+
+def _pinned_versions(specifier: SpecifierSet) -> set[Version]:
+    """The versions an `==` or `===` pins exactly (`===` may name a string that is no version,
+    even an empty one: it pins nothing a release could be)."""
+    pinned: set[Version] = set()
+    for spec in specifier:
+        if spec.operator in ("==", "===") and "*" not in spec.version:
+            try:
+                pinned.add(Version(spec.version))
+            except InvalidVersion:
+                continue
+    return pinned
 
 
 def explain_no_release(

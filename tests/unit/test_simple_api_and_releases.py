@@ -71,6 +71,15 @@ def test_choose_skips_yanked_unless_pinned_and_honours_requires_python(fixtures:
     assert pinned.version == Version("2.0")
 
 
+def test_arbitrary_equality_pins_by_string_and_an_empty_one_matches_nothing() -> None:
+    releases = group_releases("demo", [sdist("demo", "1.0"), sdist("demo", "2.0")])
+    exact = choose_release(releases, SpecifierSet("===1.0"), PY311)
+    assert exact is not None
+    assert exact.version == Version("1.0")
+    assert choose_release(releases, SpecifierSet("==="), PY311) is None  # was InvalidVersion
+    assert choose_release(releases, SpecifierSet("===not-a-version"), PY311) is None
+
+
 def test_prereleases_only_when_asked() -> None:
     releases = group_releases("demo", [sdist("demo", "1.0"), sdist("demo", "2.0rc1")])
     stable = choose_release(releases, SpecifierSet(), PY311)
