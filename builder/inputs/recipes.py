@@ -129,7 +129,12 @@ def parse_recipe(path: Path) -> Recipe:
         build_from_source=table.boolean("build-from-source", default=False),
         build_constraints=constraint_lines(table.strings("build-constraints"), where=str(path)),
         execution=_execution(table.string("execution"), path),
-        verify_with=_requirement_lines(table.strings("verify-with"), path),
+        verify_with=_requirement_lines(
+            table.strings("verify-with"),
+            where=str(path),
+            key="verify-with",
+            example='["ruamel.yaml<0.18"]',
+        ),
         skip=tuple(_skip_rule(rule) for rule in table.tables("skip")),
         path=str(path),
     )
@@ -179,26 +184,22 @@ def _module_names(names: tuple[str, ...], path: Path) -> tuple[str, ...]:
     return names
 
 
-def _requirement_lines(lines: tuple[str, ...], path: Path) -> tuple[str, ...]:
-    for line in lines:
-        try:
-            Requirement(line)
-        except InvalidRequirement as exc:
-            raise InputError(
-                f"{path}: key 'verify-with': {line!r} is not a requirement ({exc})",
-                hint='e.g. verify-with = ["ruamel.yaml<0.18"]',
-            ) from None
-    return lines
-
-
 def constraint_lines(lines: tuple[str, ...], *, where: str) -> tuple[str, ...]:
     """Build constraints as pip reads them: each a requirement (name, specifier, marker)."""
+    return _requirement_lines(lines, where=where, key="build-constraints", example='["cython<3"]')
+
+
+def _requirement_lines(
+    lines: tuple[str, ...], *, where: str, key: str, example: str
+) -> tuple[str, ...]:
+    """The lines of a key that lists requirements; one that is none names the key and
+    `example` (a TOML value) in its hint."""
     for line in lines:
         try:
             Requirement(line)
         except InvalidRequirement as exc:
             raise InputError(
-                f"{where}: key 'build-constraints': {line!r} is not a requirement ({exc})",
-                hint='e.g. build-constraints = ["cython<3"]',
+                f"{where}: key '{key}': {line!r} is not a requirement ({exc})",
+                hint=f"e.g. {key} = {example}",
             ) from None
     return lines
