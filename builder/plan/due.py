@@ -34,10 +34,7 @@ def due_jobs(
     """Every job that would do work (build, mirror, reuse) or fail, with why; skips are not due.
     `files`: the target keeps no manifest, only these wheel files."""
     failed = held.failed_last_time()
-    by_release = _wheels_by_release(files or ())
-    releases_by_name: dict[str, dict[Version, list[str]]] = {}
-    for (name, version), wheels in by_release.items():
-        releases_by_name.setdefault(name, {})[version] = wheels
+    releases_by_name = _wheels_by_name(files or ())
     entries_by_name: dict[str, list[WheelEntry]] = {}
     for entry in held.wheels.values():
         entries_by_name.setdefault(entry.name, []).append(entry)
@@ -57,12 +54,12 @@ def due_jobs(
 def held_by_files(plan: Plan, files: Iterable[str]) -> Plan:
     """The plan with every job skipped whose name and version the target has a wheel of that
     installs on the job's target (for a target known only by its files)."""
-    by_release = _wheels_by_release(files)
+    by_name = _wheels_by_name(files)
     jobs: list[Job] = []
     for job in plan.jobs:
         match = None
         if not isinstance(job, SkipJob | FailJob):
-            wheels = by_release.get((job.name, _version(job.version)), ())
+            wheels = by_name.get(job.name, {}).get(_version(job.version), ())
             match = next((name for name in wheels if job.target.installs(name)), None)
         if match is None:
             jobs.append(job)
@@ -73,14 +70,15 @@ def held_by_files(plan: Plan, files: Iterable[str]) -> Plan:
     return replace(plan, jobs=tuple(jobs))
 
 
-def _wheels_by_release(files: Iterable[str]) -> Mapping[tuple[str, Version], list[str]]:
-    found: dict[tuple[str, Version], list[str]] = {}
+def _wheels_by_name(files: Iterable[str]) -> Mapping[str, Mapping[Version, list[str]]]:
+    """Wheel files by canonical project name, then version."""
+    found: dict[str, dict[Version, list[str]]] = {}
     for filename in files:
         try:
             name, version, _, _ = parse_wheel_filename(filename)
         except InvalidWheelFilename:
             continue
-        found.setdefault((canonicalize_name(name), version), []).append(filename)
+        found.setdefault(canonicalize_name(name), {}).setdefault(version, []).append(filename)
     return found
 
 
