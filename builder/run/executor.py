@@ -37,7 +37,7 @@ from builder.plan.jobs import (
 from builder.repair.wheel_checks import tag_problems
 from builder.resolve.build_targets import BuildTarget
 from builder.run.arch_summary import ArchSummary, summarize_archs
-from builder.verify.imports import import_names
+from builder.verify.imports import import_plan
 from builder.verify.runtime import VerifyItem, verify_in_runtime
 from builder.wheelhouse.store import Made, Refused, Wheelhouse
 
@@ -219,14 +219,17 @@ class Executor:
         mine = [o for o in mine if o.ok]
         if not mine:
             return 0.0
+        plans = [import_plan(_staged(o)) for o in mine]
         items = [
             VerifyItem(
                 name=o.job.name,
                 version=o.job.version,
-                imports=tuple(dict.fromkeys([*import_names(_staged(o)), *o.job.recipe.imports])),
+                imports=tuple(dict.fromkeys([*plan.modules, *o.job.recipe.imports])),
+                extensions=plan.extensions,
+                own=plan.own,
                 with_=tuple(_pin(companion.filename) for companion in o.job.verify_with),
             )
-            for o in mine
+            for o, plan in zip(mine, plans, strict=True)
         ]
         for outcome in mine:
             self._progress(outcome.job, "verify")
@@ -248,8 +251,9 @@ class Executor:
                     handle.write(f"\n# verification in {image.runtime}\n{result.output}\n")
             if not result.ok:
                 outcome.ok = False
+                why = f": {result.reason}" if result.reason else ""
                 outcome.message = (
-                    f"verification in the clean runtime image failed:\n{tail(result.output)}"
+                    f"verification in the clean runtime image failed{why}:\n{tail(result.output)}"
                 )
         return elapsed
 

@@ -7,19 +7,39 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 NOT_IMPORTABLE = (".dist-info", ".data", ".libs")
 
 
-def import_names(wheel: Path) -> list[str]:
+@dataclass(frozen=True, kw_only=True)
+class ImportPlan:
+    """What the clean test imports from one wheel, and what it needs to judge a failure."""
+
+    modules: tuple[str, ...]  # top-level packages and modules first, then every extension
+    extensions: dict[str, str]  # extension module -> its file, relative to site-packages
+    own: tuple[str, ...]  # every top-level name the wheel installs (its own imports)
+
+
+def import_plan(wheel: Path) -> ImportPlan:
     """The wheel's top-level packages and modules, plus every extension module it ships.
     Importing the extensions themselves matters: many packages fall back to pure Python when
     their extension fails to load, which would hide a broken build."""
     files = shipped_files(wheel)
     found = sorted(_top_level(files))
     public = [name for name in found if not name.startswith("_")]
-    return list(dict.fromkeys([*(public or found), *extension_modules(files)]))
+    extensions = extension_files(files)
+    return ImportPlan(
+        modules=tuple(dict.fromkeys([*(public or found), *sorted(extensions)])),
+        extensions=extensions,
+        own=tuple(found),
+    )
+
+
+def import_names(wheel: Path) -> list[str]:
+    """The modules the clean test imports from a wheel (`import_plan(wheel).modules`)."""
+    return list(import_plan(wheel).modules)
 
 
 def shipped_files(wheel: Path) -> list[str]:
@@ -49,9 +69,10 @@ def _installed_path(name: str) -> PurePosixPath:
     return path
 
 
-def extension_modules(files: list[str]) -> list[str]:
-    """Dotted names of the extension modules among a wheel's files (not grafted libraries)."""
-    modules: set[str] = set()
+def extension_files(files: list[str]) -> dict[str, str]:
+    """Each extension module among a wheel's files (not grafted libraries), by dotted name, with
+    its path relative to site-packages."""
+    modules: dict[str, str] = {}
     for name in files:
         path = _installed_path(name)
         if path.suffix != ".so" or path.parts[0].endswith(NOT_IMPORTABLE):
@@ -59,8 +80,8 @@ def extension_modules(files: list[str]) -> list[str]:
         stem = path.name.split(".", 1)[0]
         parts = [*path.parts[:-1], stem]
         if all(part.isidentifier() for part in parts):
-            modules.add(".".join(parts))
-    return sorted(modules)
+            modules[".".join(parts)] = path.as_posix()
+    return modules
 
 
 def _top_level(files: list[str]) -> set[str]:

@@ -20,7 +20,7 @@ from builder.repair.wheel_checks import (
 )
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.core_metadata import requirements_from_sdist, requirements_from_wheel
-from builder.verify.imports import import_names
+from builder.verify.imports import import_names, import_plan
 from index.pages.simple_pages import IndexFile
 from tests.unit.fakes import IMAGE
 
@@ -99,6 +99,42 @@ def test_import_names_come_from_what_the_wheel_ships(tmp_path: Path) -> None:
         ],
     )
     assert import_names(unlisted) == ["dateutil", "fast", "moved", "nsonly", "six"]
+
+
+def test_the_import_plan_locates_each_extension_and_names_the_wheels_own_modules(
+    tmp_path: Path,
+) -> None:
+    # As greenlet's wheel: an extension inside a tests subpackage, and a private top-level one.
+    wheel = make_wheel(
+        tmp_path / "g.whl",
+        [
+            "greenlet/__init__.py",
+            "greenlet/_greenlet.cpython-313-x86_64-linux-musl.so",
+            "greenlet/tests/__init__.py",
+            "greenlet/tests/_test_extension.cpython-313-x86_64-linux-musl.so",
+            "_cffi_helper.cpython-313-x86_64-linux-musl.so",
+            "x-1.0.data/platlib/moved/_m.cpython-313-x86_64-linux-musl.so",
+            "greenlet-3.0.dist-info/METADATA",
+        ],
+    )
+    plan = import_plan(wheel)
+    assert plan.modules == (
+        "greenlet",
+        "moved",
+        "_cffi_helper",
+        "greenlet._greenlet",
+        "greenlet.tests._test_extension",
+        "moved._m",
+    )
+    assert plan.extensions == {
+        "_cffi_helper": "_cffi_helper.cpython-313-x86_64-linux-musl.so",
+        "greenlet._greenlet": "greenlet/_greenlet.cpython-313-x86_64-linux-musl.so",
+        "greenlet.tests._test_extension": (
+            "greenlet/tests/_test_extension.cpython-313-x86_64-linux-musl.so"
+        ),
+        "moved._m": "moved/_m.cpython-313-x86_64-linux-musl.so",
+    }
+    assert plan.own == ("_cffi_helper", "greenlet", "moved")
 
 
 def job_with(recipe: Recipe) -> BuildJob:
