@@ -126,6 +126,30 @@ def make_wheel(
     payload: str = "",
 ) -> Path:
     """A small, valid pure-Python wheel: a module named after the project, METADATA and RECORD."""
+    module = canonicalize_name(name).replace("-", "_")
+    return pack_wheel(
+        directory,
+        name,
+        version,
+        tag=tag,
+        files={f"{module}/__init__.py": f"VERSION = {version!r}\n{payload}".encode()},
+        requires_python=requires_python,
+        requires=requires,
+    )
+
+
+def pack_wheel(
+    directory: Path,
+    name: str,
+    version: str,
+    *,
+    tag: str,
+    files: dict[str, bytes],
+    requires_python: str | None = None,
+    requires: tuple[str, ...] = (),
+) -> Path:
+    """A valid wheel of the given files (paths relative to site-packages), with METADATA, WHEEL
+    and a RECORD; Root-Is-Purelib only for a py3-none-any tag."""
     directory.mkdir(parents=True, exist_ok=True)
     module = canonicalize_name(name).replace("-", "_")
     path = directory / f"{module}-{version}-{tag}.whl"
@@ -134,19 +158,22 @@ def make_wheel(
     if requires_python:
         metadata += f"Requires-Python: {requires_python}\n"
     metadata += "".join(f"Requires-Dist: {requirement}\n" for requirement in requires)
+    purelib = "true" if tag.endswith("-none-any") else "false"
     members = {
-        f"{module}/__init__.py": f"VERSION = {version!r}\n{payload}",
-        f"{dist_info}/METADATA": metadata,
-        f"{dist_info}/WHEEL": f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: true\nTag: {tag}\n",
+        **files,
+        f"{dist_info}/METADATA": metadata.encode(),
+        f"{dist_info}/WHEEL": (
+            f"Wheel-Version: 1.0\nGenerator: tests\nRoot-Is-Purelib: {purelib}\nTag: {tag}\n"
+        ).encode(),
     }
     members[f"{dist_info}/RECORD"] = (
         "".join(f"{m},,\n" for m in members) + f"{dist_info}/RECORD,,\n"
-    )
+    ).encode()
     with zipfile.ZipFile(path, "w") as archive:
-        for member, text in members.items():
+        for member, data in members.items():
             # A fixed timestamp: the same wheel made twice is the same bytes (same sha256),
             # even when a second boundary passes between the two.
-            archive.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), text)
+            archive.writestr(zipfile.ZipInfo(member, date_time=(2020, 1, 1, 0, 0, 0)), data)
     return path
 
 

@@ -1,11 +1,14 @@
-"""The WSGI app of `wheelhouse serve`: reads from memory, writes through pypiserver.
+"""The WSGI app of `wheelhouse serve`: reads from memory; uploads stored here, other writes
+through pypiserver.
 
 Reads (`/simple/`, `/simple/<project>/`, `/files/<file>`, `/packages/<file>`, PEP 658
 `<file>.metadata`) are answered from the directory listing and pages rendered once; a project page
-costs one `stat` of the wheelhouse and a dict lookup. Everything else (uploads, `remove_pkg`,
-pypiserver's JSON API) goes to pypiserver unchanged, so its authentication and its refusal to
-overwrite a file stay as they are; after any such write the listing is invalidated, so an upload
-is on its page for the very next request.
+costs one `stat` of the wheelhouse and a dict lookup. An upload from a user of the htpasswd file
+is parsed once, checked by the upload gate, and exactly those bytes are stored by the
+UploadStore (one whole file per name, never replaced). Everything else (`remove_pkg`,
+pypiserver's JSON API, anyone else's write) goes to pypiserver unchanged, with its own
+authentication. After a write that succeeded the listing is invalidated, so an upload is on its
+page for the very next request.
 """
 
 from __future__ import annotations
@@ -27,7 +30,8 @@ from index.pages.simple_pages import PEP691_JSON
 from index.publish.storage import IMMUTABLE, REVALIDATE
 from index.serve.listing import DirectoryListing, Snapshot
 from index.serve.page_cache import PageCache, PagePair, Rendered, rendered
-from index.serve.upload_gate import find_upload, upload_problem
+from index.serve.upload_gate import Upload, find_upload, upload_problem
+from index.serve.upload_store import Clash, UploadStore
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -44,6 +48,7 @@ class IndexApp:
         listing: DirectoryListing,
         *,
         writer: WSGIApplication,
+        store: UploadStore,
         may_read: Callable[[str | None], bool] = lambda _authorization: True,
         may_write: Callable[[str | None], bool] = lambda _authorization: False,
         after_write: Callable[[Snapshot], object] = lambda _snapshot: None,
@@ -51,6 +56,7 @@ class IndexApp:
         self.listing = listing
         self.pages = PageCache()
         self._writer = writer
+        self._store = store
         self._may_read = may_read
         self._may_write = may_write
         self._after_write = after_write
@@ -98,9 +104,10 @@ class IndexApp:
         return self._writer(environ, start_response)
 
     def _write(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """Writes go to pypiserver. One from a stranger goes straight there to be refused and
-        costs no disk work here; an upload is checked first (400, nothing stored, when the index
-        would never list it); only a write that succeeded makes the listing look again."""
+        """A write from a stranger goes straight to pypiserver to be refused and costs no disk
+        work here. A user's upload is checked (400, nothing stored, when the index would never
+        list it) and stored here; their other writes go to pypiserver. Only a write that
+        succeeded makes the listing look again."""
         if not self._may_write(environ.get("HTTP_AUTHORIZATION")):
             return self._writer(environ, start_response)
         try:
@@ -108,17 +115,16 @@ class IndexApp:
         except ValueError:
             length = 0
         body = environ["wsgi.input"].read(length) if length > 0 else b""
-        upload = find_upload(environ.get("CONTENT_TYPE", ""), body)
+        content_type = environ.get("CONTENT_TYPE", "")
+        upload = find_upload(content_type, body)
         problem = None if upload is None else upload_problem(upload)
+        if upload is None and _multipart_without_boundary(content_type):
+            problem = "a multipart/form-data body needs a boundary"
         if problem is not None:
             log.warning("upload refused: %s", problem)
-            return _answer(
-                start_response,
-                environ,
-                "400 Bad Request",
-                [("Content-Type", "text/plain; charset=utf-8")],
-                f"refused: {problem}\n".encode(),
-            )
+            return _text(start_response, environ, "400 Bad Request", f"refused: {problem}\n")
+        if upload is not None:
+            return self._upload(environ, start_response, upload)
         environ["wsgi.input"] = io.BytesIO(body)
         status: list[str] = []
 
@@ -130,12 +136,37 @@ class IndexApp:
 
         answer = list(self._writer(environ, recording))
         if status and status[0].startswith("2"):
-            self.listing.invalidate()
-            try:
-                self._after_write(self.listing.current())
-            except IndexProblem as exc:
-                log.error("after %s: %s", environ.get("PATH_INFO"), exc.message)  # noqa: TRY400
+            self._written(environ)
         return answer
+
+    def _upload(
+        self, environ: WSGIEnvironment, start_response: StartResponse, upload: Upload
+    ) -> Iterable[bytes]:
+        try:
+            stored = self._store.store(upload)
+        except OSError as exc:
+            log.error("upload %s not stored: %s", upload.filename, exc)  # noqa: TRY400
+            return _text(
+                start_response, environ, "507 Insufficient Storage", "the upload was not stored\n"
+            )
+        if isinstance(stored, Clash):
+            log.warning("upload %s refused: %s is there", upload.filename, stored.existing)
+            return _text(
+                start_response,
+                environ,
+                "409 Conflict",
+                f"{stored.existing} is already here; a file is never replaced\n",
+            )
+        log.info("stored %s", upload.filename)
+        self._written(environ)
+        return _text(start_response, environ, "200 OK", f"stored {upload.filename}\n")
+
+    def _written(self, environ: WSGIEnvironment) -> None:
+        self.listing.invalidate()
+        try:
+            self._after_write(self.listing.current())
+        except IndexProblem as exc:
+            log.error("after %s: %s", environ.get("PATH_INFO"), exc.message)  # noqa: TRY400
 
     def _project(
         self,
@@ -250,6 +281,23 @@ def _answer(
 ) -> list[bytes]:
     start_response(status, [*headers, ("Content-Length", str(len(body)))])
     return [] if environ.get("REQUEST_METHOD") == "HEAD" else [body]
+
+
+def _text(
+    start_response: StartResponse, environ: WSGIEnvironment, status: str, text: str
+) -> list[bytes]:
+    return _answer(
+        start_response,
+        environ,
+        status,
+        [("Content-Type", "text/plain; charset=utf-8")],
+        text.encode("utf-8", "replace"),
+    )
+
+
+def _multipart_without_boundary(content_type: str) -> bool:
+    kind, _, parameters = content_type.partition(";")
+    return kind.strip().lower() == "multipart/form-data" and "boundary=" not in parameters.lower()
 
 
 def _redirect(

@@ -2,8 +2,9 @@
 
 - Reads are answered from memory (see serve_app and listing): a project page costs one `stat` of
   the wheelhouse, not a directory scan, so it stays fast at tens of thousands of files.
-- Uploads and removals go through pypiserver: uploads need a user from an htpasswd file (without
-  one, nobody can upload) and overwriting an existing file is refused.
+- Uploads need a user from an htpasswd file (without one, nobody can upload); they are checked
+  and stored here, one whole file per name (or equivalent name), never overwritten: a second
+  upload of a name gets 409 (see upload_store). Removals go through pypiserver.
 - Reads are open by default (`--authenticate-reads` turns that off).
 - Unknown projects are 404, never forwarded to PyPI: a private index that forwards unknown names
   lets a public package with the same name as a private one win (dependency confusion). Clients
@@ -31,6 +32,7 @@ from index.serve.app import IndexApp
 from index.serve.listing import DirectoryListing
 from index.serve.read_access import HtpasswdUsers
 from index.serve.static_mirror import StaticMirror
+from index.serve.upload_store import UploadStore
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -99,6 +101,7 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None]) -> int:
         app = IndexApp(
             listing,
             writer=_pypiserver_app(pypiserver_arguments(options, password_file=password_file)),
+            store=UploadStore(options.wheelhouse),
             may_read=_readers(options),
             may_write=_writers(options),
             after_write=mirror.sync if mirror is not None else lambda _snapshot: None,

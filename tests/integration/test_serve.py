@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import zipfile
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests import support
 from tests.support import (
     background_process,
     free_port,
@@ -22,6 +26,7 @@ from tests.support import (
     wait_for_http,
     write_htpasswd,
 )
+from tests.unit.test_serve_app import upload_body
 
 
 def make_wheel(directory: Path, filename: str) -> Path:
@@ -152,3 +157,38 @@ def test_port_0_announces_the_port_it_took(tmp_path: Path) -> None:
     serving = next(line for line in lines if line.startswith("serving"))
     port = int(serving.split("http://localhost:")[1].split("/")[0])
     assert port > 0, serving
+
+
+def test_same_name_uploads_at_once_one_wins_whole_the_rest_get_409(tmp_path: Path) -> None:
+    # Real HTTP, as twine posts: 12 uploaders, one file name, 12 different wheels, all at once.
+    sources = [
+        support.make_wheel(tmp_path / "src" / str(i), "racer", "1.0", payload=f"N = {i}\n")
+        for i in range(12)
+    ]
+    name = sources[0].name
+    bodies = [upload_body(name, source.read_bytes()) for source in sources]
+    with support.pypiserver_with_user(tmp_path, user="ci", password="ci-secret") as (url, root):
+        barrier = threading.Barrier(len(bodies))
+
+        def post(index: int) -> int:
+            body, content_type = bodies[index]
+            barrier.wait()
+            answer = httpx.post(
+                url,
+                content=body,
+                headers={"Content-Type": content_type},
+                auth=("ci", "ci-secret"),
+                timeout=60,
+            )
+            return answer.status_code
+
+        with ThreadPoolExecutor(len(bodies)) as pool:
+            codes = list(pool.map(post, range(len(bodies))))
+        page = httpx.get(f"{url}simple/racer/", timeout=10)
+        stored = (root / name).read_bytes()
+    assert sorted(codes) == [200] + [409] * (len(bodies) - 1), codes
+    winner = sources[codes.index(200)].read_bytes()
+    assert hashlib.sha256(stored).hexdigest() == hashlib.sha256(winner).hexdigest()
+    assert page.status_code == 200
+    assert f"{name}#sha256={hashlib.sha256(winner).hexdigest()}" in page.text
+    assert sorted(p.name for p in root.iterdir() if not p.is_dir()) == [name]

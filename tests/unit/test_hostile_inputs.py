@@ -20,6 +20,7 @@ from index.errors import IndexProblem
 from index.pages.model import filename_project_version
 from index.serve.app import IndexApp
 from index.serve.listing import DirectoryListing
+from index.serve.upload_store import UploadStore
 from tests.unit.test_serve_app import USER, Writer, call, upload_body
 
 HOSTILE = settings(
@@ -129,7 +130,12 @@ def test_file_names_and_wheel_bytes_answer_or_refuse(
 def test_the_upload_handler_never_answers_500(
     tmp_path: Path, filename: str, content: bytes, multipart: bool
 ) -> None:
-    app = IndexApp(DirectoryListing(tmp_path), writer=Writer(tmp_path), may_write=USER.__eq__)
+    app = IndexApp(
+        DirectoryListing(tmp_path),
+        writer=Writer(tmp_path),
+        store=UploadStore(tmp_path),
+        may_write=USER.__eq__,
+    )
     if multipart:
         body, content_type = upload_body(filename.replace('"', ""), content)
     else:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import json
+import threading
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +17,8 @@ import pytest
 
 from index.serve.app import IndexApp
 from index.serve.listing import RACY_NS, DirectoryListing, Snapshot
+from index.serve.upload_gate import Upload
+from index.serve.upload_store import Clash, Stored, UploadStore
 from tests.support import make_wheel
 
 if TYPE_CHECKING:
@@ -78,6 +82,7 @@ def served(tmp_path: Path) -> tuple[IndexApp, Writer, Path]:
     app = IndexApp(
         DirectoryListing(tmp_path, clock_ns=clock),
         writer=writer,
+        store=UploadStore(tmp_path),
         may_write=lambda authorization: authorization == USER,
     )
     return app, writer, tmp_path
@@ -141,6 +146,7 @@ def test_reads_can_require_credentials(tmp_path: Path) -> None:
     app = IndexApp(
         DirectoryListing(tmp_path),
         writer=Writer(tmp_path),
+        store=UploadStore(tmp_path),
         may_read=lambda authorization: authorization == "Basic b2s6b2s=",
     )
     refused = call(app, "/simple/demo/")
@@ -194,12 +200,93 @@ def test_an_upload_the_index_would_never_list_is_refused_and_not_stored(
     assert writer.seen == []  # pypiserver never saw it
 
 
-def test_a_good_upload_passes_through(served: tuple[IndexApp, Writer, Path]) -> None:
+def test_a_good_upload_is_stored_as_checked_and_listed_at_once(
+    served: tuple[IndexApp, Writer, Path],
+) -> None:
     app, writer, directory = served
     wheel = make_wheel(directory / "elsewhere", "fresh", "1.0")
     body, content_type = upload_body(wheel.name, wheel.read_bytes())
     answer = call(app, "/", method="POST", body=body, authorization=USER, content_type=content_type)
-    assert answer.status == 200 and writer.seen == ["POST /"]
+    assert answer.status == 200, answer.body
+    assert writer.seen == []  # stored here, not by pypiserver
+    assert (directory / wheel.name).read_bytes() == wheel.read_bytes()
+    assert call(app, "/simple/fresh/").status == 200
+    assert [p.name for p in directory.iterdir() if p.name.startswith(".upload-")] == []
+
+
+def test_a_second_upload_of_a_name_or_an_equivalent_name_is_409_and_changes_nothing(
+    served: tuple[IndexApp, Writer, Path],
+) -> None:
+    app, _, directory = served
+    first = make_wheel(directory / "elsewhere", "Foo_Bar", "2.0", payload="FIRST = 1\n")
+    body, content_type = upload_body(first.name, first.read_bytes())
+    assert call(app, "/", "POST", body, authorization=USER, content_type=content_type).status == 200
+    stored = (directory / first.name).read_bytes()
+    for name, version in (("foo_bar", "2.0"), ("foo_bar", "2.0.0"), ("FOO_BAR", "2.0")):
+        other = make_wheel(directory / "elsewhere" / name / version, name, version, payload="X=1")
+        renamed = other.parent / other.name.replace("foo_bar", name)
+        other.rename(renamed)
+        body, content_type = upload_body(renamed.name, renamed.read_bytes())
+        answer = call(app, "/", "POST", body, authorization=USER, content_type=content_type)
+        assert answer.status == 409, (renamed.name, answer.body)
+        assert first.name in answer.body.decode()
+    assert (directory / first.name).read_bytes() == stored
+    assert sorted(p.name for p in directory.glob("*oo_bar*.whl")) == [first.name]
+
+
+def test_the_bytes_stored_are_the_bytes_checked(served: tuple[IndexApp, Writer, Path]) -> None:
+    # A base64 part: the gate decodes it, and the decoded wheel is what lands on disk.
+    app, _, directory = served
+    wheel = make_wheel(directory / "elsewhere", "encoded", "1.0")
+    boundary = "b64-boundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name=":action"\r\n\r\nfile_upload\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="content"; filename="{wheel.name}"'
+            "\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+        ).encode()
+        + base64.encodebytes(wheel.read_bytes())
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    content_type = f"multipart/form-data; boundary={boundary}"
+    answer = call(app, "/", "POST", body, authorization=USER, content_type=content_type)
+    assert answer.status == 200, answer.body
+    assert (directory / wheel.name).read_bytes() == wheel.read_bytes()
+
+
+def test_a_multipart_body_without_a_boundary_is_400(served: tuple[IndexApp, Writer, Path]) -> None:
+    app, writer, _ = served
+    answer = call(app, "/", "POST", b"x", authorization=USER, content_type="multipart/form-data")
+    assert answer.status == 400
+    assert b"boundary" in answer.body
+    assert writer.seen == []
+
+
+def test_same_name_uploads_at_once_store_one_whole_file(tmp_path: Path) -> None:
+    # Many threads race to store different bytes under one name: one wins, whole.
+    store = UploadStore(tmp_path)
+    contents = [
+        make_wheel(tmp_path / "src" / str(i), "race", "1.0", payload=f"N = {i}\n")
+        for i in range(16)
+    ]
+    name = contents[0].name
+    results: list[object] = [None] * len(contents)
+    barrier = threading.Barrier(len(contents))
+
+    def upload(index: int) -> None:
+        barrier.wait()
+        results[index] = store.store(Upload(filename=name, content=contents[index].read_bytes()))
+
+    threads = [threading.Thread(target=upload, args=(i,)) for i in range(len(contents))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    winners = [i for i, result in enumerate(results) if isinstance(result, Stored)]
+    assert len(winners) == 1
+    assert all(isinstance(r, Clash) for i, r in enumerate(results) if i != winners[0])
+    assert (tmp_path / name).read_bytes() == contents[winners[0]].read_bytes()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 
 @dataclass
@@ -216,7 +303,9 @@ def test_a_strangers_post_costs_no_rescan_and_bad_files_are_read_once(tmp_path: 
     (tmp_path / "broken-1.0-py3-none-any.whl").write_bytes(b"not a zip")
     clock = lambda: tmp_path.stat().st_mtime_ns + 10 * RACY_NS  # noqa: E731
     listing = DirectoryListing(tmp_path, clock_ns=clock)
-    app = IndexApp(listing, writer=Refuser(), may_write=lambda _auth: False)
+    app = IndexApp(
+        listing, writer=Refuser(), store=UploadStore(tmp_path), may_write=lambda _auth: False
+    )
     assert call(app, "/simple/demo/").status == 200
     scans, inspections = listing.scans, listing.inspections
     for _ in range(5):
