@@ -5,6 +5,7 @@ Pure: the CLI reads the files."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -77,8 +78,16 @@ def render_markdown(summary: dict[str, Any]) -> str:
     if failures:
         lines += ["", "## Failures (due again next run)"]
         for failure in failures:
-            lines += ["", f"### {failure['job']}", "", "```", failure["tail"], "```"]
+            fence = _fence(failure["tail"])
+            lines += ["", f"### {failure['job']}", "", fence, failure["tail"], fence]
     return "\n".join(lines) + "\n"
+
+
+def _fence(text: str) -> str:
+    """A code fence the text cannot close (CommonMark: a longer run of backticks than any in it):
+    a failed job's log is an untrusted sdist's output, and must not escape into the summary."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
 
 
 def _tail(text: str) -> str:

@@ -42,3 +42,17 @@ def test_a_run_report_counts_every_shard_and_shows_failures_with_their_tail() ->
     assert "aarch64 90 s (cross)" in text
     assert "### d 1.0 cp3.11 x86_64" in text and "error: it broke" in text
     assert "line 10" not in text  # only the tail
+
+
+def test_a_log_tail_with_a_code_fence_stays_inside_its_block() -> None:
+    # An untrusted sdist's build output closes the fence and writes its own Markdown.
+    hostile = "compiling\n```\n# Injected heading\n[click](http://example.invalid)\n````x"
+    shard = {"shard": "1/1", "jobs": [job("evil", "build", False, error=hostile)], "archs": []}
+    text = render_markdown(run_report([("r.json", shard)]))
+    lines = text.splitlines()
+    opening = lines.index("### evil 1.0 cp3.11 x86_64") + 2
+    fence = lines[opening]
+    assert set(fence) == {"`"} and len(fence) == 5  # longer than the longest run inside (4)
+    closing = lines.index(fence, opening + 1)
+    assert "# Injected heading" in lines[opening + 1 : closing]
+    assert all(not line.startswith(fence) for line in lines[opening + 1 : closing])
