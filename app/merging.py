@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from builder.errors import InputError
 from builder.host.clock import Clock
@@ -38,6 +38,13 @@ def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> Merge
                 hint="pass the wheelhouse directories the shard builds wrote",
             )
         for entry in load_manifest(source).wheels.values():
+            for relative in (entry.filename, entry.log or ""):
+                if relative and _inside(source, relative) is None:
+                    raise InputError(
+                        f"{source}/manifest.json: {relative!r} ({entry.filename}) leaves the "
+                        "wheelhouse or passes through a symlink; nothing was merged",
+                        hint="a manifest names files inside its own wheelhouse; rebuild that shard",
+                    )
             path = source / entry.filename
             if not path.is_file() or file_sha256(path) != entry.sha256:
                 raise InputError(
@@ -65,10 +72,11 @@ def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> Merge
             report.added.append(filename)
         else:
             report.already.append(filename)
-        if entry.log and (source / entry.log).is_file():
-            (dest / entry.log).parent.mkdir(parents=True, exist_ok=True)
-            if not (dest / entry.log).exists():
-                shutil.copy2(source / entry.log, dest / entry.log)
+        log, copy = _inside(source, entry.log or ""), _inside(dest, entry.log or "")
+        if log is not None and copy is not None and log.is_file():
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            if not copy.exists():
+                shutil.copy2(log, copy, follow_symlinks=False)
         house.manifest.add(entry)
     for source in sources:
         for run in load_manifest(source).runs:
@@ -76,3 +84,17 @@ def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> Merge
             report.runs += 1
     house.save()
     return report
+
+
+def _inside(root: Path, relative: str) -> Path | None:
+    """root/relative, when that path stays inside root and no part of it is a symlink (a
+    manifest is data from another machine: its paths are never followed out of its tree)."""
+    path = PurePosixPath(relative)
+    if not relative or path.is_absolute() or any(part in ("..", ".") for part in path.parts):
+        return None
+    found = root
+    for part in path.parts:
+        found = found / part
+        if found.is_symlink():
+            return None
+    return found

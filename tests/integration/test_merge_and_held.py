@@ -79,6 +79,27 @@ def test_merge_refuses_a_damaged_shard(tmp_path: Path) -> None:
     assert missing.returncode == 2 and "no manifest.json" in missing.stderr
 
 
+def test_merge_never_follows_a_manifests_paths_out_of_its_tree(tmp_path: Path) -> None:
+    # A hostile shard: its log is a symlink to a host file, or a path out of the wheelhouse.
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("host data\n")
+    merged = tmp_path / "merged"
+    for name, log in (("linked", ".logs/linked.log"), ("escaping", "../../escaped.log")):
+        source = shard(tmp_path / name, (name, "1.0", ""))
+        data = json.loads((source / "manifest.json").read_text())
+        (entry,) = data["wheels"]
+        entry["log"] = log
+        (source / "manifest.json").write_text(json.dumps(data))
+        if name == "linked":
+            (source / ".logs" / "linked.log").unlink()
+            (source / ".logs" / "linked.log").symlink_to(secret)
+        done = wheelhouse_cli("merge", str(source), "--into", str(merged), cwd=tmp_path)
+        assert done.returncode == 2, (name, done.stderr)
+        assert "leaves the wheelhouse or passes through a symlink" in " ".join(done.stderr.split())
+    assert not merged.exists() or not any(merged.rglob("*.log"))
+    assert not (tmp_path / "escaped.log").exists()
+
+
 def test_a_static_target_keeps_the_published_entries_for_plan_against(tmp_path: Path) -> None:
     one = shard(tmp_path / "one", ("alpha", "1.0", ""))
     two = shard(tmp_path / "two", ("beta", "1.0", ""), failed=("key-gamma-1.0",))
