@@ -2,12 +2,17 @@
 
 Supported: comments (`#`), blank lines, line continuations (`\\`), `-r FILE` / `--requirement FILE`
 includes (relative to the including file, and inside the list's own directory unless allowed),
-and PEP 508 requirements with extras, specifiers and environment markers. Anything else (URLs, editables, pip options) is refused with file:line, because
-a curated list of wheels to build must name released sdists on an index.
+and PEP 508 requirements with extras, specifiers and environment markers. A requirement's own
+`--hash` options (as `wheelhouse export` and pip-compile write them) are accepted and not used:
+the index's own digests are checked instead. Anything else (URLs, editables, pip options) is
+refused with file:line, because a curated list of wheels to build must name released sdists on
+an index. The text is UTF-8, or UTF-16/32 with a byte-order mark, as pip reads it.
 """
 
 from __future__ import annotations
 
+import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +34,14 @@ class ListEntry:
 
 
 MAX_LIST_BYTES = 1 << 20  # a curated list is text of a few hundred lines, not a device
+HASH_OPTION = re.compile(r"\s+--hash(?:=|\s+)\S+")
+BOMS = (  # longest first: UTF-32's little-endian mark starts with UTF-16's
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
 QUOTED = 80  # errors quote at most this much of a line
 
 
@@ -56,11 +69,22 @@ def _read(path: Path, stack: tuple[Path, ...]) -> str:
                 f"{path}: {path.stat().st_size} bytes is too large for a curated list "
                 f"(at most {MAX_LIST_BYTES})"
             )
-        return path.read_text(encoding="utf-8")
+        data = path.read_bytes()
+        encoding = next((name for bom, name in BOMS if data.startswith(bom)), "utf-8")
+        text = data.decode(encoding)
     except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text ({where})") from None
+        raise InputError(
+            f"{path}: not UTF-8 text, nor UTF-16/32 with a byte-order mark ({where})"
+        ) from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from None
+    if "\x00" in text:
+        raise InputError(
+            f"{path}: holds NUL characters, as UTF-16 or UTF-32 text without a byte-order "
+            f"mark would ({where})",
+            hint="save the list as UTF-8",
+        )
+    return text
 
 
 def _parse_into(
@@ -98,7 +122,10 @@ def _parse_into(
                 hint="only requirements and '-r FILE' includes are allowed; "
                 "set the upstream index in wheelhouse.toml (index-url)",
             )
-        entries.append(ListEntry(requirement=_parse_requirement(line, location), location=location))
+        requirement = HASH_OPTION.sub("", line)
+        entries.append(
+            ListEntry(requirement=_parse_requirement(requirement, location), location=location)
+        )
 
 
 def _parse_requirement(line: str, location: Location) -> Requirement:

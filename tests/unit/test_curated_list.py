@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,39 @@ def test_a_list_that_is_not_a_regular_small_text_file_is_refused(tmp_path: Path)
     latin.write_bytes("caf\xe9==1\n".encode("latin-1"))
     with pytest.raises(InputError, match="not UTF-8 text"):
         parse_list(latin)
+
+
+def test_hash_options_as_export_writes_them_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "pinned.txt"
+    path.write_text(
+        "numpy==1.26.4 \\\n"
+        f"    --hash=sha256:{'a' * 64} \\\n"
+        f"    --hash sha256:{'b' * 64}\n"
+        f"six==1.16.0; python_version >= '3.8' --hash=sha256:{'c' * 64}\n"
+    )
+    entries = parse_list(path)
+    assert [str(entry.requirement) for entry in entries] == [
+        "numpy==1.26.4",
+        'six==1.16.0; python_version >= "3.8"',
+    ]
+    assert [entry.location.line for entry in entries] == [1, 4]
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "utf-32"])
+def test_a_list_with_a_byte_order_mark_is_read_as_pip_reads_it(
+    tmp_path: Path, encoding: str
+) -> None:
+    path = tmp_path / "list.txt"
+    text = "# café\nsimplejson==3.17.2\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = codecs.BOM_UTF16_BE + data
+    path.write_bytes(data)
+    assert [entry.name for entry in parse_list(path)] == ["simplejson"]
+
+
+def test_utf16_without_a_byte_order_mark_is_refused_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "list.txt"
+    path.write_bytes("simplejson==3.17.2\n".encode("utf-16-le"))
+    with pytest.raises(InputError, match="NUL characters, as UTF-16"):
+        parse_list(path)
