@@ -76,6 +76,7 @@ def pypiserver_arguments(options: ServeOptions, *, password_file: Path) -> list[
 
 
 MAX_PORT = 65535
+CONNECTION_LIMIT = 800  # under the usual 1,024 open files, with room for the wheelhouse's own
 
 
 def index_url(options: ServeOptions) -> str:
@@ -205,6 +206,11 @@ def _listen(app: IndexApp, options: ServeOptions) -> BaseWSGIServer:
             threads=options.threads,
             ident="wheelhouse",
             clear_untrusted_proxy_headers=True,
+            # Idle and trickling clients hold no thread (a request is read whole before one
+            # takes it), only a connection: waitress's default of 100 let ~110 idle clients
+            # lock out everyone else. Silent ones are dropped after a minute.
+            connection_limit=CONNECTION_LIMIT,
+            channel_timeout=60,
         )
     except (OSError, ValueError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc)

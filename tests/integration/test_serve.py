@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import zipfile
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -192,3 +193,22 @@ def test_same_name_uploads_at_once_one_wins_whole_the_rest_get_409(tmp_path: Pat
     assert page.status_code == 200
     assert f"{name}#sha256={hashlib.sha256(winner).hexdigest()}" in page.text
     assert sorted(p.name for p in root.iterdir() if not p.is_dir()) == [name]
+
+
+def test_200_idle_connections_do_not_lock_out_a_normal_request(
+    served: tuple[str, subprocess.Popen[str], Path],
+) -> None:
+    base, _, _ = served
+    host, port = base.removeprefix("http://").split(":")
+    idle = []
+    try:
+        for _ in range(200):  # connected, silent: as a slow or hostile client holds them
+            idle.append(socket.create_connection((host, int(port)), timeout=5))
+        started = time.monotonic()
+        answer = httpx.get(f"{base}/simple/demo/", timeout=5)
+        elapsed = time.monotonic() - started
+    finally:
+        for connection in idle:
+            connection.close()
+    assert answer.status_code == 200
+    assert elapsed < 1.0, f"answered after {elapsed:.2f} s behind 200 idle connections"
