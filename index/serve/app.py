@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Callable, Iterable
 from html import escape
 from typing import TYPE_CHECKING, Any, BinaryIO
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("wheelhouse.serve")
 
 Headers = list[tuple[str, str]]
+PROJECT_NAME = re.compile(r"[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?")  # PEP 508, ASCII only
 READS = ("GET", "HEAD")
 
 
@@ -65,6 +67,8 @@ class IndexApp:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/") or "/"
         if method not in READS:
+            if path != "/":  # pypiserver's only write route; its RPC2 search rescans the disk
+                return _answer(start_response, environ, "404 Not Found", [], b"not found\n")
             return self._write(environ, start_response)
         if path == "/health":
             return _answer(
@@ -91,7 +95,9 @@ class IndexApp:
             flat = self.pages.flat(snapshot.generation, list(snapshot.projects.values()))
             return _send(start_response, environ, flat, HTML)
         parts = path.split("/")  # "/simple/x/" -> ["", "simple", "x", ""]
-        if path in ("/simple", "/packages") or (len(parts) == 3 and parts[1] == "simple"):
+        if path in ("/simple", "/packages") or (
+            len(parts) == 3 and parts[1] == "simple" and PROJECT_NAME.fullmatch(parts[2])
+        ):
             return _redirect(start_response, environ, path + "/")
         if len(parts) == 4 and parts[1] == "simple" and parts[2] and not parts[3]:
             return self._project(environ, start_response, snapshot, parts[2])
@@ -101,7 +107,11 @@ class IndexApp:
             return _answer(start_response, environ, "404 Not Found", [], b"not found\n")
         if path == "/":
             return self._welcome(environ, start_response, snapshot)
-        return self._writer(environ, start_response)
+        name = parts[1] if len(parts) == 2 or (len(parts) == 3 and not parts[2]) else ""
+        if PROJECT_NAME.fullmatch(name):  # `/<project>/`, as pypiserver answers it
+            return _redirect(start_response, environ, f"/simple/{canonicalize_name(name)}/")
+        # Nothing else is read here: pypiserver's JSON API and listings rescan the directory.
+        return _answer(start_response, environ, "404 Not Found", [], b"not found\n")
 
     def _write(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """A write from a stranger goes straight to pypiserver to be refused and costs no disk
@@ -175,7 +185,7 @@ class IndexApp:
         snapshot: Snapshot,
         requested: str,
     ) -> Iterable[bytes]:
-        if not requested.isascii():  # no project name is (PEP 508), and no redirect for one
+        if not PROJECT_NAME.fullmatch(requested):  # not a name (PEP 508): no redirect for it
             return _answer(start_response, environ, "404 Not Found", [], b"no such project here\n")
         name = canonicalize_name(requested)
         if name != requested:

@@ -115,6 +115,23 @@ def test_redirects_and_not_found(served: tuple[IndexApp, Writer, Path]) -> None:
     assert call(app, "/simple/requests/").status == 404  # never forwarded to PyPI
     assert call(app, "/files/nope-1.0-py3-none-any.whl").status == 404
     assert call(app, "/files/../../etc/passwd").status == 404
+    assert call(app, "/Demo_Pkg").headers["Location"] == "/simple/demo-pkg/"  # as pypiserver
+
+
+def test_only_the_index_is_read_and_only_slash_is_written(
+    served: tuple[IndexApp, Writer, Path],
+) -> None:
+    # pypiserver's JSON API, its RPC2 search and odd paths rescan its directory: never reached.
+    app, writer, _ = served
+    assert call(app, "/demo-pkg/json").status == 404
+    assert call(app, "/RPC2", method="POST", body=b"<xml/>").status == 404
+    assert call(app, "/RPC2", method="POST", authorization=USER).status == 404
+    odd_names = ("a\r\nSet-Cookie: x=1", "a\tb", "a b", "a\x7fb")
+    odd_paths = [f"/{name}" for name in odd_names] + [f"/simple/{name}" for name in odd_names]
+    for odd in odd_paths + [f"/simple/{name}/" for name in odd_names]:
+        answer = call(app, odd)
+        assert answer.status == 404 and "Location" not in answer.headers, odd
+    assert writer.seen == []
 
 
 def test_files_metadata_head_and_revalidation(served: tuple[IndexApp, Writer, Path]) -> None:
