@@ -114,12 +114,21 @@ class IndexApp:
         return _answer(start_response, environ, "404 Not Found", [], b"not found\n")
 
     def _write(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        """A write from a stranger goes straight to pypiserver to be refused and costs no disk
-        work here. A user's upload is checked (400, nothing stored, when the index would never
+        """A write from a stranger is refused here (401 without credentials, 403 with wrong ones,
+        whoever the user) and costs no disk work. A user's upload is checked (400, nothing stored, when the index would never
         list it) and stored here; their other writes go to pypiserver. Only a write that
         succeeded makes the listing look again."""
-        if not self._may_write(environ.get("HTTP_AUTHORIZATION")):
-            return self._writer(environ, start_response)
+        authorization = environ.get("HTTP_AUTHORIZATION")
+        if not self._may_write(authorization):  # the same answer for every stranger
+            if not authorization:
+                return _answer(
+                    start_response,
+                    environ,
+                    "401 Unauthorized",
+                    [("WWW-Authenticate", 'Basic realm="wheelhouse"')],
+                    b"authentication required\n",
+                )
+            return _text(start_response, environ, "403 Forbidden", "not allowed to write here\n")
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
         except ValueError:

@@ -10,10 +10,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import logging
 import threading
 from pathlib import Path
+from typing import Any
 
 MAX_REMEMBERED = 1024
+MAX_PASSWORD = 4096  # passlib refuses longer ones (with an error, not a False)
+log = logging.getLogger("wheelhouse.serve")
 
 
 class HtpasswdUsers:
@@ -49,16 +53,29 @@ class HtpasswdUsers:
         if version != self._version or self._file is None:
             from passlib.apache import HtpasswdFile  # noqa: PLC0415 (pypiserver's own choice)
 
-            self._file = HtpasswdFile(str(self.path)) if version is not None else None
+            try:
+                self._file = HtpasswdFile(str(self.path)) if version is not None else None
+            except (OSError, ValueError) as exc:  # edited into something else while serving
+                log.error("%s: unreadable, so nobody is let in: %s", self.path, exc)  # noqa: TRY400
+                self._file = None
             self._version = version
             self._accepted.clear()
 
     def _check(self, user: str, password: str) -> bool:
         with self._lock:
-            htpasswd = self._file
-        if htpasswd is None:
+            htpasswd: Any = self._file
+        if htpasswd is None or len(password) > MAX_PASSWORD:
             return False
-        return bool(htpasswd.check_password(user, password))  # type: ignore[attr-defined]
+        try:
+            known = htpasswd.check_password(user, password)
+            if known is None:  # no such user: the same work as for one, so time tells nothing
+                others = htpasswd.users()
+                if others:
+                    htpasswd.check_password(others[0], password)
+                return False
+        except ValueError:  # a hash passlib cannot check, or a password it refuses
+            return False
+        return bool(known)
 
 
 def _credentials(authorization: str) -> tuple[str | None, str]:

@@ -212,3 +212,29 @@ def test_200_idle_connections_do_not_lock_out_a_normal_request(
             connection.close()
     assert answer.status_code == 200
     assert elapsed < 1.0, f"answered after {elapsed:.2f} s behind 200 idle connections"
+
+
+def test_strangers_get_one_answer_whatever_the_user_or_password(tmp_path: Path) -> None:
+    wheel = support.make_wheel(tmp_path / "src", "guarded", "1.0")
+    body, content_type = upload_body(wheel.name, wheel.read_bytes())
+    with support.pypiserver_with_user(tmp_path, user="ci", password="ci-secret") as (url, root):
+
+        def post(auth: tuple[str, str] | None) -> int:
+            answer = httpx.post(
+                url, content=body, headers={"Content-Type": content_type}, auth=auth, timeout=30
+            )
+            return answer.status_code
+
+        assert post(None) == 401
+        assert post(("ci", "wrong")) == 403
+        assert post(("nobody", "wrong")) == 403  # no telling which users exist
+        assert post(("ci", "x" * 5000)) == 403  # passlib refuses it: not a 500
+        htpasswd = tmp_path / "htpasswd"
+        saved = htpasswd.read_bytes()
+        htpasswd.write_text("this is not an htpasswd line\n")  # edited while serving
+        assert post(("ci", "ci-secret")) == 403
+        htpasswd.unlink()
+        assert post(("ci", "ci-secret")) == 403
+        htpasswd.write_bytes(saved)
+        assert post(("ci", "ci-secret")) == 200
+        assert (root / wheel.name).is_file()
