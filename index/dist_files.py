@@ -38,6 +38,7 @@ def file_sha256(path: Path) -> str:
 
 
 MAX_FILENAME = 255  # what a filesystem (and a URL path segment) takes
+MAX_METADATA = 8_000_000  # real ones are kilobytes (a long README inlined: a few hundred)
 
 
 def filename_problem(filename: str) -> str | None:
@@ -98,10 +99,10 @@ def read_checked_metadata(wheel: Path | IO[bytes], *, shown: str) -> tuple[bytes
     name, version, _, _ = parse_wheel_filename(filename)
     try:
         with zipfile.ZipFile(wheel) as archive:
+            metadata = _read_metadata(archive)  # first: it is bounded, the CRC pass is not
             broken = archive.testzip()
             if broken is not None:
                 raise IndexProblem(f"{shown}: member {broken} fails its CRC check")
-            metadata = archive.read(_metadata_member(archive))
     except (zipfile.BadZipFile, EOFError, OSError) as exc:
         raise IndexProblem(
             f"{shown}: not a readable wheel ({exc}); truncated or corrupt",
@@ -122,9 +123,19 @@ def wheel_metadata(wheel: Path | IO[bytes]) -> bytes:
     """The wheel's .dist-info/METADATA (PEP 658 serves it as `<wheel>.metadata`): the one
     reader of a wheel's metadata, for files on disk and downloads in memory alike.
 
-    Raises OSError or zipfile.BadZipFile when the file is gone or not a wheel."""
+    Raises OSError or zipfile.BadZipFile when the file is gone or not a wheel, or its METADATA
+    inflates past MAX_METADATA (a zip bomb would take the memory of whoever reads it)."""
     with zipfile.ZipFile(wheel) as archive:
-        return archive.read(_metadata_member(archive))
+        return _read_metadata(archive)
+
+
+def _read_metadata(archive: zipfile.ZipFile) -> bytes:
+    with archive.open(_metadata_member(archive)) as stream:
+        data = stream.read(MAX_METADATA + 1)
+    if len(data) > MAX_METADATA:
+        msg = f"its METADATA is larger than {MAX_METADATA // 1_000_000} MB"
+        raise zipfile.BadZipFile(msg)
+    return data
 
 
 def _metadata_member(archive: zipfile.ZipFile) -> str:

@@ -5,16 +5,18 @@ clear error of ours, never another exception, and the server never answers 500."
 from __future__ import annotations
 
 import contextlib
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from builder.errors import InputError
 from builder.inputs.curated_list import parse_list
 from builder.inputs.settings import load_settings
-from index.dist_files import filename_problem, inspect_wheel
+from index.dist_files import filename_problem, inspect_wheel, wheel_metadata
 from index.errors import IndexProblem
 from index.pages.model import filename_project_version
 from index.serve.app import IndexApp
@@ -147,3 +149,16 @@ def test_the_upload_handler_never_answers_500(
         assert sorted(tmp_path.iterdir()) == before
     else:  # not an upload (pypiserver's), or random bytes that are no wheel could not pass
         assert answer.body == b"writer", answer
+
+
+def test_a_metadata_zip_bomb_is_refused_without_inflating_it(tmp_path: Path) -> None:
+    # 100 MB of METADATA compresses to about 100 kB: it is never read past the cap.
+    bomb = tmp_path / "bomb-1.0-py3-none-any.whl"
+    with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("bomb/__init__.py", "")
+        header = b"Metadata-Version: 2.1\nName: bomb\nVersion: 1.0\nSummary: "
+        archive.writestr("bomb-1.0.dist-info/METADATA", header + b" " * 100_000_000)
+    with pytest.raises(zipfile.BadZipFile, match="METADATA is larger than 8 MB"):
+        wheel_metadata(bomb)
+    snapshot = DirectoryListing(tmp_path).current()
+    assert snapshot.files == {}  # not listed, so never served
