@@ -17,24 +17,33 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from packaging.specifiers import SpecifierSet
+
 from index.pages.model import DistFile
 
 VERSION = 1
+MAX_NUMBER = 1 << 63  # what a stat field can hold; mtimes beyond it are no dates
+HEX = frozenset("0123456789abcdef")
 log = logging.getLogger("wheelhouse.listing")
 
 Identity = tuple[int, int, int]
 
 
 def load(path: Path) -> dict[str, tuple[Identity, DistFile]]:
+    """The cache's entries; nothing when it is missing or damaged in any way (a cache is
+    discarded and rebuilt, never trusted: every field is checked before it is used)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("version") != VERSION:
+        if not isinstance(data, dict) or data.get("version") != VERSION:
             return {}
         return {name: _entry(name, fields) for name, fields in data["files"].items()}
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError, KeyError, TypeError, IndexError) as exc:
+    except (OSError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
         log.warning("ignoring the listing cache %s (%s)", path, exc)
+        return {}
+    except RecursionError:
+        log.warning("ignoring the listing cache %s (nested too deeply)", path)
         return {}
 
 
@@ -63,12 +72,23 @@ def upload_time(mtime_ns: int) -> datetime:
 
 def _entry(name: str, fields: list[Any]) -> tuple[Identity, DistFile]:
     size, mtime_ns, inode, sha256, requires_python, metadata_sha256 = fields
-    identity = (int(size), int(mtime_ns), int(inode))
+    numbers = (size, mtime_ns, inode)
+    if not all(type(n) is int and 0 <= n < MAX_NUMBER for n in numbers):
+        raise ValueError(f"{name}: size, mtime and inode must be integers")
+    if not _digest(sha256) or not (metadata_sha256 is None or _digest(metadata_sha256)):
+        raise ValueError(f"{name}: a digest is not 64 hexadecimal characters")
+    if requires_python is not None:
+        SpecifierSet(requires_python)  # InvalidSpecifier is a ValueError; a number a TypeError
+    identity = (size, mtime_ns, inode)
     return identity, DistFile(
         filename=name,
-        sha256=str(sha256),
-        size=identity[0],
-        upload_time=upload_time(identity[1]),
+        sha256=sha256,
+        size=size,
+        upload_time=upload_time(mtime_ns),
         requires_python=requires_python,
         metadata_sha256=metadata_sha256,
     )
+
+
+def _digest(value: object) -> bool:
+    return isinstance(value, str) and len(value) == 64 and all(c in HEX for c in value)

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
 from packaging.utils import canonicalize_name
 
 from index.serve.listing import RACY_NS, DirectoryListing
@@ -126,3 +130,39 @@ def test_an_unreadable_cache_costs_only_time(tmp_path: Path) -> None:
     snapshot = DirectoryListing(tmp_path, cache_file=cache, clock_ns=settled(tmp_path)).current()
     assert list(snapshot.files) == ["alpha-1.0-py3-none-any.whl"]
     assert cache.read_text().startswith('{"version":1')
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda fields: [*fields[:3], "not hex", *fields[4:]],  # sha256
+        lambda fields: [*fields[:4], 3.9, fields[5]],  # requires_python, a number
+        lambda fields: [*fields[:4], ">=3.9,,<", fields[5]],  # no specifier
+        lambda fields: [fields[0], 1e999, *fields[2:]],  # an mtime no date can hold
+        lambda fields: [fields[0], 10**30, *fields[2:]],
+        lambda fields: [-1, *fields[1:]],
+        lambda _fields: "x",
+        lambda _fields: None,
+    ],
+)
+def test_a_damaged_cache_entry_is_discarded_never_trusted(
+    tmp_path: Path, damage: Callable[[list[Any]], Any]
+) -> None:
+    wheels, cache = tmp_path / "wheels", tmp_path / "wheels" / ".cache" / "listing.json"
+    path = make_wheel(wheels, "alpha", "1.0", requires_python=">=3.9")
+    truth = DirectoryListing(wheels, cache_file=cache, clock_ns=settled(wheels)).current()
+    data = json.loads(cache.read_text())
+    data["files"][path.name] = damage(data["files"][path.name])
+    cache.write_text(json.dumps(data).replace("Infinity", "1e999"))
+    snapshot = DirectoryListing(wheels, cache_file=cache, clock_ns=settled(wheels)).current()
+    assert snapshot.files[path.name].entry == truth.files[path.name].entry  # read again
+
+
+@pytest.mark.parametrize("text", ["[]", '"x"', "null", '{"version": 1, "files": []}', "[" * 5000])
+def test_a_cache_that_is_no_mapping_is_discarded(tmp_path: Path, text: str) -> None:
+    cache = tmp_path / ".cache" / "listing.json"
+    cache.parent.mkdir()
+    cache.write_text(text)
+    make_wheel(tmp_path, "alpha", "1.0")
+    snapshot = DirectoryListing(tmp_path, cache_file=cache, clock_ns=settled(tmp_path)).current()
+    assert list(snapshot.files) == ["alpha-1.0-py3-none-any.whl"]
