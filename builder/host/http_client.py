@@ -1,4 +1,10 @@
-"""The one door to upstream indexes over HTTP: timeouts, retries, and errors that name the URL."""
+"""The one door to upstream indexes over HTTP: timeouts, retries, and errors that name the URL.
+
+Every answer is read within bounds, whatever the server does: at most `limit` bytes after
+decompression (a gzip bomb stops there), no slower than MIN_RATE on average once GRACE_S has
+passed (a server dripping a byte every few seconds never trips a per-read timeout), and within
+DEADLINE_S in all. A redirect loop is an answer too: an error naming the URL.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -13,6 +20,16 @@ from builder.errors import UpstreamError
 from index.pages.simple_pages import digest_problem, strongest
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+PAGE_LIMIT = 64 << 20  # an index page or a metadata file: PyPI's largest pages are a few MB
+FILE_LIMIT = 2 << 30  # a wheel or an sdist
+MIN_RATE = 1024  # bytes per second, on average, once GRACE_S has passed
+GRACE_S = 30.0
+DEADLINE_S = 3600.0
+
+
+class BoundExceeded(httpx.TransportError):
+    """An answer too large, too slow or too long in coming: retried like a broken connection,
+    then reported."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -42,6 +59,8 @@ class HttpClient:
         backoff: float = 0.5,
         sleep: Callable[[float], None] = time.sleep,
         transport: httpx.BaseTransport | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        grace_s: float = GRACE_S,
     ) -> None:
         self._client = httpx.Client(
             timeout=timeout,
@@ -52,6 +71,8 @@ class HttpClient:
         self._retries = retries
         self._backoff = backoff
         self._sleep = sleep
+        self._monotonic = monotonic
+        self._grace_s = grace_s
 
     def close(self) -> None:
         self._client.close()
@@ -75,9 +96,11 @@ class HttpClient:
         when every attempt did."""
         for attempt in range(self._retries + 1):
             try:
-                return self._client.request(
-                    method, url, data=data, auth=auth, headers=dict(headers or {})
+                return self._bounded(
+                    method, url, FILE_LIMIT, data=data, auth=auth, headers=dict(headers or {})
                 )
+            except httpx.TooManyRedirects as exc:
+                raise httpx.TransportError(f"redirect loop at {url}") from exc
             except httpx.TransportError:
                 if attempt == self._retries:
                     raise
@@ -91,15 +114,19 @@ class HttpClient:
         accept: str | None = None,
         allow_404: bool = False,
         validators: Mapping[str, str] | None = None,
+        limit: int = PAGE_LIMIT,
     ) -> Response:
-        """GET with retries. With `validators` (If-None-Match / If-Modified-Since) a 304 is an
-        answer too: `not_modified`, no body."""
+        """GET with retries, at most `limit` bytes. With `validators` (If-None-Match /
+        If-Modified-Since) a 304 is an answer too: `not_modified`, no body."""
         headers = {"Accept": accept} if accept else {}
         headers.update(validators or {})
         last_error = ""
         for attempt in range(self._retries + 1):
             try:
-                reply = self._client.get(url, headers=headers)
+                reply = self._bounded("GET", url, limit, headers=headers)
+            except httpx.TooManyRedirects:
+                last_error = "a redirect loop (more than 20 redirects)"
+                break
             except httpx.TransportError as exc:
                 last_error = f"{type(exc).__name__}: {exc}"
             else:
@@ -143,7 +170,7 @@ class HttpClient:
         return dest
 
     def get_verified(self, url: str, digests: Mapping[str, str]) -> bytes:
-        body = self.get(url).body
+        body = self.get(url, limit=FILE_LIMIT).body
         problem = digest_problem(body, digests)
         if problem is not None:
             raise UpstreamError(
@@ -151,3 +178,22 @@ class HttpClient:
                 hint="the upstream file changed or was corrupted in transit; nothing was built",
             )
         return body
+
+    def _bounded(self, method: str, url: str, limit: int, **options: Any) -> httpx.Response:
+        """One request, its body read within the bounds above (BoundExceeded otherwise)."""
+        started = self._monotonic()
+        with self._client.stream(method, url, **options) as reply:
+            chunks: list[bytes] = []
+            total = 0
+            for chunk in reply.iter_bytes():
+                total += len(chunk)
+                elapsed = self._monotonic() - started
+                if total > limit:
+                    raise BoundExceeded(f"the answer is larger than {limit >> 20} MB")
+                if elapsed > DEADLINE_S:
+                    raise BoundExceeded(f"no whole answer after {DEADLINE_S:.0f} s")
+                if elapsed > self._grace_s and total < MIN_RATE * elapsed:
+                    raise BoundExceeded(f"{total} bytes in {elapsed:.0f} s: too slow")
+                chunks.append(chunk)
+            reply._content = b"".join(chunks)  # as httpx's own read() keeps it
+        return reply

@@ -79,7 +79,7 @@ def parse_root_page(body: bytes, *, content_type: str, page_url: str) -> list[st
                 page = IndexPage.from_json_data(json.loads(body))
             else:
                 page = IndexPage.from_html(body)
-    except (UnsupportedRepoVersionError, ValueError) as exc:
+    except (UnsupportedRepoVersionError, ValueError, RecursionError) as exc:
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise IndexProblem(f"{page_url}: not a simple index root page ({first})") from None
     return list(page.projects)
@@ -104,7 +104,7 @@ def parse_project_page(
             f"wheelhouse reads ({exc.supported_version})",
             hint="upgrade wheelhouse, or point it at another index",
         ) from None
-    except ValueError as exc:  # bad JSON, or a page that does not follow PEP 691
+    except (ValueError, RecursionError) as exc:  # bad or too deep JSON, or not PEP 691
         first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise IndexProblem(f"{page_url}: not a valid simple-API page ({first})") from None
     return [

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import http.server
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import ClassVar
@@ -93,3 +95,63 @@ def test_send_retries_a_refused_connection_then_gives_up(server: str) -> None:
         with pytest.raises(httpx.ConnectError):
             client.send("POST", dead, data={":action": "remove_pkg"})
     assert slept == [0.5, 1.0]  # two retries, backing off
+
+
+class _Hostile(http.server.BaseHTTPRequestHandler):
+    """An upstream that never answers well: a redirect loop, a slow drip, a gzip bomb."""
+
+    def do_GET(self) -> None:
+        if self.path == "/loop":
+            self.send_response(302)
+            self.send_header("Location", "/loop")
+            self.end_headers()
+        elif self.path == "/drip":
+            self.send_response(200)
+            self.send_header("Content-Length", "1000000")
+            self.end_headers()
+            for _ in range(40):  # a byte every 0.1 s: never a read timeout, never an answer
+                self.wfile.write(b"x")
+                self.wfile.flush()
+                time.sleep(0.1)
+        elif self.path == "/bomb":
+            bomb = gzip.compress(b"\0" * (80 << 20))  # 80 MB inflated from about 80 kB
+            self.send_response(200)
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(bomb)))
+            self.end_headers()
+            self.wfile.write(bomb)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def hostile() -> Iterator[str]:
+    with http_server(_Hostile) as url:
+        yield url
+
+
+def test_a_redirect_loop_is_a_clear_error(hostile: str) -> None:
+    with HttpClient(retries=2, backoff=0.0) as client:
+        with pytest.raises(UpstreamError, match="redirect loop"):
+            client.get(f"{hostile}/loop")
+        with pytest.raises(httpx.TransportError, match="redirect loop"):
+            client.send("GET", f"{hostile}/loop")
+
+
+def test_a_slow_drip_is_cut_off_by_the_average_rate(hostile: str) -> None:
+    started = time.monotonic()
+    with (
+        HttpClient(retries=0, backoff=0.0, grace_s=1.0) as client,
+        pytest.raises(UpstreamError, match="too slow"),
+    ):
+        client.get(f"{hostile}/drip")
+    assert time.monotonic() - started < 3.0  # not the 4 s the drip lasts
+
+
+def test_a_gzip_bomb_is_read_no_further_than_the_limit(hostile: str) -> None:
+    with (
+        HttpClient(retries=0, backoff=0.0) as client,
+        pytest.raises(UpstreamError, match="larger than 64 MB"),
+    ):
+        client.get(f"{hostile}/bomb")

@@ -10,7 +10,12 @@ from packaging.version import Version
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.releases import choose_release, group_releases
 from index.errors import IndexProblem
-from index.pages.simple_pages import PEP691_JSON, digest_problem, parse_project_page
+from index.pages.simple_pages import (
+    PEP691_JSON,
+    digest_problem,
+    parse_project_page,
+    parse_root_page,
+)
 from tests.unit.fakes import sdist, wheel
 
 PAGE_URL = "https://index.invalid/simple/demo/"
@@ -168,3 +173,13 @@ def test_a_release_keeps_only_wheels_a_musl_target_could_use_or_one_for_its_meta
         "demo-2.0-cp311-cp311-win_amd64.whl"
     ]
     assert releases[Version("2.0")].compatible_wheel(PY311) is None
+
+
+@pytest.mark.parametrize("parse", ["project", "root"])
+def test_deeply_nested_json_is_a_bad_page_not_a_crash(parse: str) -> None:
+    body = b'{"meta": {"api-version": "1.0"}, "files": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    with pytest.raises(IndexProblem, match="not a"):
+        if parse == "project":
+            parse_project_page(body, content_type=PEP691_JSON, page_url="u/", project="x")
+        else:
+            parse_root_page(body, content_type=PEP691_JSON, page_url="u/")
