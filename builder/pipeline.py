@@ -13,7 +13,7 @@ from builder.errors import EnvironmentProblem, InputError
 from builder.host.clock import Clock
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
-from builder.host.emulation import check_emulation, executions_here
+from builder.host.emulation import check_emulation, executions_here, machine_arch
 from builder.host.http_client import HttpClient
 from builder.host.images import check_pythons, select_images
 from builder.host.interpreters import with_full_versions
@@ -22,17 +22,30 @@ from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings
 from builder.plan.due import held_by_files
 from builder.plan.execution import choose_executions
-from builder.plan.jobs import Plan, SkipJob, ToolVersions
+from builder.plan.jobs import ImageRef, Plan, SkipJob, ToolVersions
 from builder.plan.planner import make_plan
 from builder.plan.shards import cost_estimator, make_shards
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved, resolve_closure
+from builder.resolve.prepared_metadata import Prepare, in_container, refused
 from builder.resolve.upstream import Upstream
 from builder.resolve.verify_with import verify_with_wheels
 from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, Progress
 from builder.wheelhouse.manifest import Manifest
 from builder.wheelhouse.store import Wheelhouse, shared_wheels
+
+
+def metadata_preparer(containers: Containers | None, images: dict[str, ImageRef]) -> Prepare:
+    """Where an sdist's build backend runs when only it can say the sdist's requirements: a
+    container of the builder image of this machine's arch (else the first one selected), never
+    the host. None as containers: no engine (a dry run may go on until such an sdist)."""
+    if containers is None:
+        return refused("the Docker engine is not reachable")
+    image = images.get(machine_arch()) or next(iter(images.values()))
+    if not image.builder_id or containers.image_id(image.builder) is None:
+        return refused(f"the builder image {image.builder} is not here (a dry run pulls none)")
+    return in_container(containers, image=image.builder, arch=image.arch)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -139,7 +152,7 @@ def build(
     index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
     upstream = Upstream(
         client=client,
-        commands=commands,
+        prepare=metadata_preparer(inspect, choice.images),
         index_urls=index_urls,
         cache_dir=wheelhouse.cache,
         keep_pages=request.keep_pages,

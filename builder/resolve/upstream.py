@@ -13,7 +13,6 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from builder.errors import UpstreamError
-from builder.host.commands import CommandRunner
 from builder.host.http_client import HttpClient, Response
 from builder.resolve.core_metadata import (
     requirements_from_metadata,
@@ -21,7 +20,7 @@ from builder.resolve.core_metadata import (
     requirements_from_wheel,
 )
 from builder.resolve.page_cache import PageCache
-from builder.resolve.prepared_metadata import prepared_metadata
+from builder.resolve.prepared_metadata import Prepare, prepared_metadata
 from builder.resolve.releases import Release, group_releases
 from builder.resolve.remote_wheel import metadata_by_ranges
 from index.errors import IndexProblem
@@ -39,13 +38,13 @@ class Upstream:
         self,
         *,
         client: HttpClient,
-        commands: CommandRunner,
+        prepare: Prepare,
         index_urls: list[str],
         cache_dir: Path,
         keep_pages: bool = True,
     ) -> None:
         self._client = client
-        self._commands = commands
+        self._prepare = prepare
         self._index_urls = [url.rstrip("/") + "/" for url in index_urls]
         self._cache_dir = cache_dir
         self.pages = PageCache(cache_dir, writable=keep_pages)
@@ -126,7 +125,7 @@ class Upstream:
             return found
         # No static metadata: ask the sdist's own build backend (PEP 517), as pip would.
         metadata = prepared_metadata(
-            self._commands,
+            self._prepare,
             sdist,
             identity=release.sdist.identity() or release.sdist.filename,
             cache_dir=self._cache_dir,

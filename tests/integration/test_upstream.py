@@ -5,15 +5,14 @@ from __future__ import annotations
 
 import hashlib
 import http.server
-import os
 from pathlib import Path
 from typing import ClassVar
 
 import pytest
 
 from builder.errors import UpstreamError
-from builder.host.commands import CommandRunner
 from builder.host.http_client import HttpClient
+from builder.resolve.prepared_metadata import refused
 from builder.resolve.upstream import Upstream
 from tests.support import http_server, make_wheel
 
@@ -51,7 +50,7 @@ def test_a_refused_metadata_probe_falls_back_to_the_wheel(tmp_path: Path) -> Non
     with http_server(_Index) as url, HttpClient(retries=0) as client:
         upstream = Upstream(
             client=client,
-            commands=CommandRunner(env=os.environ),
+            prepare=refused("these tests run no container"),
             index_urls=[f"{url}/simple/"],
             cache_dir=tmp_path / "cache",
         )
@@ -67,7 +66,7 @@ def test_a_page_that_is_not_a_simple_page_is_an_upstream_error(tmp_path: Path) -
     with http_server(Broken) as url, HttpClient(retries=0) as client:
         upstream = Upstream(
             client=client,
-            commands=CommandRunner(env=os.environ),
+            prepare=refused("these tests run no container"),
             index_urls=[f"{url}/simple/"],
             cache_dir=tmp_path / "cache",
         )
