@@ -35,6 +35,7 @@ for f in "$sources"/*.orig.tar.*; do
   case "$f" in *.asc) continue ;; esac
   ln "$f" "$ctx/sources/" 2>/dev/null || cp "$f" "$ctx/sources/"
 done
+cp -r "$sources/debs" "$ctx/debs"
 # The host's CA bundle: containers reach the package index only through the host's trust roots.
 cp "${WHEELHOUSE_CA_BUNDLE:-/etc/ssl/certs/ca-certificates.crt}" "$ctx/ca-certificates.crt"
 
@@ -45,6 +46,15 @@ docker build -f "$ctx/interpreters.Dockerfile" --build-arg BASE="$compile_base" 
 container=$(docker create "$interpreters" /none)
 docker cp "$container:/opt/python" - >"$ctx/interpreters.tar"
 docker cp "$container:/opt/syslibs" - >"$ctx/syslibs.tar"
+# The runtime's tree, laid out where the runtime image wants it: its interpreters at the same
+# /opt/python paths, its shared libraries in musl's library directory (as Alpine's in /usr/lib).
+rt="$ctx/runtime-root"
+mkdir -p "$rt/opt" "$rt/usr/lib/$arch-linux-musl"
+docker cp "$container:/opt/runtime/python" "$rt/opt/python"
+docker cp "$container:/opt/runtime/lib" "$ctx/runtime-lib"
+cp -a "$ctx"/runtime-lib/*.so* "$rt/usr/lib/$arch-linux-musl/"
+tar -C "$rt" -cf "$ctx/runtime.tar" .
+rm -rf "$rt" "$ctx/runtime-lib"
 docker rm "$container" >/dev/null
 docker rmi "$interpreters" >/dev/null
 rm -rf "$ctx/sources"

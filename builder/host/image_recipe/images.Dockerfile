@@ -5,7 +5,9 @@
 ARG BASE
 FROM ${BASE} AS toolchain
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
-COPY scripts/install-toolchain.sh scripts/musl-cc scripts/musl-sysroot.sh /usr/local/lib/wheelhouse/
+COPY debs/ /usr/local/lib/wheelhouse/debs/
+COPY scripts/install-toolchain.sh scripts/install-musl.sh scripts/musl-cc scripts/musl-sysroot.sh \
+     /usr/local/lib/wheelhouse/
 RUN /usr/local/lib/wheelhouse/install-toolchain.sh
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
@@ -32,17 +34,23 @@ RUN set -e; for py in /opt/python/*/bin/python; do \
 ENV CC=musl-cc
 LABEL org.wheelhouse.role=builder
 
-# The clean test environment: musl's loader and the same interpreters, no compiler, no headers.
+# The clean test environment, as python:alpine: musl 1.2.5 and its loader, the interpreters built
+# the way python:alpine's are (shared libpython, 1 MiB thread stacks) and the shared libraries
+# python:alpine carries because its interpreter links them (zlib, libffi, OpenSSL, bzip2, xz,
+# SQLite, ncurses, readline, gdbm, libuuid), in musl's library directory. No compiler, no headers,
+# and no other library: a wheel that borrows one python:alpine lacks fails here too.
 FROM ${BASE} AS runtime
 ENV DEBIAN_FRONTEND=noninteractive LANG=C.UTF-8
-RUN apt-get update && apt-get install -y --no-install-recommends musl && rm -rf /var/lib/apt/lists/* \
+COPY debs/ /tmp/debs/
+COPY scripts/install-musl.sh /tmp/install-musl.sh
+RUN /tmp/install-musl.sh /tmp/debs "$(dpkg --print-architecture)" musl && rm -rf /tmp/debs /tmp/install-musl.sh \
  && arch=$(uname -m) && ln -sf "ld-musl-$arch.so.1" "/lib/libc.musl-$arch.so.1"
 COPY ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
 # Straight from the compile stages: only pip, none of the builder's tools, so a wheel whose
 # dependencies are missing fails here instead of borrowing them.
-ADD interpreters.tar /opt/
+ADD runtime.tar /
 ENV SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
     PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_ROOT_USER_ACTION=ignore
-RUN for py in /opt/python/*/bin/python; do "$py" -m pip install -q --upgrade pip && "$py" -c 'import ssl, ctypes, zlib, bz2, lzma, sqlite3'; done \
+RUN for py in /opt/python/*/bin/python; do "$py" -m pip install -q --upgrade pip && "$py" -c 'import ssl, ctypes, zlib, bz2, lzma, sqlite3, readline, curses, dbm.gnu, _uuid, sysconfig; assert sysconfig.get_config_var("Py_ENABLE_SHARED") == 1'; done \
  && ! command -v gcc && ! command -v cc
 LABEL org.wheelhouse.role=runtime

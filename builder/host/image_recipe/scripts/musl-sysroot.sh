@@ -5,7 +5,9 @@
 # - /lib/libc.musl-<arch>.so.1 points at the loader, as on Alpine;
 # - the loader's search path file is colon-separated (auditwheel splits on ':' only) and names
 #   /opt/syslibs/lib, where the native libraries that package builds link live;
-# - Linux kernel headers are visible to musl-gcc, which does not search /usr/include.
+# - Linux kernel headers are visible to musl-gcc, which does not search /usr/include;
+# - `-lcrypt` links, as with Alpine's musl-dev: musl's libc has crypt(), and an empty libcrypt.a
+#   stands for the separate library glibc systems have (CPython's _crypt, many configure checks).
 set -eu
 arch=${1:?usage: musl-sysroot.sh ARCH}
 triplet="$arch-linux-musl"
@@ -19,6 +21,7 @@ if [ -f "$libdir/libc.so" ] && [ ! -f "$libdir/libc.musl-$arch.so.1" ]; then
   patchelf --set-soname "libc.musl-$arch.so.1" "$libdir/libc.so"
 fi
 ln -sfn "ld-musl-$arch.so.1" "/lib/libc.musl-$arch.so.1"
+[ -e "$libdir/libcrypt.a" ] || ar rc "$libdir/libcrypt.a"
 printf '/lib:/usr/local/lib:%s:/opt/syslibs/lib\n' "$libdir" > "/etc/ld-musl-$arch.path"
 if [ -d "$incdir" ]; then
   for h in linux asm-generic mtd scsi; do
