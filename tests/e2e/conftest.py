@@ -51,7 +51,8 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The fixture projects' sdists, served as a PEP 503 index on a free loopback port."""
     work = tmp_path_factory.mktemp("fixture-index")
     sdists = [
-        build_sdist(FIXTURE_PACKAGES / name, work / "dist") for name in ("graftdemo", "brokendemo")
+        build_sdist(FIXTURE_PACKAGES / name, work / "dist")
+        for name in ("graftdemo", "brokendemo", "skbuilddemo")
     ]
     write_simple_tree(sdists, work / "root")
     with static_server(work / "root") as url:

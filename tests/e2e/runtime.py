@@ -22,10 +22,11 @@ def run_in_runtime(
     mount: Path | None = None,
     mount_at: str = "/work",
     arch: str = "x86_64",
+    extra: tuple[str, ...] | list[str] = (),
 ) -> subprocess.CompletedProcess[str]:
     """sh -c SCRIPT in arch's runtime image (aarch64 runs under emulation on x86_64). network
     "host" shares the host's loopback (and nothing else reachable here); "none" cuts it off.
-    mount is bind-mounted read-only at mount_at."""
+    mount is bind-mounted read-only at mount_at. extra: sh's $0, $1, ... for the script."""
     volume = ["-v", f"{mount}:{mount_at}:ro"] if mount is not None else []
     return subprocess.run(
         [
@@ -41,6 +42,7 @@ def run_in_runtime(
             "sh",
             "-c",
             script,
+            *extra,
         ],
         capture_output=True,
         text=True,
