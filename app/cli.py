@@ -36,7 +36,7 @@ from app.report import (
     shards_table,
     summary_table,
 )
-from app.run_report import render_markdown, run_report
+from app.run_report import render_markdown, report_problem, run_report
 from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
 from builder.host.clock import SystemClock
 from builder.host.commands import CommandRunner
@@ -392,7 +392,10 @@ def serve_command(
     authenticate_reads: Annotated[
         bool, typer.Option("--authenticate-reads", help="Require credentials to read too.")
     ] = False,
-    threads: Annotated[int, typer.Option(help="Worker threads answering requests at once.")] = 8,
+    threads: Annotated[
+        int,
+        typer.Option(help="Worker threads answering requests at once.", min=1, max=256),
+    ] = 8,
     mirror_to: Annotated[
         Path | None,
         typer.Option(
@@ -754,17 +757,24 @@ def report_command(
         for path in reports:
             try:
                 data = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, RecursionError) as exc:
                 raise InputError(
                     f"{path}: not a `wheelhouse build --json` report ({exc})"
                 ) from None
-            if not isinstance(data, dict) or "jobs" not in data:
-                raise InputError(f"{path}: not a `wheelhouse build --json` report (no jobs)")
+            problem = report_problem(data)
+            if problem is not None:
+                raise InputError(f"{path}: not a `wheelhouse build --json` report ({problem})")
             loaded.append((path.name, data))
         summary = run_report(loaded)
         text = render_markdown(summary)
         if markdown is not None:
-            markdown.write_text(text, encoding="utf-8")
+            try:
+                markdown.write_text(text, encoding="utf-8")
+            except OSError as exc:
+                raise InputError(
+                    f"--markdown {markdown}: cannot write it ({exc.strerror})",
+                    hint="name a file in a directory that exists",
+                ) from None
         if as_json:
             sys.stdout.write(json.dumps(summary, indent=2) + "\n")
         elif markdown is None:

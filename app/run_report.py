@@ -10,6 +10,40 @@ from collections.abc import Sequence
 from typing import Any
 
 TAIL_LINES = 15
+JOB_TEXT = ("name", "version", "python", "arch", "action")
+
+
+def report_problem(report: object) -> str | None:
+    """What makes `report` no `build --json` report this module can read (None: readable).
+    Reports come from other machines' CI jobs: every field used is checked first."""
+    if not isinstance(report, dict) or not isinstance(report.get("jobs"), list):
+        return "no list of jobs"
+    if not isinstance(report.get("shard"), str | None):
+        return "its shard is not text"
+    for index, job in enumerate(report["jobs"]):
+        if not isinstance(job, dict):
+            return f"job {index} is not an object"
+        if not all(isinstance(job.get(key), str) for key in JOB_TEXT):
+            return f"job {index}: {', '.join(JOB_TEXT)} must be text"
+        if not isinstance(job.get("ok"), bool):
+            return f"job {index}: ok must be true or false"
+        size = job.get("size")
+        if size is not None and (type(size) is not int or not 0 <= size < 1 << 53):
+            return f"job {index}: size must be a whole number of bytes"
+        if not all(isinstance(job.get(key), str | None) for key in ("error", "reason")):
+            return f"job {index}: error and reason must be text"
+    archs = report.get("archs", [])
+    if not isinstance(archs, list):
+        return "archs is not a list"
+    for index, item in enumerate(archs):
+        if not isinstance(item, dict) or not isinstance(item.get("arch"), str):
+            return f"archs entry {index} names no arch"
+        wall = item.get("wall_s", 0.0)
+        if type(wall) not in (int, float) or not 0 <= wall < 1e9:
+            return f"archs entry {index}: wall_s must be a number of seconds"
+        if not isinstance(item.get("execution"), str | None):
+            return f"archs entry {index}: execution must be text"
+    return None
 
 
 def summarize(name: str, report: dict[str, Any]) -> dict[str, Any]:

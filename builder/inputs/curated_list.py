@@ -43,6 +43,7 @@ BOMS = (  # longest first: UTF-32's little-endian mark starts with UTF-16's
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
 QUOTED = 80  # errors quote at most this much of a line
+MAX_NAME = 200  # the longest project names on PyPI have about 80 characters
 
 
 def parse_list(path: Path, *, allow_outside: bool = False) -> list[ListEntry]:
@@ -135,6 +136,12 @@ def _parse_requirement(line: str, location: Location) -> Requirement:
         shown = line if len(line) <= QUOTED else line[:QUOTED] + "..."
         reason = str(exc).splitlines()[0] if str(exc) else "not PEP 508"  # not the echoed line
         raise InputError(f"{location}: invalid requirement {shown!r}: {reason}") from None
+    if len(requirement.name) > MAX_NAME:
+        raise InputError(
+            f"{location}: a project name of {len(requirement.name)} characters "
+            f"(at most {MAX_NAME})",
+            hint="check the line: a project name is a few words at most",
+        )
     if requirement.url:
         raise InputError(
             f"{location}: {requirement.name} is given by URL ({requirement.url})",

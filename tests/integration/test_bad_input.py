@@ -3,6 +3,7 @@ never a traceback. Each case failed with a traceback (or a misleading answer) be
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -21,6 +22,24 @@ def project(tmp_path: Path) -> Path:
     assert published.returncode == 0, published.stderr
     (tmp_path / "a-directory").mkdir()
     (tmp_path / "bad.htpasswd").write_text("not a valid line\n")
+    (tmp_path / "long-name.txt").write_text("a" * 1_000_000 + "\n")
+    job = {"name": "a", "version": "1", "python": "3.11", "arch": "x86_64", "action": "build"}
+    damaged = {
+        "jobs-text": {"jobs": "x"},
+        "job-null": {"jobs": [None]},
+        "ok-text": {"jobs": [{**job, "ok": "yes"}]},
+        "size-huge": {"jobs": [{**job, "ok": True, "size": 1e999}]},
+        "name-null": {"jobs": [{**job, "name": None, "ok": False}]},
+        "archs-text": {"jobs": [], "archs": "x"},
+        "wall-text": {"jobs": [], "archs": [{"arch": "x86_64", "wall_s": "long"}]},
+        "nested": {"jobs": [], "x": []},
+    }
+    for name, report in damaged.items():
+        text = json.dumps(report).replace("Infinity", "1e999")
+        if name == "nested":
+            text = "[" * 100_000 + "]" * 100_000
+        (tmp_path / f"{name}.json").write_text(text)
+    (tmp_path / "good.json").write_text(json.dumps({"jobs": [{**job, "ok": True}]}))
     return tmp_path
 
 
@@ -42,6 +61,22 @@ CASES = [
     (["serve", "--port", "99999"], 2, "a port is a number from 1 to 65535"),
     (["serve", "--host", "999.1.1.1", "--port", "1"], 2, "cannot listen on 999.1.1.1:1"),
     (["serve", "--htpasswd", "bad.htpasswd"], 2, "bad.htpasswd: not an htpasswd file"),
+    (["serve", "--threads", "100000"], 2, "less than or equal to 256"),
+    (["build", "--list", "long-name.txt", "--dry-run"], 2, "a project name of 1000000 char"),
+    (["report", "good.json", "--markdown", "a-directory"], 2, "cannot write it"),
+    *(
+        (["report", f"{name}.json"], 2, "not a `wheelhouse build --json` report")
+        for name in (
+            "jobs-text",
+            "job-null",
+            "ok-text",
+            "size-huge",
+            "name-null",
+            "archs-text",
+            "wall-text",
+            "nested",
+        )
+    ),
 ]
 
 
