@@ -154,6 +154,12 @@ class PypiserverClient:
     def _raise_for(self, response: httpx.Response, *, reading: bool) -> None:
         if response.status_code in (401, 403):
             raise _credentials_problem(self.url, given=self.auth is not None)
+        if response.status_code >= 500:  # the server's own trouble, not the request's
+            raise TargetUnavailable(
+                f"{self.url} answered {response.status_code} ({response.reason_phrase}) for "
+                f"{response.url}",
+                hint="the server failed; look at its log, then run this again",
+            )
         if response.status_code >= 400:
             action = "reading" if reading else "changing"
             raise IndexProblem(
@@ -285,4 +291,9 @@ def read_twine_failure(url: str, output: str, *, replacing: bool) -> IndexProble
         )
     if "ConnectionError" in output or "Connection refused" in output:
         return TargetUnavailable(f"cannot reach {url}\n{tail}", hint="check the URL and the server")
+    if code is not None and code >= 500:
+        return TargetUnavailable(
+            f"{url} failed the upload ({code})\n{tail}",
+            hint="the server failed; look at its log, then run this again",
+        )
     return IndexProblem(f"twine upload to {url} failed\n{tail}")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from index.errors import IndexProblem
+from index.errors import IndexProblem, TargetUnavailable
 from index.pages.model import (
     DistFile,
     ProjectPage,
@@ -111,7 +111,8 @@ def test_unknown_or_incomplete_targets_are_clear_errors(text: str) -> None:
         ),
         ("ERROR HTTPError: 403 Forbidden from http://127.0.0.1:40100/", "refused the credentials"),
         ("ERROR HTTPError: 400 Bad Request from http://127.0.0.1:40300/", "refused to overwrite"),
-        ("ERROR HTTPError: 500 Server Error from http://127.0.0.1:40100/", "twine upload to"),
+        ("ERROR HTTPError: 500 Server Error from http://127.0.0.1:40100/", "failed the upload"),
+        ("ERROR HTTPError: 422 Unprocessable from http://127.0.0.1:50500/", "twine upload to"),
     ],
 )
 def test_twine_failures_are_read_by_status_not_by_digits_in_a_port(
@@ -119,6 +120,12 @@ def test_twine_failures_are_read_by_status_not_by_digits_in_a_port(
 ) -> None:
     problem = read_twine_failure("http://127.0.0.1:40100/", output, replacing=True)
     assert expected in problem.message
+
+
+def test_a_server_failing_is_the_target_unavailable_exit_5_not_bad_input() -> None:
+    output = "ERROR HTTPError: 500 Server Error from http://127.0.0.1:40100/"
+    problem = read_twine_failure("http://127.0.0.1:40100/", output, replacing=False)
+    assert isinstance(problem, TargetUnavailable)
 
 
 def test_a_malformed_s3_endpoint_is_a_clear_error() -> None:
