@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 import os
 import re
+import subprocess
+import sys
 import urllib.request
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -51,21 +52,23 @@ def arm_run(arm_project: Path) -> dict[str, Any]:
     return {"report": json.loads(result.stdout), "stderr": result.stderr}
 
 
-@pytest.fixture
-def qemu_disabled() -> Iterator[None]:
-    """The real kernel entry switched off for one test, and always switched back on."""
+def with_qemu_disabled(*args: str) -> list[str]:
+    """The CLI in a mount namespace of its own, where binfmt_misc shows the qemu-aarch64 entry
+    disabled: the kernel's real entry (and every other process on the machine) is untouched,
+    even if the test is killed half-way."""
+    entry = QEMU_ENTRY.read_text().replace("enabled", "disabled", 1)
+    script = (
+        f'mount -t tmpfs wheelhouse-test "{BINFMT_DIR}" '
+        f'&& printf enabled > "{BINFMT_DIR}/status" '
+        f'&& printf "%s" "$0" > "{QEMU_ENTRY}" '
+        f'&& exec "{sys.executable}" -m app "$@"'
+    )
+    return ["unshare", "--mount", "--propagation", "private", "sh", "-c", script, entry, *args]
+
+
+def test_missing_emulation_is_refused_before_anything_starts(arm_project: Path) -> None:
     assert QEMU_ENTRY.read_text().startswith("enabled"), "make emulation enables it first"
-    QEMU_ENTRY.write_text("0")
-    try:
-        yield
-    finally:
-        QEMU_ENTRY.write_text("1")
-
-
-def test_missing_emulation_is_refused_before_anything_starts(
-    arm_project: Path, qemu_disabled: None
-) -> None:
-    result = wheelhouse_cli("build", "--list", "arm.txt", "--arch", "aarch64", cwd=arm_project)
+    result = run(with_qemu_disabled("build", "--list", "arm.txt", "--arch", "aarch64"), arm_project)
     assert result.returncode == 4, result.stderr
     message = " ".join(result.stderr.split())
     assert "cannot build aarch64 on this x86_64 machine" in message
@@ -74,14 +77,24 @@ def test_missing_emulation_is_refused_before_anything_starts(
     assert "resolving" not in result.stderr  # checked before the upstream index is asked
     assert not (arm_project / "wheelhouse").exists()
 
-    planned = wheelhouse_cli(
-        "build", "--list", "arm.txt", "--arch", "aarch64", "--dry-run", "--json", cwd=arm_project
+    planned = run(
+        with_qemu_disabled(
+            "build", "--list", "arm.txt", "--arch", "aarch64", "--dry-run", "--json"
+        ),
+        arm_project,
     )
     assert planned.returncode == 0, planned.stderr
     assert "warning:" in planned.stderr and "update-binfmts" in planned.stderr
     assert json.loads(planned.stdout)["archs"] == {
         "aarch64": {"runner": "local", "execution": "cross"}
     }
+    assert QEMU_ENTRY.read_text().startswith("enabled")  # the machine's own entry never moved
+
+
+def run(command: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, check=False, env=dict(os.environ)
+    )
 
 
 def test_both_arches_build_and_the_plan_says_how(arm_run: dict[str, Any]) -> None:
