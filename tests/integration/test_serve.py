@@ -238,3 +238,23 @@ def test_strangers_get_one_answer_whatever_the_user_or_password(tmp_path: Path) 
         htpasswd.write_bytes(saved)
         assert post(("ci", "ci-secret")) == 200
         assert (root / wheel.name).is_file()
+
+
+def test_uv_publish_uploads_like_twine_and_skips_what_is_there(tmp_path: Path) -> None:
+    wheel = support.make_wheel(tmp_path / "src", "uvdemo", "1.0")
+    uv = [str(Path(sys.executable).parent / "uv"), "publish", "-u", "ci", "-p", "ci-secret"]
+    with support.pypiserver_with_user(tmp_path, user="ci", password="ci-secret") as (url, root):
+
+        def publish(*extra: str) -> subprocess.CompletedProcess[str]:
+            command = [*uv, "--publish-url", url, *extra, str(wheel)]
+            return subprocess.run(command, capture_output=True, text=True, check=False)
+
+        first = publish()
+        again = publish()
+        checked = publish("--check-url", f"{url}simple/")
+        stored = (root / wheel.name).read_bytes()
+    assert first.returncode == 0, first.stderr
+    assert stored == wheel.read_bytes()
+    assert again.returncode != 0 and "409 Conflict" in again.stderr  # never replaced
+    assert checked.returncode == 0, checked.stderr
+    assert "already exists, skipping" in checked.stderr
