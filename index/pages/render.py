@@ -98,26 +98,45 @@ def render_project_json(page: ProjectPage) -> str:
 
 
 def parse_project_json(text: str | bytes) -> ProjectPage:
+    """A project page we wrote, read back; MalformedPage for anything that is not one (a
+    published tree can be damaged: every field is checked before it is used)."""
+    data = _load(text)
+    if not isinstance(data, dict) or not isinstance(data.get("files"), list):
+        raise MalformedPage("no list of files")
     try:
-        data = json.loads(text)
-        files = []
-        for entry in data["files"]:
-            metadata = entry.get("core-metadata", False)
-            yanked = entry.get("yanked", False)
-            files.append(
-                DistFile(
-                    filename=entry["filename"],
-                    sha256=entry["hashes"]["sha256"],
-                    size=int(entry["size"]),
-                    upload_time=parse_upload_time(entry["upload-time"]),
-                    requires_python=entry.get("requires-python") or None,
-                    metadata_sha256=metadata["sha256"] if isinstance(metadata, dict) else None,
-                    yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
-                )
-            )
-        return ProjectPage(name=project_name(data["name"]), files=tuple(files))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise MalformedPage(str(exc)) from None
+        files = tuple(_file_entry(entry) for entry in data["files"])
+        return ProjectPage(name=project_name(data["name"]), files=files)
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise MalformedPage(str(exc) or type(exc).__name__) from None
+
+
+def _load(text: str | bytes) -> object:
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError) as exc:
+        raise MalformedPage(str(exc) or type(exc).__name__) from None
+
+
+def _file_entry(entry: object) -> DistFile:
+    if not isinstance(entry, dict) or not isinstance(entry.get("hashes"), dict):
+        raise MalformedPage(f"a file entry that is not one: {str(entry)[:80]}")
+    size = entry["size"]
+    if type(size) is not int or size < 0:
+        raise MalformedPage(f"size {str(size)[:40]} is not a number of bytes")
+    texts = (entry["filename"], entry["hashes"]["sha256"], entry.get("requires-python"))
+    if not all(isinstance(value, str | None) for value in texts) or not texts[0]:
+        raise MalformedPage("a file name, digest or requires-python that is not text")
+    metadata = entry.get("core-metadata", False)
+    yanked = entry.get("yanked", False)
+    return DistFile(
+        filename=entry["filename"],
+        sha256=entry["hashes"]["sha256"],
+        size=size,
+        upload_time=parse_upload_time(entry["upload-time"]),
+        requires_python=entry.get("requires-python") or None,
+        metadata_sha256=metadata["sha256"] if isinstance(metadata, dict) else None,
+        yanked=None if yanked is False else ("" if yanked is True else str(yanked)),
+    )
 
 
 def render_root_html(root: RootPage) -> str:
@@ -144,8 +163,10 @@ def render_root_json(root: RootPage) -> str:
 
 
 def parse_root_json(text: str | bytes) -> RootPage:
+    data = _load(text)
+    if not isinstance(data, dict) or not isinstance(data.get("projects"), list):
+        raise MalformedPage("no list of projects")
     try:
-        data = json.loads(text)
         return RootPage(projects=tuple(project_name(item["name"]) for item in data["projects"]))
-    except (ValueError, KeyError, TypeError) as exc:
-        raise MalformedPage(str(exc)) from None
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise MalformedPage(str(exc) or type(exc).__name__) from None

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -90,3 +92,33 @@ def test_bad_input_is_one_clear_line(
     assert message in result.stderr
     assert "Traceback" not in result.stderr
     assert "internal error" not in result.stderr
+
+
+DAMAGED_PAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
+    "files-text": lambda page: {**page, "files": "x"},
+    "size-inf": lambda page: {**page, "files": [{**page["files"][0], "size": float("inf")}]},
+    "name-null": lambda page: {**page, "name": None},
+    "deep": lambda _page: None,
+}
+COMMANDS_READING_A_TARGET = [
+    ["publish", "--to", "dir:index"],
+    ["export", "--from", "dir:index", "-o", "out.txt"],
+    ["yank", "alpha", "--target", "dir:index", "--version", "1.0"],
+    ["prune", "--target", "dir:index", "--keep", "1"],
+    ["check", "-r", "deps.txt", "--against", "dir:index"],
+]
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGED_PAGES))
+def test_a_damaged_published_page_is_a_clear_error_for_every_command(
+    project: Path, damage: str
+) -> None:
+    page_file = project / "index" / "simple" / "alpha" / "index.json"
+    page = DAMAGED_PAGES[damage](json.loads(page_file.read_text()))
+    text = "[" * 100_000 + "]" * 100_000 if page is None else json.dumps(page)
+    page_file.write_text(text.replace("Infinity", "1e999"))
+    for args in COMMANDS_READING_A_TARGET:
+        result = wheelhouse_cli(*args, cwd=project)
+        assert result.returncode == 2, (args, result.stderr)
+        assert "simple/alpha/index.json is not a page wheelhouse wrote" in result.stderr, args
+        assert "Traceback" not in result.stderr and "internal error" not in result.stderr
