@@ -29,6 +29,13 @@ class MergeReport:
 
 
 def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> MergeReport:
+    try:
+        dest.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise InputError(
+            f"--into {dest}: not a directory that can be made or written ({exc.strerror})",
+            hint="name a wheelhouse directory, new or existing",
+        ) from None
     house = Wheelhouse(dest, clock=clock)
     chosen: dict[str, tuple[Path, WheelEntry]] = {}
     for source in sources:

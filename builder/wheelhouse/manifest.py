@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -99,13 +100,16 @@ def parse_manifest(data: bytes, *, where: str) -> Manifest:
     """A manifest from its JSON (a wheelhouse's file, or the copy a publish target holds)."""
     try:
         parsed = json.loads(data.decode("utf-8"))
-        entries = [WheelEntry(**item) for item in parsed["wheels"]]
-        runs = list(parsed.get("runs", []))
-    except (ValueError, KeyError, TypeError) as exc:
+        problem = _manifest_problem(parsed)
+    except (ValueError, RecursionError) as exc:
+        problem = str(exc) or type(exc).__name__
+    if problem is not None:
         raise InputError(
-            f"{where}: not a wheelhouse manifest ({exc})",
+            f"{where}: not a wheelhouse manifest ({problem})",
             hint="move it aside; the next build rebuilds what it cannot account for",
-        ) from None
+        )
+    entries = [WheelEntry(**item) for item in parsed["wheels"]]
+    runs = list(parsed.get("runs", []))
     for entry in entries:
         if not _plain_wheel_name(entry.filename):
             raise InputError(
@@ -113,6 +117,45 @@ def parse_manifest(data: bytes, *, where: str) -> Manifest:
                 hint="a manifest names wheels in its own directory; fix or move it aside",
             )
     return Manifest(wheels={entry.filename: entry for entry in entries}, runs=runs)
+
+
+_FIELD_CHECKS: dict[str, Callable[[object], bool]] = {
+    "str": lambda value: isinstance(value, str),
+    "int": lambda value: type(value) is int and 0 <= value < 1 << 53,
+    "float": lambda value: (
+        isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1e9
+    ),
+    "list[str]": lambda value: isinstance(value, list) and all(isinstance(v, str) for v in value),
+}
+_FIELD_TYPES = {entry.name: str(entry.type) for entry in fields(WheelEntry)}
+_REQUIRED = {
+    entry.name
+    for entry in fields(WheelEntry)
+    if entry.default is MISSING and entry.default_factory is MISSING
+}
+
+
+def _manifest_problem(parsed: object) -> str | None:
+    """What makes parsed JSON no manifest (None: one). Manifests travel between machines (CI
+    shards, publish targets): every entry's fields are checked before one is used."""
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("wheels"), list):
+        return "no list of wheels"
+    runs = parsed.get("runs", [])
+    if not isinstance(runs, list) or not all(isinstance(run, dict) for run in runs):
+        return "runs is not a list of objects"
+    for index, item in enumerate(parsed["wheels"]):
+        if not isinstance(item, dict):
+            return f"wheel entry {index} is not an object"
+        missing = _REQUIRED - set(item)
+        if missing:
+            return f"wheel entry {index} lacks {', '.join(sorted(missing))}"
+        for key, value in item.items():
+            kind = _FIELD_TYPES.get(key)
+            if kind is None:
+                return f"wheel entry {index}: unknown field {key[:40]!r}"
+            if not _FIELD_CHECKS[kind](value):
+                return f"wheel entry {index}: {key} is not {kind}"
+    return None
 
 
 def _plain_wheel_name(filename: str) -> bool:

@@ -4,8 +4,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
+
+import pytest
 
 from builder.wheelhouse.manifest import Manifest, WheelEntry, load_manifest
 from index.dist_files import file_sha256
@@ -118,3 +122,41 @@ def test_a_static_target_keeps_the_published_entries_for_plan_against(tmp_path: 
     entry = next(w for w in held["wheels"] if w["name"] == "alpha")
     assert entry == asdict(load_manifest(one).wheels["alpha-1.0-py3-none-any.whl"])
     assert ["key-gamma-1.0"] in [run.get("failed") for run in held["runs"]]
+
+
+@pytest.mark.parametrize(
+    ("damage", "why"),
+    [
+        (lambda data: {**data, "wheels": "x"}, "no list of wheels"),
+        (lambda data: {**data, "wheels": [{**data["wheels"][0], "size": "big"}]}, "size is not"),
+        (lambda data: {**data, "wheels": [{**data["wheels"][0], "tags": "x"}]}, "tags is not"),
+        (lambda data: {**data, "wheels": [{**data["wheels"][0], "extra": 1}]}, "unknown field"),
+        (lambda data: {**data, "runs": [1]}, "runs is not a list of objects"),
+        (lambda data: [data], "no list of wheels"),
+    ],
+)
+def test_merge_and_plan_against_refuse_a_manifest_of_wrong_types(
+    tmp_path: Path, damage: Callable[[Any], Any], why: str
+) -> None:
+    source = shard(tmp_path / "one", ("alpha", "1.0", ""))
+    manifest = source / "manifest.json"
+    manifest.write_text(json.dumps(damage(json.loads(manifest.read_text()))))
+    merged = wheelhouse_cli("merge", str(source), "--into", str(tmp_path / "m"), cwd=tmp_path)
+    assert merged.returncode == 2, merged.stderr
+    assert why in merged.stderr and "Traceback" not in merged.stderr
+    (tmp_path / "deps.txt").write_text("alpha\n")
+    (tmp_path / "wheelhouse.toml").write_text('pythons = ["3.11"]\narchs = ["x86_64"]\n')
+    planned = wheelhouse_cli(
+        "plan", "--list", "deps.txt", "--against", str(source), "--json", cwd=tmp_path
+    )
+    assert planned.returncode == 2, planned.stderr
+    assert why in planned.stderr and "internal error" not in planned.stderr
+
+
+@pytest.mark.parametrize("into", ["a-file", "/proc/wheelhouse-merge"])
+def test_merge_into_what_is_no_directory_is_a_clear_error(tmp_path: Path, into: str) -> None:
+    source = shard(tmp_path / "one", ("alpha", "1.0", ""))
+    (tmp_path / "a-file").write_text("not a directory\n")
+    merged = wheelhouse_cli("merge", str(source), "--into", into, cwd=tmp_path)
+    assert merged.returncode == 2, merged.stderr
+    assert "--into" in merged.stderr and "internal error" not in merged.stderr
