@@ -4,6 +4,7 @@ contradict each other's requirements (pip's hash-checking mode would refuse them
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -35,6 +36,11 @@ class IndexReleases:
         self._pages = {page.name: page for page in pages}
         self._metadata = metadata
         self._target = target
+        # What each page says a wheel's METADATA hashes to: a .metadata file is believed only
+        # when it matches (the page is what the index vouches for, the file could be swapped).
+        self._metadata_sha256 = {
+            item.filename: item.metadata_sha256 for page in pages for item in page.files
+        }
 
     def releases(self, project: str) -> dict[Version, Release]:
         page = self._pages.get(canonicalize_name(project))
@@ -58,9 +64,17 @@ class IndexReleases:
 
     def requirements(self, release: Release) -> list[Requirement]:
         for wheel in release.wheels:
-            metadata = self._metadata(wheel.filename)
-            if metadata is not None:
-                return requirements_from_metadata(metadata)
+            expected = self._metadata_sha256.get(wheel.filename)
+            metadata = self._metadata(wheel.filename) if expected else None
+            if metadata is None:
+                continue
+            if hashlib.sha256(metadata).hexdigest() != expected:
+                raise UpstreamError(
+                    f"{wheel.filename}.metadata: its sha256 is not the one its project page "
+                    "gives; the index is inconsistent or was tampered with",
+                    hint="publish the wheel again (`wheelhouse publish`) to rewrite both",
+                )
+            return requirements_from_metadata(metadata)
         return []
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pytest
 
 from app.exporting import export_pins
-from builder.errors import InputError
+from builder.errors import InputError, UpstreamError
 from builder.resolve.build_targets import BuildTarget
 from index.errors import IndexProblem
 from index.pages.model import DistFile, ProjectPage, project_name
@@ -19,21 +20,32 @@ PY313 = BuildTarget(python="3.13", arch="x86_64")
 
 
 def entry(filename: str, sha: str = "0", *, yanked: str | None = None) -> DistFile:
-    return DistFile(filename=filename, sha256=sha * 64, size=1, upload_time=WHEN, yanked=yanked)
+    known = METADATA.get(filename)  # the page vouches for the .metadata file, as ours do
+    return DistFile(
+        filename=filename,
+        sha256=sha * 64,
+        size=1,
+        upload_time=WHEN,
+        yanked=yanked,
+        metadata_sha256=hashlib.sha256(known).hexdigest() if known else None,
+    )
 
 
 def page(name: str, *files: DistFile) -> ProjectPage:
     return ProjectPage(name=project_name(name), files=files)
 
 
-def metadata(requires: dict[str, list[str]]) -> dict[str, bytes]:
-    return {
-        filename: (
-            "Metadata-Version: 2.1\nName: x\nVersion: 1\n"
-            + "".join(f"Requires-Dist: {line}\n" for line in lines)
-        ).encode()
-        for filename, lines in requires.items()
-    }
+def metadata_text(lines: list[str]) -> bytes:
+    return (
+        "Metadata-Version: 2.1\nName: x\nVersion: 1\n"
+        + "".join(f"Requires-Dist: {line}\n" for line in lines)
+    ).encode()
+
+
+METADATA = {
+    "app-2.0-py3-none-any.whl": metadata_text(["lib<2"]),
+    "app-1.0-py3-none-any.whl": metadata_text(["absent"]),
+}
 
 
 def test_pins_agree_with_each_others_requirements() -> None:
@@ -42,8 +54,7 @@ def test_pins_agree_with_each_others_requirements() -> None:
         page("app", entry("app-2.0-py3-none-any.whl", "a")),
         page("lib", entry("lib-1.0-py3-none-any.whl", "b"), entry("lib-2.0-py3-none-any.whl", "c")),
     ]
-    known = metadata({"app-2.0-py3-none-any.whl": ["lib<2"]})
-    pins = export_pins(pages, [PY311, PY313], only=[], metadata=known.get)
+    pins = export_pins(pages, [PY311, PY313], only=[], metadata=METADATA.get)
     assert [(p.name, p.version) for p in pins] == [("app", "2.0"), ("lib", "1.0")]
     text = render_requirements(pins, index_url="http://idx/simple/")
     assert "lib==1.0 \\\n    --hash=sha256:" + "b" * 64 in text
@@ -71,11 +82,10 @@ def test_every_live_file_of_the_version_and_no_yanked_one() -> None:
 
 def test_a_missing_dependency_or_project_and_diverging_targets_are_errors() -> None:
     app = page("app", entry("app-1.0-py3-none-any.whl", "a"))
-    needs = metadata({"app-1.0-py3-none-any.whl": ["absent"]})
     with pytest.raises(Exception, match="absent: not in the index"):
-        export_pins([app], [PY311], only=[], metadata=needs.get)
+        export_pins([app], [PY311], only=[], metadata=METADATA.get)
     with pytest.raises(IndexProblem, match="not in the index: nope"):
-        export_pins([app], [PY311], only=["Nope"], metadata=needs.get)
+        export_pins([app], [PY311], only=["Nope"], metadata=METADATA.get)
     split = page(
         "demo",
         entry("demo-1.0-py3-none-any.whl", "a"),
@@ -83,3 +93,10 @@ def test_a_missing_dependency_or_project_and_diverging_targets_are_errors() -> N
     )
     with pytest.raises(InputError, match=r"demo 1\.0 for cp3\.11/x86_64, 2\.0 for cp3\.13"):
         export_pins([split], [PY311, PY313], only=[], metadata=dict[str, bytes]().get)
+
+
+def test_a_metadata_file_that_is_not_what_its_page_vouches_for_is_refused() -> None:
+    app = page("app", entry("app-2.0-py3-none-any.whl", "a"))
+    swapped = {"app-2.0-py3-none-any.whl": metadata_text(["evil-package"])}
+    with pytest.raises(UpstreamError, match="its sha256 is not the one its project page gives"):
+        export_pins([app], [PY311], only=[], metadata=swapped.get)
