@@ -11,6 +11,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from packaging.utils import (
+    InvalidSdistFilename,
+    InvalidWheelFilename,
     NormalizedName,
     canonicalize_name,
     parse_sdist_filename,
@@ -154,3 +156,34 @@ def selected_files(page: ProjectPage, version: str | None, filename: str | None)
             ) from None
         return [item for item in page.files if item.version == wanted]
     return list(page.files)
+
+
+Identity = tuple[object, ...]  # compared by value: Version("2.0") == Version("2.0.0")
+
+
+def distribution_identity(filename: str) -> Identity | None:
+    """What makes two distribution file names the same file for an installer (None: neither a
+    wheel nor an sdist name)."""
+    try:
+        if filename.endswith(".whl"):
+            name, version, build, tags = parse_wheel_filename(filename)
+            return ("wheel", name, version, build, tags)
+        name, version = parse_sdist_filename(filename)
+    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
+        return None
+    return ("sdist", name, version)
+
+
+def equivalent_names(listed: Iterable[str], added: Iterable[str]) -> list[str]:
+    """The added file names that are another name of a file listed or added before them (the
+    same distribution to an installer: `Foo_Bar-2.0` and `foo_bar-2.0.0`, same tags)."""
+    seen = {distribution_identity(name): name for name in listed}
+    clashes = []
+    for name in added:
+        found = distribution_identity(name)
+        other = seen.get(found) if found is not None else None
+        if other is not None and other != name:
+            clashes.append(f"{name} (already there as {other})")
+        elif found is not None:
+            seen.setdefault(found, name)
+    return clashes

@@ -21,7 +21,13 @@ import httpx
 
 from index.dist_files import LocalDist
 from index.errors import IndexProblem, PublishConflict, TargetUnavailable
-from index.pages.model import DistFile, ProjectPage, files_beyond_newest, project_name
+from index.pages.model import (
+    DistFile,
+    ProjectPage,
+    equivalent_names,
+    files_beyond_newest,
+    project_name,
+)
 from index.pages.simple_pages import ACCEPT, IndexFile, parse_project_page, parse_root_page
 from index.publish.static_tree import PublishReport
 
@@ -180,6 +186,14 @@ def publish_pypiserver(
     published: dict[str, str | None] = {}
     for project in sorted({dist.entry.project for dist in dists}):
         published.update({item.filename: item.sha256 for item in client.files(project)})
+    equivalent = equivalent_names(published, [dist.entry.filename for dist in dists])
+    if equivalent:  # pypiserver would list one release twice
+        raise PublishConflict(
+            f"{client.url}: {', '.join(equivalent)}: another name of the same file; "
+            "nothing was uploaded",
+            hint="one release holds one file per name as installers compare names; "
+            "remove one of them from the wheelhouse",
+        )
     conflicts = [
         dist.entry.filename
         for dist in dists

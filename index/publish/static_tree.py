@@ -23,6 +23,7 @@ from index.pages.model import (
     DistFile,
     ProjectPage,
     RootPage,
+    equivalent_names,
     files_beyond_newest,
     project_name,
     selected_files,
@@ -95,13 +96,28 @@ def publish_static(
         for dist in dists
         if already[dist.entry.filename] not in (None, dist.entry.sha256)
     ]
+    pages = {name: read_project(storage, name) for name in by_project}
     for name, entries in by_project.items():
-        page = read_project(storage, name)
         conflicts += [
             entry.filename
             for entry in entries
-            if (listed := page.file(entry.filename)) is not None and listed.sha256 != entry.sha256
+            if (listed := pages[name].file(entry.filename)) is not None
+            and listed.sha256 != entry.sha256
         ]
+    equivalent = [
+        clash
+        for name, entries in by_project.items()
+        for clash in equivalent_names(
+            [item.filename for item in pages[name].files], [entry.filename for entry in entries]
+        )
+    ]
+    if equivalent:  # never, even with --overwrite: it would list one release twice
+        raise PublishConflict(
+            f"{storage.description}: {', '.join(equivalent)}: another name of the same file; "
+            "nothing was published",
+            hint="one release holds one file per name as installers compare names; "
+            "remove one of them from the wheelhouse",
+        )
     if conflicts and not overwrite:
         names = ", ".join(sorted(set(conflicts)))
         raise PublishConflict(

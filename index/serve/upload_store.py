@@ -15,17 +15,8 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from packaging.utils import (
-    InvalidSdistFilename,
-    InvalidWheelFilename,
-    parse_sdist_filename,
-    parse_wheel_filename,
-)
-from packaging.version import InvalidVersion
-
+from index.pages.model import Identity, distribution_identity
 from index.serve.upload_gate import Upload
-
-Identity = tuple[object, ...]  # compared by value: Version("2.0") == Version("2.0.0")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -46,7 +37,7 @@ class UploadStore:
     def store(self, upload: Upload) -> Stored | Clash:
         """Store the upload's bytes under its file name, unless that name or an equivalent one
         is taken. Raises OSError when the bytes cannot be written (disk full, permissions)."""
-        wanted = identity(upload.filename)
+        wanted = distribution_identity(upload.filename)
         aside = self.root / f".upload-{secrets.token_hex(8)}.part"
         try:
             with aside.open("xb") as handle:
@@ -71,19 +62,6 @@ class UploadStore:
             return None
         with os.scandir(self.root) as entries:
             for entry in entries:
-                if not entry.name.startswith(".") and identity(entry.name) == wanted:
+                if not entry.name.startswith(".") and distribution_identity(entry.name) == wanted:
                     return entry.name
         return None
-
-
-def identity(filename: str) -> Identity | None:
-    """What makes two distribution file names the same file for an installer (None: neither a
-    wheel nor an sdist name)."""
-    try:
-        if filename.endswith(".whl"):
-            name, version, build, tags = parse_wheel_filename(filename)
-            return ("wheel", name, version, build, tags)
-        name, version = parse_sdist_filename(filename)
-    except (InvalidWheelFilename, InvalidSdistFilename, InvalidVersion):
-        return None
-    return ("sdist", name, version)

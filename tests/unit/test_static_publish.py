@@ -117,6 +117,25 @@ def test_a_different_file_under_a_published_name_is_refused_before_anything_is_w
     assert sorted(report.uploaded) == ["alpha-1.0-py3-none-any.whl", "gamma-1.0-py3-none-any.whl"]
 
 
+def test_another_name_of_a_published_file_is_refused_even_with_overwrite(
+    tmp_path: Path,
+) -> None:
+    # FOO_BAR-2.0, foo_bar-2.0 and foo_bar-2.0.0 of the same tags are one file to pip.
+    storage = Recording(tmp_path / "index")
+    publish_static(storage, [dist(make_wheel(tmp_path / "a", "foo_bar", "2.0"))])
+    storage.writes.clear()
+    other = make_wheel(tmp_path / "b", "foo_bar", "2.0.0", payload="OTHER = 1\n")
+    shouting = make_wheel(tmp_path / "c", "FOO_BAR", "2.0", payload="OTHER = 2\n")
+    shouting = shouting.rename(shouting.with_name("FOO_BAR-2.0-py3-none-any.whl"))
+    for wheel in (other, shouting):
+        for overwrite in (False, True):
+            with pytest.raises(IndexProblem, match="another name of the same file"):
+                publish_static(storage, [dist(wheel)], overwrite=overwrite)
+    assert storage.writes == []
+    (page,) = read_index(storage)
+    assert [item.filename for item in page.files] == ["foo_bar-2.0-py3-none-any.whl"]
+
+
 def test_a_rerun_after_files_without_pages_links_them(tmp_path: Path) -> None:
     storage = DirStorage(tmp_path / "index")
     wheel = dist(make_wheel(tmp_path / "a", "alpha", "1.0"))
