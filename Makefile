@@ -10,7 +10,7 @@ ARCH ?= $(shell uname -m)
 .PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs bench-coverage bench-install bench-plan lint test unit integration e2e clean
 
 help:  ## this list
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 $(BIN)/wheelhouse: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +25,8 @@ engine:  ## install and start the Docker engine if needed (Debian, root)
 emulation:  ## run the other arch's binaries and containers (QEMU + binfmt_misc; Debian, root)
 	bash infra/host/ensure-emulation.sh
 
-tools:  ## nginx, wrk, docker-compose, actionlint (self-hosted deployment, infra/ validators, benchmarks)
-	bash infra/host/ensure-tools.sh nginx=nginx-light wrk=wrk docker-compose=docker-compose
+tools:  ## nginx, wrk, docker-compose, Node.js + npm and actionlint (self-hosted deployment, infra/ validators, benchmarks)
+	bash infra/host/ensure-tools.sh nginx=nginx-light wrk=wrk docker-compose=docker-compose node=nodejs npm=npm
 	cd infra/validate && npm ci --no-audit --no-fund --loglevel=error
 
 images: $(BIN)/wheelhouse engine emulation  ## build the local musllinux images, x86_64 and aarch64 (cached by recipe hash)
@@ -67,6 +67,12 @@ lint: $(BIN)/wheelhouse  ## ruff and mypy (strict)
 
 unit: $(BIN)/wheelhouse  ## fast tests: no network, no Docker
 	$(BIN)/pytest tests/unit
+
+integration: $(BIN)/wheelhouse tools  ## real servers on loopback (pypiserver, moto's S3, nginx); no Docker
+	$(BIN)/pytest tests/integration
+
+e2e: setup  ## real containers: cibuildwheel, auditwheel, verification in the runtime images
+	$(BIN)/pytest tests/e2e
 
 test: setup tools lint  ## everything: lint, unit, integration and end-to-end tests
 	$(BIN)/pytest tests
