@@ -38,7 +38,7 @@ from app.report import (
 )
 from app.run_report import render_markdown, report_problem, run_report
 from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseError
-from builder.host.clock import SystemClock
+from builder.host.clock import Clock, SystemClock
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
 from builder.host.emulation import machine_arch
@@ -104,7 +104,10 @@ def _global_options(
 app.add_typer(images_app, name="images")
 
 TARGET_HELP = DESTINATION_HELP
-err = Console(stderr=True, soft_wrap=True)  # long paths and commands stay copy-pasteable
+LOG_WIDTH = 200
+# Long paths and commands stay copy-pasteable; in a log (no terminal) tables get room enough
+# that no package name is cut short.
+err = Console(stderr=True, soft_wrap=True, width=None if sys.stderr.isatty() else LOG_WIDTH)
 
 ConfigOption = Annotated[
     Path | None,
@@ -282,13 +285,14 @@ def build_command(
         )
         commands = CommandRunner(env=default_environ(), echo=echo)
         with HttpClient() as client, err.status("starting", spinner="dots") as status:
-            live = _LiveProgress(status)
+            clock = SystemClock()
+            live = _LiveProgress(status, clock)
             report = build(
                 settings,
                 request,
                 commands=commands,
                 client=client,
-                clock=SystemClock(),
+                clock=clock,
                 note=live.note,
                 progress=live.progress,
             )
@@ -316,10 +320,15 @@ def build_command(
 
 
 class _LiveProgress:
-    """A spinner naming the step under way (on a terminal), and a numbered line per job step."""
+    """A spinner naming the step under way (on a terminal), and a line per job step that says
+    which job of how many it is and how long the run has taken: `[3/12 04:41] build numpy ...`.
+    The executor announces every job it will run (`queued`) before it starts the first."""
 
-    def __init__(self, status: Status) -> None:
+    def __init__(self, status: Status, clock: Clock) -> None:
         self._status = status
+        self._clock = clock
+        self._began = clock.monotonic()
+        self._total = 0
         self._started = 0
         self._failed = 0
 
@@ -328,16 +337,22 @@ class _LiveProgress:
         self._status.update(line)
 
     def progress(self, job: Job, step: str) -> None:
-        if step in ("build", "mirror", "fail"):
-            self._started += 1
-            err.print(f"[bold]\\[{self._started}][/] {step:6} {job.label}", highlight=False)
+        if step == "queued":
+            self._total += 1
+            return
+        starting = step in ("build", "mirror", "fail")
+        self._started += starting
+        minutes, seconds = divmod(int(self._clock.monotonic() - self._began), 60)
+        where = f"{self._started}/{self._total} {minutes:02d}:{seconds:02d}"
+        if starting:
+            err.print(f"[bold]\\[{where}][/] {step:6} {job.label}", highlight=False)
         elif step == "failed":
             self._failed += 1
             err.print(f"    [red]failed[/] {job.label}", highlight=False)
         elif step == "verify":
             err.print(f"    verify {job.label}", highlight=False)
         failed = f", {self._failed} failed" if self._failed else ""
-        self._status.update(f"{step} {job.label}  (job {self._started}{failed})")
+        self._status.update(f"{step} {job.label}  ({where}{failed})")
 
 
 @images_app.command("build")
@@ -659,13 +674,14 @@ def plan_command(
             against_files=None if held is None else held.files,
         )
         with HttpClient() as client, err.status("planning", spinner="dots") as status:
-            live = _LiveProgress(status)
+            clock = SystemClock()
+            live = _LiveProgress(status, clock)
             report = build(
                 settings,
                 request,
                 commands=CommandRunner(env=default_environ()),
                 client=client,
-                clock=SystemClock(),
+                clock=clock,
                 note=live.note,
                 progress=live.progress,
             )

@@ -100,6 +100,9 @@ class Executor:
         outcomes: list[JobOutcome] = []
         verify_s: dict[str, float] = {}
         targets = dict.fromkeys([*plan.targets, *(job.target for job in plan.jobs)])
+        for job in plan.jobs:  # what the run will do, so progress can say "3 of 12"
+            if not isinstance(job, SkipJob):
+                self._progress(job, "queued")
         for target in targets:
             mine: list[JobOutcome] = []
             for job in plan.jobs:
