@@ -4,7 +4,6 @@ clear error of ours, never another exception, and the server never answers 500."
 
 from __future__ import annotations
 
-import contextlib
 import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,8 +40,17 @@ lines = st.one_of(
 def test_the_list_parser_answers_or_refuses(tmp_path: Path, text_lines: list[str]) -> None:
     path = tmp_path / "deps.txt"
     path.write_text("\n".join(text_lines), encoding="utf-8", errors="surrogatepass")
-    with contextlib.suppress(InputError):
-        parse_list(path)
+    try:
+        entries = parse_list(path)
+    except InputError as refused:  # a refusal names the file (and the line, where one is at fault)
+        assert str(path) in str(refused) or "deps.txt" in str(refused), refused
+        return
+    text = path.read_text(encoding="utf-8", errors="surrogateescape").lower()
+    line_count = max(1, len(text.splitlines()))
+    for entry in entries:  # an answer: names from the text, at lines that exist
+        assert entry.location.path == path
+        assert entry.location.line is not None and 1 <= entry.location.line <= line_count
+        assert entry.requirement.name.lower() in text
 
 
 toml_values = st.recursive(
@@ -103,8 +111,17 @@ def test_the_config_loader_answers_or_refuses(
     else:
         text = "[tool.wheelhouse]\n" + body if where == "pyproject table" else body
         (tmp_path / "pyproject.toml").write_text(text, encoding="utf-8", errors="surrogatepass")
-    with contextlib.suppress(InputError):
-        load_settings(config=None, cwd=tmp_path, env={})
+    try:
+        settings = load_settings(config=None, cwd=tmp_path, env={})
+    except InputError as refused:  # a refusal names the file it read
+        assert "wheelhouse.toml" in str(refused) or "pyproject.toml" in str(refused), refused
+        return
+    # An answer holds only values the rest of the program can use.
+    assert settings.pythons and all(p.count(".") == 1 for p in settings.pythons)
+    assert set(settings.archs) <= {"x86_64", "aarch64"} and settings.archs
+    assert settings.images in ("auto", "local", "pypa")
+    assert all(isinstance(url, str) for url in settings.extra_index_urls)
+    assert all(mode in ("auto", "cross", "qemu") for mode in settings.execution.values())
 
 
 @HOSTILE
@@ -112,14 +129,21 @@ def test_the_config_loader_answers_or_refuses(
 def test_file_names_and_wheel_bytes_answer_or_refuse(
     tmp_path: Path, name: str, data: bytes
 ) -> None:
-    filename_problem(name)
-    with contextlib.suppress(ValueError):
-        filename_project_version(name)
-    if filename_problem(name) is None and name.endswith(".whl"):
+    problem = filename_problem(name)
+    assert problem is None or isinstance(problem, str)
+    try:
+        project, version = filename_project_version(name)
+    except ValueError:
+        pass
+    else:  # a name that parses gives a normalized project and a version
+        assert project and project == project.lower() and str(version)
+    if problem is None and name.endswith(".whl"):
         path = tmp_path / name
         path.write_bytes(data)
-        with contextlib.suppress(IndexProblem):
+        # 300 random bytes are never a wheel: refused, with the file named.
+        with pytest.raises(IndexProblem, match="not a") as refused:
             inspect_wheel(path, upload_time=datetime(2026, 1, 1, tzinfo=UTC))
+        assert name[:20] in str(refused.value) or "wheel" in str(refused.value)
 
 
 @HOSTILE
