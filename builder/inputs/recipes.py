@@ -1,4 +1,5 @@
-"""Per-package recipes: `configs/recipes/<name>.toml`.
+"""Per-package recipes: the shipped ones (`builder/recipes/<name>.toml`, package data), then the
+user's (`configs/recipes/<name>.toml` by default), which add to and replace them.
 
 A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key is optional:
 
@@ -40,6 +41,8 @@ from builder.errors import InputError
 from builder.inputs.system_libraries import known_names, system_library
 from builder.inputs.toml_fields import Table, load_toml
 
+# The recipes wheelhouse ships for well-known packages (package data).
+SHIPPED_RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 RECIPE_KEYS = (
     "import, system-libraries, system-packages, before-all, before-build, environment, test-command, "
     "build-from-source, build-constraints, execution, verify-with, skip"
@@ -79,6 +82,15 @@ class Recipe:
                 return rule.reason
         return None
 
+    @property
+    def origin(self) -> str | None:
+        """Where the recipe came from, as the plan shows it: `shipped NAME.toml`, or the
+        user's file (None: no recipe)."""
+        if self.path is None:
+            return None
+        path = Path(self.path)
+        return f"shipped {path.name}" if path.parent == SHIPPED_RECIPES else self.path
+
     def digest(self) -> str:
         """A content hash of everything in the recipe that changes a build's output."""
         data = asdict(self)
@@ -98,8 +110,14 @@ def empty_recipe(name: str) -> Recipe:
     return Recipe(name=canonicalize_name(name))
 
 
-def load_recipes(directory: Path | None) -> dict[str, Recipe]:
-    """Load every `<name>.toml` in the directory, keyed by normalized project name."""
+def load_recipes(directory: Path | None, *, shipped: Path = SHIPPED_RECIPES) -> dict[str, Recipe]:
+    """The shipped recipes (package data: they apply wherever wheelhouse runs, a checkout or
+    not), then every `<name>.toml` of the user's directory, which adds to them and replaces a
+    shipped one of the same package. Keyed by normalized project name."""
+    return {**_load_directory(shipped), **_load_directory(directory)}
+
+
+def _load_directory(directory: Path | None) -> dict[str, Recipe]:
     if directory is None or not directory.exists():
         return {}
     if not directory.is_dir():

@@ -84,6 +84,7 @@ class JobBase:
             "reason": self.reason,
             "execution": self.execution,
             "runner": self.runner,
+            "recipe": self.recipe.origin,
         }
 
 

@@ -106,10 +106,21 @@ def test_an_unknown_system_library_names_the_file_and_the_known_ones(tmp_path: P
     assert "libxml2" in (caught.value.hint or "")
 
 
-def test_every_shipped_recipe_loads() -> None:
-    recipes = load_recipes(Path(__file__).resolve().parents[2] / "configs" / "recipes")
+def test_every_shipped_recipe_loads_wherever_wheelhouse_runs(tmp_path: Path) -> None:
+    recipes = load_recipes(None)  # no directory of the user's: the shipped ones still apply
     assert recipes["lxml"].system_libraries == ("libxml2", "libxslt")
     assert recipes["psycopg2"].system_libraries == ("libpq",)
+    assert recipes["pandas"].origin == "shipped pandas.toml"
+    mine = tmp_path / "recipes"
+    mine.mkdir()
+    (mine / "lxml.toml").write_text('import = ["lxml.etree"]\n')  # replaces the shipped one
+    (mine / "mypkg.toml").write_text('import = ["mypkg._speedups"]\n')  # adds to them
+    merged = load_recipes(mine)
+    assert merged["lxml"].system_libraries == () and merged["lxml"].origin == str(
+        mine / "lxml.toml"
+    )
+    assert merged["mypkg"].imports == ("mypkg._speedups",)
+    assert merged["pandas"].origin == "shipped pandas.toml"
 
 
 def test_verify_with_takes_requirements_and_leaves_the_digest_alone(tmp_path: Path) -> None:
