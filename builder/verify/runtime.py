@@ -27,9 +27,12 @@ import json, signal, subprocess, sys, tempfile, os
 #   subpackage importing its test-only dependencies): the import was made by a pure-Python
 #   module of the wheel other than a top-level one, or inside a test subpackage. An extension
 #   module under it is still loaded (its libraries must resolve), without its package.
+# An extension whose initialisation imports the very module that imports it (a cycle users never
+# meet: they import the package's Python module first, as scipy.linalg's sqrtm does) is imported
+# again in a fresh interpreter after that module, which must then succeed.
 # Anything else fails: a top-level package that does not import, an extension that does not load.
 IMPORTS = '''
-import ctypes, importlib, importlib.util, json, os, sys, sysconfig, traceback
+import ctypes, importlib, importlib.util, json, os, subprocess, sys, sysconfig, traceback
 plan = json.loads(sys.argv[1])
 site = plan.get("site") or sysconfig.get_paths()["platlib"]
 own = set(plan["own"])
@@ -42,6 +45,25 @@ def importer(exc):
     mine = [f for f in frames if f.startswith(site + os.sep)]
     return os.path.relpath(mine[-1], site) if mine else None
 
+def module_name(relative):
+    parts = relative[: -len(".py")].split(os.sep)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+def after_its_importer(module, exc):
+    # A cycle: the .py module that imported the half-initialised one goes first, in a fresh
+    # interpreter (an extension's failed initialisation cannot be run again in this one).
+    where = importer(exc)
+    if where is None or not where.endswith(".py"):
+        raise exc
+    first = module_name(where)
+    code = "import importlib, sys\nfor name in sys.argv[1:]: importlib.import_module(name)"
+    done = subprocess.run([sys.executable, "-c", code, first, module], stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True)
+    if done.returncode != 0:
+        print(done.stdout, file=sys.stderr)
+        raise exc
+    return module + " (after " + first + ")"
+
 def optional_part(module, where):
     if where is not None and where.endswith(".py"):
         parts = where.split(os.sep)
@@ -49,7 +71,7 @@ def optional_part(module, where):
             return True
     return bool(TESTS & set(module.split(".")[1:]))
 
-loaded, libraries, unavailable, optional = [], [], [], []
+loaded, libraries, unavailable, optional, ordered = [], [], [], [], []
 for m in plan["modules"]:
     print("importing", m, flush=True)
     try:
@@ -66,6 +88,9 @@ for m in plan["modules"]:
             ctypes.CDLL(os.path.join(site, plan["extensions"][m]))
         optional.append(m + " (" + (where or m) + " imports " + missing + ")")
     except ImportError as exc:
+        if "partially initialized module" in str(exc) and m in plan["extensions"]:
+            ordered.append(after_its_importer(m, exc))
+            continue
         if "module export function" not in str(exc):
             raise
         ctypes.CDLL(importlib.util.find_spec(m).origin)
@@ -77,6 +102,8 @@ if libraries:
     print("loaded with ctypes (not extension modules):", *libraries)
 if unavailable:
     print("not importable here, this interpreter lacks a standard module:", *unavailable)
+if ordered:
+    print("imported in the order the package itself imports them (an import cycle):", *ordered)
 if optional:
     print("optional parts not imported, a third-party module they import is not installed"
           " (the extension modules among them loaded):", *optional)

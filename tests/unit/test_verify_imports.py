@@ -13,9 +13,12 @@ IMPORTS = VERIFY_SCRIPT.split("IMPORTS = '''", 1)[1].split("'''", 1)[0]
 
 
 def _import(
-    tmp_path: Path, *modules: str, own: tuple[str, ...] = ()
+    tmp_path: Path,
+    *modules: str,
+    own: tuple[str, ...] = (),
+    extensions: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    plan = {"modules": modules, "extensions": {}, "own": own, "site": str(tmp_path)}
+    plan = {"modules": modules, "extensions": extensions or {}, "own": own, "site": str(tmp_path)}
     return subprocess.run(
         [sys.executable, "-c", IMPORTS, json.dumps(plan)],
         capture_output=True,
@@ -102,3 +105,28 @@ def test_each_module_is_named_before_it_is_imported(tmp_path: Path) -> None:
     done = _import(tmp_path, "fine", "dies", own=("fine", "dies"))
     assert done.returncode == -11
     assert done.stdout.splitlines()[-1] == "importing dies"
+
+
+def test_an_extension_in_an_import_cycle_is_imported_after_the_module_that_imports_it(
+    tmp_path: Path,
+) -> None:
+    # As scipy 1.18's linalg: _matfuncs_sqrtm.py defines what its extension's initialisation
+    # imports back, then imports the extension. Imported alone, first, the extension meets
+    # itself half-initialised; users always come through the .py module.
+    _package(
+        tmp_path,
+        {
+            "pkg/__init__.py": "",
+            "pkg/_user.py": "class Error(Exception): pass\nfrom pkg._ext import work\n",
+            "pkg/_ext.py": "from pkg._user import Error\ndef work(): return Error\n",
+        },
+    )
+    cycle = {"pkg._ext": "pkg/_ext.py"}  # stands in for the .so (same import machinery)
+    done = _import(tmp_path, "pkg", "pkg._ext", own=("pkg",), extensions=cycle)
+    assert done.returncode == 0, done.stderr
+    assert "an import cycle): pkg._ext (after pkg._user)" in done.stdout
+    # A real failure of that second import still fails the wheel.
+    (tmp_path / "pkg" / "_user.py").write_text(
+        "class Error(Exception): pass\nfrom pkg._ext import work\nraise ImportError('broken')\n"
+    )
+    assert _import(tmp_path, "pkg", "pkg._ext", own=("pkg",), extensions=cycle).returncode != 0
