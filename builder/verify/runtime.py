@@ -56,7 +56,7 @@ def after_its_importer(module, exc):
     if where is None or not where.endswith(".py"):
         raise exc
     first = module_name(where)
-    code = "import importlib, sys\nfor name in sys.argv[1:]: importlib.import_module(name)"
+    code = "import importlib, sys; [importlib.import_module(n) for n in sys.argv[1:]]"
     done = subprocess.run([sys.executable, "-c", code, first, module], stdout=subprocess.PIPE,
                           stderr=subprocess.STDOUT, text=True)
     if done.returncode != 0:

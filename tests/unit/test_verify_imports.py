@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -9,7 +10,11 @@ from pathlib import Path
 
 from builder.verify.runtime import VERIFY_SCRIPT
 
-IMPORTS = VERIFY_SCRIPT.split("IMPORTS = '''", 1)[1].split("'''", 1)[0]
+# Read as the verification script itself reads it: a string literal in that script, so escapes
+# in it are taken exactly as they will be in the runtime image.
+IMPORTS = ast.literal_eval(
+    "'''" + VERIFY_SCRIPT.split("IMPORTS = '''", 1)[1].split("'''", 1)[0] + "'''"
+)
 
 
 def _import(
