@@ -28,6 +28,10 @@ def run_in_runtime(
     "host" shares the host's loopback (and nothing else reachable here); "none" cuts it off.
     mount is bind-mounted read-only at mount_at. extra: sh's $0, $1, ... for the script."""
     volume = ["-v", f"{mount}:{mount_at}:ro"] if mount is not None else []
+    # Emulated aarch64 runs as a Neoverse N1 (a common server core), not QEMU's default "max"
+    # CPU: that one advertises SME, for which upstream numpy's OpenBLAS picks kernels that
+    # compute wrong results under QEMU (np.linalg.inv off by whole units; seen 2026-12-07).
+    emulated = ["-e", "QEMU_CPU=neoverse-n1"] if arch == "aarch64" else []
     return subprocess.run(
         [
             "docker",
@@ -37,6 +41,7 @@ def run_in_runtime(
             docker_platform(arch),
             "--network",
             network,
+            *emulated,
             *volume,
             runtime_image(arch),
             "sh",

@@ -26,7 +26,10 @@ import numpy, pandas, scipy, scipy.linalg, skbuilddemo
 a = numpy.random.default_rng(0).random((500, 500))
 b = a @ a.T
 assert b.shape == (500, 500) and numpy.allclose(b, b.T)
-assert numpy.allclose(a @ numpy.linalg.inv(a), numpy.eye(500), atol=1e-6)
+by_hand = [sum(a[0, k] * a[j, k] for k in range(500)) for j in range(5)]
+assert numpy.allclose(b[0, :5], by_hand, rtol=0, atol=1e-9)
+m = a + 500 * numpy.eye(500)  # well conditioned: its inverse is exact to rounding
+assert numpy.allclose(m @ numpy.linalg.inv(m), numpy.eye(500), rtol=0, atol=1e-9)
 frame = pandas.DataFrame({"x": numpy.arange(10.0)})
 assert frame["x"].sum() == 45.0
 lu, _ = scipy.linalg.lu_factor(a)
