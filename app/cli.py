@@ -370,7 +370,8 @@ def images_build_command(
     the pypa images, and are tagged with the hash of their recipe (builder/host/image_recipe, shipped in the package): running this
     again is instant until the recipe changes. One pair per selected arch (default: x86_64 and
     aarch64). The other arch's interpreters are cross-compiled on this machine and its images
-    assembled under QEMU emulation (checked first); that takes about 15 minutes the first time.
+    assembled under QEMU emulation (checked first); that takes up to 40 minutes the first time
+    (x86_64: about 20).
     Follow the progress with `tail -f CACHE_DIR/images-ARCH.log`.
     """
 
