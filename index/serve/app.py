@@ -75,13 +75,7 @@ class IndexApp:
                 start_response, environ, "200 OK", [("Content-Type", "text/plain")], b"Ok"
             )
         if not self._may_read(environ.get("HTTP_AUTHORIZATION")):
-            return _answer(
-                start_response,
-                environ,
-                "401 Unauthorized",
-                [("WWW-Authenticate", 'Basic realm="wheelhouse"'), ("Content-Type", "text/plain")],
-                b"authentication required\n",
-            )
+            return _unauthorized(start_response, environ)
         try:
             snapshot = self.listing.current()
         except IndexProblem as exc:
@@ -115,19 +109,13 @@ class IndexApp:
 
     def _write(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """A write from a stranger is refused here (401 without credentials, 403 with wrong ones,
-        whoever the user) and costs no disk work. A user's upload is checked (400, nothing stored, when the index would never
-        list it) and stored here; their other writes go to pypiserver. Only a write that
-        succeeded makes the listing look again."""
+        whoever the user) and costs no disk work. A user's upload is checked (400, nothing
+        stored, when the index would never list it) and stored here; their other writes go to
+        pypiserver. Only a write that succeeded makes the listing look again."""
         authorization = environ.get("HTTP_AUTHORIZATION")
         if not self._may_write(authorization):  # the same answer for every stranger
             if not authorization:
-                return _answer(
-                    start_response,
-                    environ,
-                    "401 Unauthorized",
-                    [("WWW-Authenticate", 'Basic realm="wheelhouse"')],
-                    b"authentication required\n",
-                )
+                return _unauthorized(start_response, environ)
             return _text(start_response, environ, "403 Forbidden", "not allowed to write here\n")
         try:
             length = int(environ.get("CONTENT_LENGTH") or 0)
@@ -311,6 +299,17 @@ def _text(
         status,
         [("Content-Type", "text/plain; charset=utf-8")],
         text.encode("utf-8", "replace"),
+    )
+
+
+def _unauthorized(start_response: StartResponse, environ: WSGIEnvironment) -> list[bytes]:
+    """The one answer to a request without credentials where they are needed (read or write)."""
+    return _answer(
+        start_response,
+        environ,
+        "401 Unauthorized",
+        [("WWW-Authenticate", 'Basic realm="wheelhouse"'), ("Content-Type", "text/plain")],
+        b"authentication required\n",
     )
 
 
