@@ -41,16 +41,15 @@ from builder.errors import CommandFailed, InputError, JobsFailed, WheelhouseErro
 from builder.host.clock import Clock, SystemClock
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
-from builder.host.emulation import machine_arch
 from builder.host.http_client import HttpClient
-from builder.host.images import build_local_images, select_images
+from builder.host.images import build_local_images
 from builder.inputs.curated_list import parse_list
 from builder.inputs.settings import Settings, default_environ, load_settings, with_overrides
 from builder.pipeline import (
     BuildRequest,
     build,
     default_index_url,
-    metadata_preparer,
+    preparer_for,
     tool_versions,
 )
 from builder.plan.due import due_jobs
@@ -850,12 +849,9 @@ def check_command(
                 ours = []
                 _say(f"no wheelhouse at {settings.wheelhouse}: checking against upstream only")
             client = stack.enter_context(HttpClient())
-            containers = Containers(CommandRunner(env=env))
-            inspect = None if containers.engine_problem() else containers
-            images = select_images(settings, inspect, [machine_arch()], may_pull=False).images
             upstream = Upstream(
                 client=client,
-                prepare=metadata_preparer(inspect, images),
+                prepare=preparer_for(settings, CommandRunner(env=env)),
                 index_urls=[settings.index_url or default_index_url(), *settings.extra_index_urls],
                 cache_dir=settings.wheelhouse / ".cache",
             )

@@ -48,6 +48,15 @@ def metadata_preparer(containers: Containers | None, images: dict[str, ImageRef]
     return in_container(containers, image=image.builder, arch=image.arch)
 
 
+def preparer_for(settings: Settings, commands: CommandRunner) -> Prepare:
+    """metadata_preparer for a command that selects no images of its own (`check`): this
+    machine's arch's, as a dry run picks them (never pulled), when an engine answers."""
+    containers = Containers(commands)
+    inspect = None if containers.engine_problem() else containers
+    images = select_images(settings, inspect, [machine_arch()], may_pull=False).images
+    return metadata_preparer(inspect, images)
+
+
 @dataclass(frozen=True, kw_only=True)
 class BuildRequest:
     list_path: Path
