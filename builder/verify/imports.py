@@ -37,11 +37,6 @@ def import_plan(wheel: Path) -> ImportPlan:
     )
 
 
-def import_names(wheel: Path) -> list[str]:
-    """The modules the clean test imports from a wheel (`import_plan(wheel).modules`)."""
-    return list(import_plan(wheel).modules)
-
-
 def shipped_files(wheel: Path) -> list[str]:
     """The paths the wheel's RECORD lists (the archive's own list when it has no RECORD)."""
     with zipfile.ZipFile(wheel) as archive:

@@ -20,7 +20,7 @@ from builder.repair.wheel_checks import (
 )
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.core_metadata import requirements_from_sdist, requirements_from_wheel
-from builder.verify.imports import import_names, import_plan
+from builder.verify.imports import import_plan
 from index.pages.simple_pages import IndexFile
 from tests.unit.fakes import IMAGE
 
@@ -83,7 +83,7 @@ def test_import_names_come_from_what_the_wheel_ships(tmp_path: Path) -> None:
             "PyYAML-5.4.1.dist-info/top_level.txt,,\n"
             "PyYAML-5.4.1.dist-info/RECORD,,\n",
         )
-    assert import_names(listed) == ["yaml", "yaml._yaml"]
+    assert import_plan(listed).modules == ("yaml", "yaml._yaml")
     unlisted = make_wheel(  # no RECORD: the archive's own list
         tmp_path / "b.whl",
         [
@@ -98,7 +98,7 @@ def test_import_names_come_from_what_the_wheel_ships(tmp_path: Path) -> None:
             "x-1.0.dist-info/METADATA",
         ],
     )
-    assert import_names(unlisted) == ["dateutil", "fast", "moved", "nsonly", "six"]
+    assert import_plan(unlisted).modules == ("dateutil", "fast", "moved", "nsonly", "six")
 
 
 def test_the_import_plan_locates_each_extension_and_names_the_wheels_own_modules(
