@@ -5,14 +5,26 @@ index hold one, or would `pip install` compile it on Alpine today?"""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import ExitStack
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any, Literal
 
-from builder.inputs.curated_list import ListEntry
+from app.console import done, err, say, write_json
+from app.destinations import opened
+from app.publishing import collect_wheels
+from app.report import check_table
+from builder.errors import JobsFailed
+from builder.host.commands import CommandRunner
+from builder.host.http_client import HttpClient
+from builder.inputs.curated_list import ListEntry, parse_list
+from builder.inputs.settings import Settings, default_environ
+from builder.pipeline import default_index_url, preparer_for
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import resolve_closure
 from builder.resolve.upstream import Upstream
 from index.pages.model import ProjectPage
+from index.publish.export import pages_from_files
 
 Status = Literal["upstream wheel", "our index", "compiles", "unavailable"]
 FINE: tuple[Status, ...] = ("upstream wheel", "our index")
@@ -72,3 +84,43 @@ def check_requirements(
                 status, detail = "unavailable", "no sdist and no wheel for this target"
             verdicts.append(Verdict(**common, arch=target.arch, status=status, detail=detail))
     return verdicts
+
+
+def run_check(
+    requirements: Path,
+    *,
+    settings: Settings,
+    targets: list[BuildTarget],
+    ours_at: str | None,
+    endpoint_url: str | None,
+    as_json: bool,
+) -> None:
+    """`check`: the verdicts against our index (`ours_at`, else the wheelhouse) and upstream;
+    anything that would compile: exit 1."""
+    entries = parse_list(requirements)
+    with ExitStack() as stack:
+        if ours_at is not None:
+            ours = stack.enter_context(opened(ours_at, endpoint_url)).read_index()
+        elif settings.wheelhouse.is_dir() and any(settings.wheelhouse.glob("*.whl")):
+            ours = pages_from_files(d.entry for d in collect_wheels(settings.wheelhouse))
+        else:
+            ours = []
+            say(f"no wheelhouse at {settings.wheelhouse}: checking against upstream only")
+        upstream = Upstream(
+            client=stack.enter_context(HttpClient()),
+            prepare=preparer_for(settings, CommandRunner(env=default_environ())),
+            index_urls=[settings.index_url or default_index_url(), *settings.extra_index_urls],
+            cache_dir=settings.wheelhouse / ".cache",
+        )
+        verdicts = check_requirements(entries, targets, upstream, ours)
+    if as_json:
+        write_json([v.to_json() for v in verdicts])
+    err.print(check_table(verdicts))
+    compiling = [v for v in verdicts if v.status not in FINE]
+    if compiling:
+        raise JobsFailed(
+            f"{len(compiling)} of {len(verdicts)} would not install from a wheel on Alpine: "
+            + ", ".join(sorted({f"{v.name} {v.version}" for v in compiling})),
+            hint="add them to the curated list and `wheelhouse build` them",
+        )
+    done(f"every package installs from a wheel ({len(verdicts)} checked)")

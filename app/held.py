@@ -2,7 +2,7 @@
 
 `wheelhouse publish` to a static index (dir:, s3://) also merges the published wheels' manifest
 entries into `wheelhouse-manifest.json` at the index's root (a compare-and-swap, so concurrent
-publishers lose nothing); `wheelhouse plan --against` and `build --against` read it back. A
+publishers lose nothing); `wheelhouse plan --target` and `build --target` read it back. A
 local wheelhouse directory is its own target. A pypiserver holds packages only: it is known by
 its wheel files (a job is held when a wheel of its name and version installs on its target), so
 a changed recipe, image or toolchain is not seen there.
@@ -11,10 +11,12 @@ a changed recipe, image or toolchain is not seen there.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
+from app.console import note
+from app.destinations import opened
 from builder.errors import InputError
+from builder.plan.due import Held
 from builder.wheelhouse.manifest import Manifest, load_manifest, parse_manifest
 from index.publish.publishers import Publisher, PypiserverPublisher, StaticPublisher
 from index.publish.static_tree import compare_and_swap
@@ -30,13 +32,6 @@ PYPISERVER_NOTE = (
 )
 
 
-@dataclass(frozen=True)
-class Held:
-    manifest: Manifest  # what the target's manifest says (empty for a pypiserver)
-    files: tuple[str, ...] | None = None  # a target with no manifest: its wheel files
-    note: str | None = None
-
-
 def is_local_wheelhouse(against: str) -> bool:
     return "://" not in against and not against.startswith("dir:")
 
@@ -45,7 +40,7 @@ def local_held(against: str) -> Held:
     path = Path(against)
     if not path.is_dir():
         raise InputError(
-            f"--against {against}: no such wheelhouse directory",
+            f"--target {against}: no such wheelhouse directory",
             hint="a wheelhouse directory, dir:PATH, s3://BUCKET/PREFIX or a pypiserver URL",
         )
     return Held(load_manifest(path))
@@ -95,3 +90,14 @@ def record_published(publisher: Publisher, local: Manifest, filenames: set[str])
         attempts=ATTEMPTS,
     )
     return True
+
+
+def held_by(target: str, endpoint_url: str | None) -> Held:
+    """What `--target` holds: a wheelhouse directory, or a published index (opened here)."""
+    if is_local_wheelhouse(target):
+        return local_held(target)
+    with opened(target, endpoint_url) as publisher:
+        held = published_held(publisher)
+    if held.note:
+        note(held.note)
+    return held

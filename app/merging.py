@@ -8,15 +8,13 @@ replacing a file), its log copied, and the manifests merged under the destinatio
 
 from __future__ import annotations
 
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from builder.errors import InputError
-from builder.host.clock import Clock
-from builder.wheelhouse.atomic import install_new
 from builder.wheelhouse.manifest import WheelEntry, load_manifest
 from builder.wheelhouse.store import Wheelhouse
+from index.clock import Clock
 from index.dist_files import file_sha256
 from index.errors import PublishConflict
 
@@ -29,6 +27,8 @@ class MergeReport:
 
 
 def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> MergeReport:
+    """Every shard's wheels, logs and runs into `dest`, after checking all of them: a damaged
+    shard or a conflict stops the merge before anything is written."""
     try:
         dest.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -37,6 +37,26 @@ def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> Merge
             hint="name a wheelhouse directory, new or existing",
         ) from None
     house = Wheelhouse(dest, clock=clock)
+    report = MergeReport()
+    for filename, (source, entry) in sorted(_chosen(sources, house).items()):
+        log, copy = _inside(source, entry.log or ""), _inside(dest, entry.log or "")
+        shipped = log if log is not None and copy is not None and log.is_file() else None
+        if house.adopt(source / filename, entry, log=shipped):
+            report.added.append(filename)
+        else:
+            report.already.append(filename)
+    for source in sources:
+        for run in load_manifest(source).runs:
+            house.add_run(run)
+            report.runs += 1
+    house.save()
+    return report
+
+
+def _chosen(sources: list[Path], house: Wheelhouse) -> dict[str, tuple[Path, WheelEntry]]:
+    """Each wheel file name, with the shard it comes from and its entry; every entry checked
+    (its paths stay inside its shard, its file is there with its sha256, no rival file of the
+    same name in another shard or in the destination)."""
     chosen: dict[str, tuple[Path, WheelEntry]] = {}
     for source in sources:
         if not (source / "manifest.json").is_file():
@@ -45,26 +65,14 @@ def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> Merge
                 hint="pass the wheelhouse directories the shard builds wrote",
             )
         for entry in load_manifest(source).wheels.values():
-            for relative in (entry.filename, entry.log or ""):
-                if relative and _inside(source, relative) is None:
-                    raise InputError(
-                        f"{source}/manifest.json: {relative!r} ({entry.filename}) leaves the "
-                        "wheelhouse or passes through a symlink; nothing was merged",
-                        hint="a manifest names files inside its own wheelhouse; rebuild that shard",
-                    )
-            path = source / entry.filename
-            if not path.is_file() or file_sha256(path) != entry.sha256:
-                raise InputError(
-                    f"{path}: missing or not the file its manifest lists (sha256 {entry.sha256})",
-                    hint="that shard's wheelhouse is damaged; run its build again",
-                )
+            _check_entry(source, entry)
             other = chosen.get(entry.filename)
             held = house.manifest.wheels.get(entry.filename)
-            there = dest / entry.filename
+            there = house.path / entry.filename
             for rival, where in (
                 (other[1].sha256 if other else None, str(other[0]) if other else ""),
-                (held.sha256 if held else None, str(dest)),
-                (file_sha256(there) if there.is_file() else None, str(dest)),
+                (held.sha256 if held else None, str(house.path)),
+                (file_sha256(there) if there.is_file() else None, str(house.path)),
             ):
                 if rival is not None and rival != entry.sha256:
                     raise PublishConflict(
@@ -73,24 +81,23 @@ def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> Merge
                         hint="a build is not reproducible there; remove one of them by hand",
                     )
             chosen.setdefault(entry.filename, (source, entry))
-    report = MergeReport()
-    for filename, (source, entry) in sorted(chosen.items()):
-        if install_new(source / filename, dest / filename):
-            report.added.append(filename)
-        else:
-            report.already.append(filename)
-        log, copy = _inside(source, entry.log or ""), _inside(dest, entry.log or "")
-        if log is not None and copy is not None and log.is_file():
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            if not copy.exists():
-                shutil.copy2(log, copy, follow_symlinks=False)
-        house.manifest.add(entry)
-    for source in sources:
-        for run in load_manifest(source).runs:
-            house.add_run(run)
-            report.runs += 1
-    house.save()
-    return report
+    return chosen
+
+
+def _check_entry(source: Path, entry: WheelEntry) -> None:
+    for relative in (entry.filename, entry.log or ""):
+        if relative and _inside(source, relative) is None:
+            raise InputError(
+                f"{source}/manifest.json: {relative!r} ({entry.filename}) leaves the "
+                "wheelhouse or passes through a symlink; nothing was merged",
+                hint="a manifest names files inside its own wheelhouse; rebuild that shard",
+            )
+    path = source / entry.filename
+    if not path.is_file() or file_sha256(path) != entry.sha256:
+        raise InputError(
+            f"{path}: missing or not the file its manifest lists (sha256 {entry.sha256})",
+            hint="that shard's wheelhouse is damaged; run its build again",
+        )
 
 
 def _inside(root: Path, relative: str) -> Path | None:

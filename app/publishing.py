@@ -1,5 +1,5 @@
-"""Glue between the wheelhouse and the index library: which wheels to publish, and the one
-place where a destination is opened (with the application's HTTP client and command runner).
+"""Glue between the wheelhouse and the index library: which wheels to publish, publishing them
+with their manifest entries, and exporting a pinned requirements file.
 
 Every wheel is checked (name, zip integrity, METADATA, the manifest's sha256) before the first
 byte goes out, so a bad file stops the publish instead of leaving half of it behind.
@@ -7,29 +7,31 @@ byte goes out, so a bad file stops the publish instead of leaving half of it beh
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from datetime import UTC, datetime
+import sys
+from contextlib import ExitStack
+from dataclasses import asdict
 from pathlib import Path
 
+from app.console import done, say, write_json
+from app.destinations import opened
 from app.exporting import export_pins
+from app.held import MANIFEST_KEY, record_published
 from builder.errors import InputError
-from builder.host.commands import CommandRunner
-from builder.host.http_client import HttpClient
 from builder.resolve.build_targets import BuildTarget
 from builder.wheelhouse.manifest import load_manifest
+from index.clock import SYSTEM_CLOCK, Clock
 from index.dist_files import LocalDist, inspect_wheel
-from index.publish.destinations import Destination
+from index.publish.destinations import parse_destination
 from index.publish.export import check_index_url, pages_from_files, render_requirements
-from index.publish.publishers import Publisher, open_publisher
+from index.publish.publishers import Publisher
 
 
 def collect_wheels(
-    wheelhouse: Path, *, manifest: Path | None = None, now: datetime | None = None
+    wheelhouse: Path, *, manifest: Path | None = None, clock: Clock = SYSTEM_CLOCK
 ) -> list[LocalDist]:
     """The wheels to publish: those a manifest lists (its sha256s checked), or every *.whl in the
     wheelhouse (the wheelhouse's own manifest, when there is one, vouches for their sha256s)."""
-    when = now or datetime.now(UTC)
+    when = clock.now()
     if manifest is not None:
         if not manifest.is_file():
             raise InputError(f"{manifest}: no such manifest")
@@ -58,21 +60,6 @@ def collect_wheels(
     ]
 
 
-@contextmanager
-def opened(
-    destination: Destination,
-    *,
-    endpoint_url: str | None,
-    env: Mapping[str, str],
-    commands: CommandRunner,
-) -> Iterator[Publisher]:
-    """The publisher for a destination, with the HTTP client, which lives as long as it does."""
-    with HttpClient() as http:
-        yield open_publisher(
-            destination, endpoint_url=endpoint_url, env=env, http=http, commands=commands
-        )
-
-
 def export_requirements(
     *,
     source: Publisher | None,
@@ -93,3 +80,63 @@ def export_requirements(
         pages = source.read_index()
         pins = export_pins(pages, targets, only=only, metadata=source.read_metadata)
     return render_requirements(pins, index_url=index_url)
+
+
+def run_publish(
+    target: str,
+    *,
+    wheelhouse: Path,
+    manifest: Path | None,
+    endpoint_url: str | None,
+    overwrite: bool,
+    as_json: bool,
+) -> None:
+    """Check every wheel, publish them, then record their manifest entries at the target."""
+    destination = parse_destination(target)  # a wrong one is reported before any wheel is read
+    dists = collect_wheels(wheelhouse, manifest=manifest)
+    say(f"{len(dists)} wheels checked")
+    local = (
+        load_manifest(manifest.parent, name=manifest.name)
+        if manifest is not None
+        else load_manifest(wheelhouse)
+    )
+    with opened(destination, endpoint_url) as publisher:
+        report = publisher.publish(dists, overwrite=overwrite, progress=say)
+        if record_published(publisher, local, {dist.entry.filename for dist in dists}):
+            say(f"recorded their manifest entries in {MANIFEST_KEY}")
+    if as_json:
+        write_json(asdict(report))
+    done(
+        f"published to {report.target}: {len(report.uploaded)} uploaded, "
+        f"{len(report.unchanged)} already there, {len(report.pages)} pages written"
+    )
+
+
+def run_export(
+    source: str | None,
+    *,
+    wheelhouse: Path,
+    targets: list[BuildTarget],
+    only: list[str],
+    index_url: str | None,
+    endpoint_url: str | None,
+    output: Path | None,
+) -> None:
+    """Write the pinned, hashed requirements file (stdout, or `output`)."""
+    with ExitStack() as stack:
+        publisher = None if source is None else stack.enter_context(opened(source, endpoint_url))
+        text = export_requirements(
+            source=publisher, wheelhouse=wheelhouse, targets=targets, only=only, index_url=index_url
+        )
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if output.is_dir():
+        raise InputError(f"-o {output}: is a directory", hint="name a file, e.g. -o req.txt")
+    if not output.parent.is_dir():
+        raise InputError(f"-o {output}: no directory {output.parent}")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"-o {output}: cannot write ({exc.strerror})") from None
+    say(f"wrote {output}")

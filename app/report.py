@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
-from app.checking import Verdict
 from builder.pipeline import BuildReport
 from builder.plan.due import Due
 from builder.plan.jobs import ACTIONS, Job, Plan, SkipJob
 from builder.plan.shards import Shard
+
+if TYPE_CHECKING:  # app.checking prints its verdicts with check_table
+    from app.checking import Verdict
 
 ACTION_STYLE = {"build": "yellow", "mirror": "cyan", "reuse": "cyan", "skip": "dim", "fail": "red"}
 

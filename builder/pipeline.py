@@ -10,7 +10,6 @@ from pathlib import Path
 
 from builder.build.cxx_toolchain import cxx_toolchain, toolchain_version
 from builder.errors import EnvironmentProblem, InputError
-from builder.host.clock import Clock
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
 from builder.host.emulation import check_emulation, executions_here, machine_arch
@@ -20,11 +19,11 @@ from builder.host.interpreters import with_full_versions
 from builder.inputs.curated_list import parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings
-from builder.plan.due import held_by_files
+from builder.plan.due import Held, held_by_files
 from builder.plan.execution import choose_executions
-from builder.plan.jobs import ImageRef, Plan, SkipJob, ToolVersions
+from builder.plan.jobs import ImageRef, Plan, ToolVersions
 from builder.plan.planner import make_plan
-from builder.plan.shards import cost_estimator, make_shards
+from builder.plan.shards import plan_shards
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved, resolve_closure
 from builder.resolve.prepared_metadata import Prepare, in_container, refused
@@ -34,6 +33,7 @@ from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, Progress
 from builder.wheelhouse.manifest import Manifest
 from builder.wheelhouse.store import Wheelhouse, shared_wheels
+from index.clock import Clock
 
 
 def metadata_preparer(containers: Containers | None, images: dict[str, ImageRef]) -> Prepare:
@@ -66,8 +66,7 @@ class BuildRequest:
     keep_pages: bool = True  # keep upstream pages in the cache (`build --dry-run` writes nothing)
     runner: str | None = None  # only the archs the config's [runners] gives this CI runner
     allow_outside_includes: bool = False  # `-r` may leave the list's directory
-    against: Manifest | None = None  # what the publish target holds: those jobs are not due
-    against_files: tuple[str, ...] | None = None  # a target with no manifest: its wheel files
+    against: Held | None = None  # what the publish target holds: those jobs are not due
     shard: tuple[int, int] | None = None  # (I, N): only the I-th of N cost-balanced shards
 
 
@@ -168,7 +167,8 @@ def build(
     )
     # Every page the run will probably read, at once: the list's names and whatever the
     # target and this wheelhouse already hold (last time's closure).
-    held = [request.against, wheelhouse.manifest]
+    held_manifest = request.against.manifest if request.against is not None else None
+    held = [held_manifest, wheelhouse.manifest]
     upstream.prefetch(
         [
             *(entry.requirement.name for entry in entries),
@@ -197,11 +197,11 @@ def build(
         recipes=recipes,
         images=choice.images,
         tools=tools,
-        present={**held_keys(request.against), **wheelhouse.present_keys()},
+        present={**held_keys(held_manifest), **wheelhouse.present_keys()},
         force_source=request.force_source,
         build_constraints=settings.build_constraints,
         shared_wheels=wheelhouse.shared_wheels(),
-        held_shared=shared_wheels(request.against),
+        held_shared=shared_wheels(held_manifest),
         cxx=toolchain_version() if mounted else "",
         executions=executions,
         runners={arch: settings.runner_for(arch) for arch in archs},
@@ -209,10 +209,10 @@ def build(
         verify_with=verify_with_wheels(resolved, recipes, upstream),
     )
     warnings += plan.notes
-    if request.against_files is not None:
-        plan = held_by_files(plan, request.against_files)
+    if request.against is not None and request.against.files is not None:
+        plan = held_by_files(plan, request.against.files)
     if request.shard is not None:
-        plan = shard_of(plan, request.shard, request.against or wheelhouse.manifest)
+        plan = shard_of(plan, request.shard, held_manifest or wheelhouse.manifest)
     if request.dry_run:
         return BuildReport(plan=plan, warnings=warnings)
     executor = Executor(
@@ -249,10 +249,9 @@ def held_keys(manifest: Manifest | None) -> dict[str, str]:
 def shard_of(plan: Plan, shard: tuple[int, int], history: Manifest) -> Plan:
     """The plan reduced to the due jobs of shard I of N (of each runner it covers)."""
     index, count = shard
-    due = [job for job in plan.jobs if not isinstance(job, SkipJob)]
     mine = {
         id(job)
-        for piece in make_shards(due, count, cost_estimator(history))
+        for piece in plan_shards(plan, count, history)
         if piece.index == index
         for job in piece.jobs
     }

@@ -23,6 +23,16 @@ from builder.wheelhouse.manifest import Manifest, WheelEntry
 
 
 @dataclass(frozen=True)
+class Held:
+    """What a publish target holds: its manifest (empty for a pypiserver, which keeps none),
+    and, for a target that keeps no manifest, its wheel files; a note on what that means."""
+
+    manifest: Manifest
+    files: tuple[str, ...] | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Due:
     job: Job
     reason: str

@@ -101,7 +101,7 @@ def make_plan(
     on this machine (native, qemu or cross; execution.py) and `runners` which runner takes it;
     only cross changes a job's key. `shared_wheels` maps an sdist's identity to the
     pure or abi3 wheels already built from it: a target that installs one reuses it;
-    `held_shared` the same for the publish target (--against): such a wheel there serves a new
+    `held_shared` the same for the publish target (--target): such a wheel there serves a new
     target as it is, since building it again would make a second file of the same name."""
     jobs: list[Job] = []
     for target, closure in resolved.items():

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from builder.errors import InputError
-from builder.plan.jobs import BuildJob, FailJob, Job
+from builder.plan.jobs import BuildJob, FailJob, Job, Plan, SkipJob
 from builder.wheelhouse.manifest import Manifest
 
 DEFAULT_BUILD_S = {"native": 120.0, "cross": 150.0, "qemu": 720.0}
@@ -91,6 +91,13 @@ def make_shards(jobs: Sequence[Job], count: int, estimate: Callable[[Job], float
             for i in range(count)
         ]
     return shards
+
+
+def plan_shards(plan: Plan, count: int, history: Manifest) -> list[Shard]:
+    """The plan's due jobs (every job but a skip) in `count` shards per runner, estimated from
+    `history`: the one split that `plan --shards N` prints and `build --shard I/N` builds."""
+    due = [job for job in plan.jobs if not isinstance(job, SkipJob)]
+    return make_shards(due, count, cost_estimator(history))
 
 
 def ci_matrix(shards: Sequence[Shard]) -> dict[str, list[dict[str, object]]]:

@@ -19,7 +19,6 @@ from packaging.utils import parse_wheel_filename
 from builder.build.compile import build_wheel, shareable
 from builder.build.cxx_toolchain import CxxToolchain
 from builder.errors import CommandFailed, WheelhouseError
-from builder.host.clock import Clock
 from builder.host.commands import CommandRunner, tail
 from builder.host.containers import Containers
 from builder.host.http_client import HttpClient
@@ -40,6 +39,7 @@ from builder.run.arch_summary import ArchSummary, summarize_archs
 from builder.verify.imports import import_plan
 from builder.verify.runtime import VerifyItem, verify_in_runtime
 from builder.wheelhouse.store import Made, Refused, Wheelhouse
+from index.clock import Clock
 
 
 @dataclass(kw_only=True)

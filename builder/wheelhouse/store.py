@@ -5,16 +5,17 @@ recorded in manifest.json. Dot-directories are not served by the index."""
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from builder.build.compile import shareable
-from builder.host.clock import Clock
 from builder.plan.jobs import BuildJob, Job, MirrorJob, ToolVersions, WorkJob
 from builder.repair.wheel_checks import wheel_tags
 from builder.wheelhouse.atomic import install_new, locked, write_atomically
 from builder.wheelhouse.manifest import MANIFEST_NAME, Manifest, WheelEntry, load_manifest
+from index.clock import Clock
 from index.dist_files import file_sha256
 
 
@@ -134,6 +135,20 @@ class Wheelhouse:
         )
         self.manifest.add(entry)
         return entry
+
+    def adopt(self, wheel: Path, entry: WheelEntry, *, log: Path | None) -> bool:
+        """Take in a wheel another wheelhouse made (a shard's, in a merge) with its manifest
+        entry and, when given, its build log (to `entry.log` here, a path the caller has checked
+        stays inside). True when the wheel was added, False when the same name was here already:
+        what is here is never replaced."""
+        added = install_new(wheel, self.path / entry.filename)
+        if log is not None and entry.log:
+            copy = self.path / entry.log
+            copy.parent.mkdir(parents=True, exist_ok=True)
+            if not copy.exists():
+                shutil.copy2(log, copy, follow_symlinks=False)
+        self.manifest.add(entry)
+        return added
 
     def record_run(self, archs: list[dict[str, Any]], failed: list[str] | None = None) -> None:
         run: dict[str, Any] = {

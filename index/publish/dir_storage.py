@@ -13,10 +13,10 @@ import hashlib
 import os
 import shutil
 import tempfile
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from index.clock import SYSTEM_CLOCK, Clock
 from index.dist_files import file_sha256
 from index.errors import IndexProblem
 from index.publish.storage import Blob, Conflict
@@ -26,8 +26,9 @@ PARTIAL_AGE_S = 600  # a temporary file this old belongs to no live publisher
 
 
 class DirStorage:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.root = root
+        self._clock = clock
 
     @property
     def description(self) -> str:
@@ -107,7 +108,7 @@ class DirStorage:
     def sweep_partials(self) -> list[str]:
         if not self.root.is_dir():
             return []
-        cutoff = time.time() - PARTIAL_AGE_S
+        cutoff = self._clock.now().timestamp() - PARTIAL_AGE_S
         swept: list[str] = []
         for path in self.root.rglob(".*.partial"):
             with contextlib.suppress(OSError):

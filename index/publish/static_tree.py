@@ -9,7 +9,6 @@ the HTML twin is then rendered from whatever JSON is current, so two publishers 
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -17,6 +16,7 @@ from typing import TypeVar
 
 from packaging.utils import NormalizedName
 
+from index.clock import SYSTEM_CLOCK
 from index.dist_files import LocalDist, sha256_of
 from index.errors import IndexProblem, PublishConflict
 from index.pages.model import (
@@ -182,14 +182,14 @@ def prune(
     if root is None:
         raise IndexProblem(
             f"no index at {storage.description} (no {ROOT_JSON}): nothing to prune",
-            hint="check the target; `wheelhouse publish --to ...` creates an index",
+            hint="check the target; `wheelhouse publish --target ...` creates an index",
         )
     names = [project_name(p) for p in projects] if projects else list(root.projects)
     unknown = [name for name in names if name not in root.projects]
     if unknown:
         raise IndexProblem(
             f"{storage.description} has no project {', '.join(unknown)}",
-            hint=f"see what it holds: `wheelhouse export --from {storage.description}`",
+            hint=f"see what it holds: `wheelhouse export --target {storage.description}`",
         )
     removed: list[str] = []
     for name in names:
@@ -217,7 +217,7 @@ def read_index(storage: Storage) -> list[ProjectPage]:
     if root is None:
         raise IndexProblem(
             f"no index at {storage.description} (no {ROOT_JSON})",
-            hint="publish to it first: `wheelhouse publish --to ...`",
+            hint="publish to it first: `wheelhouse publish --target ...`",
         )
     return [read_project(storage, name) for name in root.projects]
 
@@ -299,7 +299,7 @@ def compare_and_swap(
                 create_only=blob is None,
             )
         except Conflict:
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter)
+            SYSTEM_CLOCK.sleep(random.uniform(0.01, 0.05) * (attempt + 1))  # noqa: S311 (jitter)
             continue
         return [key]
     raise IndexProblem(
@@ -408,7 +408,7 @@ def _nothing_matches(
     what = filename or (f"{name} {version}" if version else name)
     return IndexProblem(
         f"{storage.description} has no {what}",
-        hint=f"see what it holds: `wheelhouse export --from {storage.description}`",
+        hint=f"see what it holds: `wheelhouse export --target {storage.description}`",
     )
 
 

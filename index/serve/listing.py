@@ -17,7 +17,6 @@ from __future__ import annotations
 import logging
 import os
 import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -25,6 +24,7 @@ from pathlib import Path
 
 from packaging.utils import NormalizedName
 
+from index.clock import SYSTEM_CLOCK
 from index.dist_files import file_sha256, filename_problem, inspect_wheel
 from index.errors import IndexProblem
 from index.pages.model import DistFile, ProjectPage, RootPage, filename_project_version
@@ -73,7 +73,7 @@ class DirectoryListing:
         root: Path,
         *,
         cache_file: Path | None = None,
-        clock_ns: Callable[[], int] = time.time_ns,
+        clock_ns: Callable[[], int] = SYSTEM_CLOCK.time_ns,
     ) -> None:
         self.root = root
         self.cache_file = cache_file

@@ -1,7 +1,7 @@
 # The S3-backed index: a private bucket, CloudFront in front of it with origin access control
 # (the only reader), PEP 503 HTML or PEP 691 JSON chosen by the client's Accept header at the
 # edge, and a least-privilege publisher role that GitHub Actions assumes through OIDC.
-# `wheelhouse publish --to s3://BUCKET/PREFIX` sets each object's Content-Type itself.
+# `wheelhouse publish --target s3://BUCKET/PREFIX` sets each object's Content-Type itself.
 
 terraform {
   required_version = ">= 1.5"

@@ -11,7 +11,7 @@ variable "bucket" {
 variable "prefix" {
   type        = string
   default     = "alpine"
-  description = "The key prefix of the index: wheelhouse publish --to s3://BUCKET/PREFIX."
+  description = "The key prefix of the index: wheelhouse publish --target s3://BUCKET/PREFIX."
 }
 
 variable "github_repository" {

@@ -2,7 +2,7 @@
 
 Local upstream: a static PEP 503 tree on loopback (so the network is not what is measured)
 holds N projects, each one sdist with static metadata (PKG-INFO) and no wheel, so every job
-would be a build. `wheelhouse plan --against DIR` runs once, cold, to learn the keys; a manifest
+would be a build. `wheelhouse plan --target DIR` runs once, cold, to learn the keys; a manifest
 holding all of them is written to DIR; then the no-op plan (everything held, the page cache
 warm: every page revalidated) is timed: N packages x 2 arches x 4 Pythons, no containers (pypa
 images named, no engine asked: a dead DOCKER_HOST). Repeated for each N (default 100 and 1,000).
@@ -74,7 +74,7 @@ def plan(project: Path, against: Path, upstream: str | None) -> Run:
         "plan",
         "--list",
         "list.txt",
-        "--against",
+        "--target",
         str(against),
         *index,
         "--images",
@@ -205,7 +205,7 @@ def main() -> None:
         "# No-op plan: everything held, nothing due",
         "",
         f"`make bench-plan`, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC, {platform.machine()}, "
-        f"{len(os.sched_getaffinity(0))} cores. `wheelhouse plan --against DIR` over N projects "
+        f"{len(os.sched_getaffinity(0))} cores. `wheelhouse plan --target DIR` over N projects "
         "x 2 arches x 4 CPythons (3.10-3.13) from a local upstream index on loopback; the "
         "whole command, process start included; no containers. First run: cold (empty page "
         "cache, every page and sdist fetched); then the no-op runs, page cache warm (every "

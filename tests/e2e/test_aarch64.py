@@ -192,7 +192,7 @@ def test_one_index_serves_both_arches_to_pip_on_each(
     with pypiserver_with_user(tmp_path, user="ci", password="ci-secret") as (url, served):
         published = wheelhouse_cli(
             "publish",
-            "--to",
+            "--target",
             url,
             "--wheelhouse",
             str(arm_project / "wheelhouse"),

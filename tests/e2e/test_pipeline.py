@@ -1,5 +1,5 @@
 """The scheduled pipeline, locally: a local upstream index stands in for the public one (so the
-test can release a new version into it), `plan --against` the S3 index (moto), two shards built
+test can release a new version into it), `plan --target` the S3 index (moto), two shards built
 as separate processes, `merge`, `publish` to S3, pip installing from it in the musl runtime
 image; then a new upstream release is due alone, a recipe change re-plans only its package, a
 failed job is due again, and a new Python in the matrix is due for the compiled packages only (the
@@ -112,7 +112,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, engine: None) -> Iterator
             return wheelhouse_cli(*args, cwd=project, env=env)
 
         # What plan and every shard build are given alike: the same list, the same target.
-        against = ["--list", "deps.txt", "--against", TARGET, "--endpoint-url", endpoint]
+        against = ["--list", "deps.txt", "--target", TARGET, "--endpoint-url", endpoint]
 
         def plan(*extra: str) -> dict[str, Any]:
             done = cli("plan", *against, "--json", *extra)
@@ -156,7 +156,7 @@ def pipeline(tmp_path_factory: pytest.TempPathFactory, engine: None) -> Iterator
             assert merged.returncode == 0, merged.stderr
             published = cli(
                 "publish",
-                "--to",
+                "--target",
                 TARGET,
                 "--endpoint-url",
                 endpoint,

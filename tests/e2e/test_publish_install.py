@@ -53,7 +53,7 @@ def wheelhouse(first_run: dict[str, Any], e2e_project: Path) -> Path:
 def publish(wheelhouse: Path, target: str, env: dict[str, str], *extra: str) -> None:
     result = wheelhouse_cli(
         "publish",
-        "--to",
+        "--target",
         target,
         "--wheelhouse",
         str(wheelhouse),

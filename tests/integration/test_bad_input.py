@@ -20,7 +20,7 @@ def project(tmp_path: Path) -> Path:
     (tmp_path / "deps.txt").write_text("alpha==1.0\n")
     (tmp_path / "wheelhouse.toml").write_text('pythons = ["3.11"]\narchs = ["x86_64"]\n')
     make_wheel(tmp_path / "wheelhouse", "alpha", "1.0")
-    published = wheelhouse_cli("publish", "--to", f"dir:{tmp_path / 'index'}", cwd=tmp_path)
+    published = wheelhouse_cli("publish", "--target", f"dir:{tmp_path / 'index'}", cwd=tmp_path)
     assert published.returncode == 0, published.stderr
     (tmp_path / "a-directory").mkdir()
     (tmp_path / "bad.htpasswd").write_text("not a valid line\n")
@@ -101,11 +101,11 @@ DAMAGED_PAGES: dict[str, Callable[[dict[str, Any]], dict[str, Any] | None]] = {
     "deep": lambda _page: None,
 }
 COMMANDS_READING_A_TARGET = [
-    ["publish", "--to", "dir:index"],
-    ["export", "--from", "dir:index", "-o", "out.txt"],
+    ["publish", "--target", "dir:index"],
+    ["export", "--target", "dir:index", "-o", "out.txt"],
     ["yank", "alpha", "--target", "dir:index", "--version", "1.0"],
     ["prune", "--target", "dir:index", "--keep", "1"],
-    ["check", "-r", "deps.txt", "--against", "dir:index"],
+    ["check", "-r", "deps.txt", "--target", "dir:index"],
 ]
 
 

@@ -1,5 +1,5 @@
 """`wheelhouse merge` of shard wheelhouses, and the manifest a static publish target holds for
-`plan --against` (real CLI, real files; no containers)."""
+`plan --target` (real CLI, real files; no containers)."""
 
 from __future__ import annotations
 
@@ -110,7 +110,7 @@ def test_a_static_target_keeps_the_published_entries_for_plan_against(tmp_path: 
     index = tmp_path / "index"
     for wheelhouse in (one, two):  # two publishes: the second merges into the first's record
         done = wheelhouse_cli(
-            "publish", "--to", f"dir:{index}", "--wheelhouse", str(wheelhouse), cwd=tmp_path
+            "publish", "--target", f"dir:{index}", "--wheelhouse", str(wheelhouse), cwd=tmp_path
         )
         assert done.returncode == 0, done.stderr
         assert "wheelhouse-manifest.json" in done.stderr
@@ -147,7 +147,7 @@ def test_merge_and_plan_against_refuse_a_manifest_of_wrong_types(
     (tmp_path / "deps.txt").write_text("alpha\n")
     (tmp_path / "wheelhouse.toml").write_text('pythons = ["3.11"]\narchs = ["x86_64"]\n')
     planned = wheelhouse_cli(
-        "plan", "--list", "deps.txt", "--against", str(source), "--json", cwd=tmp_path
+        "plan", "--list", "deps.txt", "--target", str(source), "--json", cwd=tmp_path
     )
     assert planned.returncode == 2, planned.stderr
     assert why in planned.stderr and "internal error" not in planned.stderr

@@ -123,7 +123,7 @@ def test_plan_against_a_pypiserver_matches_its_wheel_files(tmp_path: Path) -> No
     ):
         uploaded = twine_upload(url, held)
         assert uploaded.returncode == 0, uploaded.stdout + uploaded.stderr
-        result, stderr = plan(project, f"{upstream}/simple/", "--against", url, arch="x86_64")
+        result, stderr = plan(project, f"{upstream}/simple/", "--target", url, arch="x86_64")
     assert "keeps no manifest" in stderr
     due = {(job["name"], job["python"]): job["due"] for job in result["due"]}
     assert ("proj01", "3.11") not in due

@@ -1,4 +1,4 @@
-"""`wheelhouse publish --to dir:PATH`: a static tree that plain web servers, file:// and uv read."""
+"""`wheelhouse publish --target dir:PATH`: a static tree that plain web servers, file:// and uv read."""
 
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ def publish_demo(tmp_path: Path) -> Path:
     make_wheel(wheelhouse, "beta", "2.0", requires_python=">=3.99")
     result = wheelhouse_cli(
         "publish",
-        "--to",
+        "--target",
         f"dir:{tmp_path / 'index'}",
         "--wheelhouse",
         str(wheelhouse),

@@ -1,4 +1,4 @@
-"""`wheelhouse publish --to http://...`: twine uploads to a real pypiserver (`wheelhouse serve`)."""
+"""`wheelhouse publish --target http://...`: twine uploads to a real pypiserver (`wheelhouse serve`)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class Server:
     ) -> subprocess.CompletedProcess[str]:
         return wheelhouse_cli(
             "publish",
-            "--to",
+            "--target",
             self.url,
             "--wheelhouse",
             str(wheelhouse),
@@ -166,7 +166,7 @@ def test_an_unreachable_server_is_a_clear_error(tmp_path: Path) -> None:
     make_wheel(wheelhouse, "alpha", "1.0")
     result = wheelhouse_cli(
         "publish",
-        "--to",
+        "--target",
         f"http://127.0.0.1:{free_port()}/",
         "--wheelhouse",
         str(wheelhouse),

@@ -1,4 +1,4 @@
-"""`wheelhouse publish --to s3://...` against moto's S3 in server mode, driven by boto3."""
+"""`wheelhouse publish --target s3://...` against moto's S3 in server mode, driven by boto3."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ class S3:
     def publish_arguments(self, wheelhouse: Path) -> list[str]:
         return [
             "publish",
-            "--to",
+            "--target",
             f"s3://{BUCKET}/{PREFIX}",
             "--endpoint-url",
             self.endpoint,
@@ -236,7 +236,7 @@ def test_yank_and_prune_show_in_html_and_json(s3: S3, tmp_path: Path) -> None:
 
     export = wheelhouse_cli(
         "export",
-        "--from",
+        "--target",
         f"s3://{BUCKET}/{PREFIX}",
         "--endpoint-url",
         s3.endpoint,
@@ -269,7 +269,7 @@ def test_bad_inputs_are_clear_errors_and_publish_nothing(s3: S3, tmp_path: Path)
 
     no_bucket = wheelhouse_cli(
         "publish",
-        "--to",
+        "--target",
         "s3://missing-bucket",
         "--endpoint-url",
         s3.endpoint,
@@ -284,7 +284,7 @@ def test_bad_inputs_are_clear_errors_and_publish_nothing(s3: S3, tmp_path: Path)
     nowhere = f"http://127.0.0.1:{free_port()}"
     unreachable = wheelhouse_cli(
         "publish",
-        "--to",
+        "--target",
         f"s3://{BUCKET}",
         "--endpoint-url",
         nowhere,
@@ -299,7 +299,7 @@ def test_bad_inputs_are_clear_errors_and_publish_nothing(s3: S3, tmp_path: Path)
     with static_server(tmp_path) as web_server:  # answers HTTP, but is no S3 service
         not_s3 = wheelhouse_cli(
             "publish",
-            "--to",
+            "--target",
             f"s3://{BUCKET}",
             "--endpoint-url",
             web_server,
@@ -311,7 +311,7 @@ def test_bad_inputs_are_clear_errors_and_publish_nothing(s3: S3, tmp_path: Path)
     assert not_s3.returncode == 5
     assert "is it an S3 service?" in not_s3.stderr
 
-    scheme = wheelhouse_cli("publish", "--to", "gs://bucket", cwd=tmp_path, env=s3.env)
+    scheme = wheelhouse_cli("publish", "--target", "gs://bucket", cwd=tmp_path, env=s3.env)
     assert scheme.returncode == 2
     assert "unknown publish target 'gs://bucket'" in scheme.stderr
     for result in (truncated, misnamed, no_bucket, unreachable, not_s3, scheme):

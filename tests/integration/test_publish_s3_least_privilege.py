@@ -80,7 +80,7 @@ def least_privilege(tmp_path: Path) -> Iterator[str]:
 def publish(wheelhouse: Path, endpoint: str, env: dict[str, str]) -> tuple[int, str]:
     done = wheelhouse_cli(
         "publish",
-        "--to",
+        "--target",
         f"s3://{BUCKET}/alpine",
         "--endpoint-url",
         endpoint,
@@ -113,7 +113,7 @@ def test_publish_works_without_list_bucket_and_bad_keys_are_still_refused(
     assert page is not None
     assert [p["name"] for p in json.loads(page.data)["projects"]] == ["alpha", "beta"]
     # The target's manifest was created by the first publish (create-only after a 403) and
-    # updated by the second: plan --against reads it under the same policy.
+    # updated by the second: plan --target reads it under the same policy.
     assert storage.get(MANIFEST_KEY) is not None
     assert published_held(StaticPublisher(storage)).manifest.wheels == {}
 

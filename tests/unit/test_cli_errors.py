@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-import app.cli
+import app.images
 from app.cli import app as cli_app
 
 
@@ -15,7 +15,7 @@ def explode(*_args: object, **_kwargs: object) -> tuple[str, str]:
 
 
 def test_an_unexpected_error_is_one_line_and_exit_70(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app.cli, "build_local_images", explode)
+    monkeypatch.setattr(app.images, "build_local_images", explode)
     result = CliRunner().invoke(cli_app, ["images", "build", "--arch", "x86_64"])
     assert result.exit_code == 70
     assert "internal error in `wheelhouse images build`: RuntimeError: a bug somewhere deep" in (
@@ -26,7 +26,7 @@ def test_an_unexpected_error_is_one_line_and_exit_70(monkeypatch: pytest.MonkeyP
 
 
 def test_verbose_shows_the_traceback(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(app.cli, "build_local_images", explode)
+    monkeypatch.setattr(app.images, "build_local_images", explode)
     result = CliRunner().invoke(cli_app, ["--verbose", "images", "build", "--arch", "x86_64"])
     assert result.exit_code == 70
     assert "Traceback" in result.output and "explode" in result.output

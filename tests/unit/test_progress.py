@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.cli import _LiveProgress, err
+from app.console import LiveProgress, err
 from builder.inputs.recipes import Recipe
 from tests.unit.test_wheel_checks import job_with
 
@@ -30,7 +30,7 @@ class _Clock:
 
 def test_each_job_line_says_which_of_how_many_and_the_time_so_far() -> None:
     status, clock = _Status(), _Clock()
-    live = _LiveProgress(status, clock)  # type: ignore[arg-type]
+    live = LiveProgress(status, clock)  # type: ignore[arg-type]
     jobs = [job_with(Recipe(name="demo")) for _ in range(3)]
     with err.capture() as captured:
         for job in jobs:

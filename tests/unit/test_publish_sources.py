@@ -9,9 +9,9 @@ import pytest
 
 from app.publishing import collect_wheels
 from builder.errors import InputError
-from builder.host.clock import SystemClock
 from builder.wheelhouse.manifest import WheelEntry
 from builder.wheelhouse.store import Wheelhouse
+from index.clock import SystemClock
 from index.dist_files import file_sha256
 from index.errors import IndexProblem
 from tests.support import make_wheel
