@@ -1,4 +1,5 @@
-"""The one door to upstream indexes over HTTP: timeouts, retries, and errors that name the URL.
+"""The one door to HTTP servers (upstream indexes, a pypiserver): timeouts, retries, errors that
+name the URL, and answers of its own type (`Response`, `Unreachable`): httpx stays in here.
 
 Every answer is read within bounds, whatever the server does: at most `limit` bytes after
 decompression (a gzip bomb stops there), no slower than MIN_RATE on average once GRACE_S has
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,12 @@ class BoundExceeded(httpx.TransportError):
     then reported."""
 
 
+class Unreachable(ConnectionError):
+    """Every attempt at a request failed before an answer came (connection, TLS, a redirect
+    loop, an answer out of bounds). A ConnectionError, so that the index library's pypiserver
+    client, which does not import this module, catches it too."""
+
+
 @dataclass(frozen=True, kw_only=True)
 class Response:
     url: str
@@ -40,10 +47,29 @@ class Response:
     body: bytes
     etag: str = ""  # the validators the server gave, for a conditional request next time
     last_modified: str = ""
+    reason: str = ""
+    headers: Mapping[str, str] = field(default_factory=dict)  # names in lower case
 
     @property
     def not_modified(self) -> bool:
         return self.status == 304
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+def _response(reply: httpx.Response) -> Response:
+    return Response(
+        url=str(reply.url),
+        status=reply.status_code,
+        content_type=reply.headers.get("content-type", ""),
+        body=reply.content,
+        etag=reply.headers.get("etag", ""),
+        last_modified=reply.headers.get("last-modified", ""),
+        reason=reply.reason_phrase,
+        headers={name.lower(): value for name, value in reply.headers.items()},
+    )
 
 
 class HttpClient:
@@ -91,19 +117,21 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response:
-        """One request, retried only when the connection failed; raises httpx.TransportError
-        when every attempt did."""
+    ) -> Response:
+        """One request, retried only when the connection failed; raises Unreachable when every
+        attempt did. Any status is an answer."""
         for attempt in range(self._retries + 1):
             try:
-                return self._bounded(
-                    method, url, FILE_LIMIT, data=data, auth=auth, headers=dict(headers or {})
+                return _response(
+                    self._bounded(
+                        method, url, FILE_LIMIT, data=data, auth=auth, headers=dict(headers or {})
+                    )
                 )
             except httpx.TooManyRedirects as exc:
-                raise httpx.TransportError(f"redirect loop at {url}") from exc
-            except httpx.TransportError:
+                raise Unreachable(f"redirect loop at {url}") from exc
+            except httpx.TransportError as exc:
                 if attempt == self._retries:
-                    raise
+                    raise Unreachable(f"{type(exc).__name__}: {exc}") from exc
                 self._sleep(self._backoff * (2**attempt))
         raise AssertionError  # pragma: no cover  (the loop returns or raises)
 
@@ -135,14 +163,7 @@ class HttpClient:
                 if reply.status_code == 304 and validators:
                     return Response(url=str(reply.url), status=304, content_type="", body=b"")
                 if reply.status_code < 300:
-                    return Response(
-                        url=str(reply.url),
-                        status=reply.status_code,
-                        content_type=reply.headers.get("content-type", ""),
-                        body=reply.content,
-                        etag=reply.headers.get("etag", ""),
-                        last_modified=reply.headers.get("last-modified", ""),
-                    )
+                    return _response(reply)
                 last_error = f"HTTP {reply.status_code}"
                 if reply.status_code not in RETRY_STATUSES:
                     break

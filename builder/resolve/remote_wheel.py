@@ -14,15 +14,14 @@ import re
 import zipfile
 from collections.abc import Callable
 
-import httpx
-
+from builder.host.http_client import Response, Unreachable
 from index.dist_files import wheel_metadata
 from index.pages.simple_pages import IndexFile, digest_problem
 
 CHUNK = 64 * 1024
 CONTENT_RANGE = re.compile(r"bytes (\d+)-(\d+)/(\d+)")
 
-Send = Callable[[str], httpx.Response]  # GET with this Range header value
+Send = Callable[[str], Response]  # GET with this Range header value
 
 
 class RangesRefused(Exception):
@@ -34,24 +33,24 @@ def metadata_by_ranges(send: Send, wheel: IndexFile) -> bytes | None:
     then downloads the whole wheel)."""
     try:
         reply = send(f"bytes=-{CHUNK}")
-        if reply.status_code == 200:  # the whole file: checked like a download
-            if digest_problem(reply.content, wheel.digests) is not None:
+        if reply.status == 200:  # the whole file: checked like a download
+            if digest_problem(reply.body, wheel.digests) is not None:
                 return None
-            return wheel_metadata(io.BytesIO(reply.content))
+            return wheel_metadata(io.BytesIO(reply.body))
         return wheel_metadata(io.BufferedReader(_RemoteFile(send, *_partial(reply)), CHUNK))
-    except (RangesRefused, httpx.HTTPError, zipfile.BadZipFile, EOFError, OSError, ValueError):
+    except (RangesRefused, Unreachable, zipfile.BadZipFile, EOFError, OSError, ValueError):
         return None
 
 
-def _partial(reply: httpx.Response) -> tuple[int, int, bytes]:
+def _partial(reply: Response) -> tuple[int, int, bytes]:
     """(size of the whole file, where the piece starts, the piece) of a 206 answer."""
     found = CONTENT_RANGE.fullmatch(reply.headers.get("content-range", ""))
-    if reply.status_code != 206 or found is None:
-        raise RangesRefused(reply.status_code)
+    if reply.status != 206 or found is None:
+        raise RangesRefused(reply.status)
     first, last, size = (int(group) for group in found.groups())
-    if len(reply.content) != last - first + 1:
+    if len(reply.body) != last - first + 1:
         raise RangesRefused("short piece")
-    return size, first, reply.content
+    return size, first, reply.body
 
 
 class _RemoteFile(io.RawIOBase):

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import httpx
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
@@ -132,7 +131,7 @@ class Upstream:
         )
         return requirements_from_metadata(metadata)
 
-    def _ranged_get(self, url: str, byte_range: str) -> httpx.Response:
+    def _ranged_get(self, url: str, byte_range: str) -> Response:
         return self._client.send("GET", url, headers={"Range": byte_range})
 
     def download_sdist(self, release: Release) -> Path:

@@ -17,8 +17,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
-import httpx
-
 from index.dist_files import LocalDist
 from index.errors import IndexProblem, PublishConflict, TargetUnavailable
 from index.pages.model import (
@@ -57,8 +55,26 @@ class CommandRunner(Protocol):
     ) -> CommandResult: ...
 
 
+class HttpReply(Protocol):
+    """An answer of the application's HTTP client (structurally: the builder's Response)."""
+
+    @property
+    def url(self) -> str: ...
+    @property
+    def status(self) -> int: ...
+    @property
+    def reason(self) -> str: ...
+    @property
+    def headers(self) -> Mapping[str, str]: ...  # names in lower case
+    @property
+    def body(self) -> bytes: ...
+    @property
+    def text(self) -> str: ...
+
+
 class HttpSender(Protocol):
-    """The application's one HTTP client (structurally: the builder's)."""
+    """The application's one HTTP client (structurally: the builder's). `send` raises a
+    ConnectionError when the server cannot be reached."""
 
     def send(
         self,
@@ -68,7 +84,7 @@ class HttpSender(Protocol):
         data: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-    ) -> httpx.Response: ...
+    ) -> HttpReply: ...
 
 
 class PypiserverClient:
@@ -96,11 +112,11 @@ class PypiserverClient:
     def files(self, project: str) -> list[IndexFile]:
         page_url = f"{self.url}simple/{project_name(project)}/"
         response = self._request("GET", page_url)
-        if response.status_code == 404:
+        if response.status == 404:
             return []
         self._raise_for(response, reading=True)
         return parse_project_page(
-            response.content,
+            response.body,
             content_type=response.headers.get("content-type", "text/html"),
             page_url=page_url,
             project=project,
@@ -112,7 +128,7 @@ class PypiserverClient:
         response = self._request("GET", page_url)
         self._raise_for(response, reading=True)
         return parse_root_page(
-            response.content,
+            response.body,
             content_type=response.headers.get("content-type", "text/html"),
             page_url=page_url,
         )
@@ -146,30 +162,29 @@ class PypiserverClient:
         )
         self._raise_for(response, reading=False)
 
-    def _request(self, method: str, url: str, data: dict[str, str] | None = None) -> httpx.Response:
+    def _request(self, method: str, url: str, data: dict[str, str] | None = None) -> HttpReply:
         try:
             return self._http.send(
                 method, url, data=data, auth=self.auth, headers={"Accept": ACCEPT}
             )
-        except httpx.TransportError as exc:
+        except ConnectionError as exc:
             raise TargetUnavailable(
                 f"cannot reach {self.url} ({exc.__class__.__name__}: {exc})",
                 hint="check the URL and that the server is up",
             ) from None
 
-    def _raise_for(self, response: httpx.Response, *, reading: bool) -> None:
-        if response.status_code in (401, 403):
+    def _raise_for(self, response: HttpReply, *, reading: bool) -> None:
+        if response.status in (401, 403):
             raise _credentials_problem(self.url, given=self.auth is not None)
-        if response.status_code >= 500:  # the server's own trouble, not the request's
+        if response.status >= 500:  # the server's own trouble, not the request's
             raise TargetUnavailable(
-                f"{self.url} answered {response.status_code} ({response.reason_phrase}) for "
-                f"{response.url}",
+                f"{self.url} answered {response.status} ({response.reason}) for {response.url}",
                 hint="the server failed; look at its log, then run this again",
             )
-        if response.status_code >= 400:
+        if response.status >= 400:
             action = "reading" if reading else "changing"
             raise IndexProblem(
-                f"{self.url} answered {response.status_code} when {action} {response.url}: "
+                f"{self.url} answered {response.status} when {action} {response.url}: "
                 f"{response.text[:200]}"
             )
 

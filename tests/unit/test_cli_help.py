@@ -34,6 +34,6 @@ def test_help_keeps_brackets_and_reflows_paragraphs() -> None:
     text = " ".join(result.output.split())
     assert "[tool.wheelhouse]" in text and "[runners]" in text
     # The docstring's source line ends after "A foreign arch": re-flowed, the text runs on.
-    assert "A foreign arch (aarch64 on an x86_64 machine)" in result.output
+    assert "A foreign arch (aarch64 on x86_64) runs in its own arch" in result.output
     published = CliRunner().invoke(app, ["publish", "--help"], env={"COLUMNS": "200"})
     assert "s3://BUCKET[/PREFIX]" in published.output

@@ -8,8 +8,7 @@ import os
 import re
 import zipfile
 
-import httpx
-
+from builder.host.http_client import Response
 from builder.resolve.remote_wheel import CHUNK, metadata_by_ranges
 from index.pages.simple_pages import IndexFile
 
@@ -34,17 +33,27 @@ def entry(body: bytes) -> IndexFile:
     )
 
 
+def reply(status: int, body: bytes, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        url="http://index.invalid/",
+        status=status,
+        content_type="",
+        body=body,
+        headers=headers or {},
+    )
+
+
 class RangeServer:
     def __init__(self, body: bytes, *, honour: bool = True) -> None:
         self.body = body
         self.honour = honour
         self.sent = 0  # bytes answered
 
-    def __call__(self, value: str) -> httpx.Response:
+    def __call__(self, value: str) -> Response:
         size = len(self.body)
         if not self.honour:
             self.sent += size
-            return httpx.Response(200, content=self.body)
+            return reply(200, self.body)
         suffix = re.fullmatch(r"bytes=-(\d+)", value)
         span = re.fullmatch(r"bytes=(\d+)-(\d+)", value)
         if suffix:
@@ -54,9 +63,7 @@ class RangeServer:
             first, last = int(span[1]), min(int(span[2]), size - 1)
         piece = self.body[first : last + 1]
         self.sent += len(piece)
-        return httpx.Response(
-            206, content=piece, headers={"content-range": f"bytes {first}-{last}/{size}"}
-        )
+        return reply(206, piece, {"content-range": f"bytes {first}-{last}/{size}"})
 
 
 def test_metadata_of_a_large_wheel_costs_two_small_pieces() -> None:
@@ -76,11 +83,11 @@ def test_a_server_that_ignores_ranges_gives_the_whole_checked_file() -> None:
 def test_a_wrong_answer_is_not_an_answer() -> None:
     body = big_wheel(200_000)
 
-    def garbage(value: str) -> httpx.Response:
-        return httpx.Response(206, content=b"x" * 10, headers={"content-range": "bytes 0-9/10"})
+    def garbage(value: str) -> Response:
+        return reply(206, b"x" * 10, {"content-range": "bytes 0-9/10"})
 
-    def refuses(value: str) -> httpx.Response:
-        return httpx.Response(416)
+    def refuses(value: str) -> Response:
+        return reply(416, b"")
 
     assert metadata_by_ranges(garbage, entry(body)) is None
     assert metadata_by_ranges(refuses, entry(body)) is None
