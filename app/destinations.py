@@ -10,7 +10,7 @@ from contextlib import contextmanager
 from builder.host.commands import CommandRunner
 from builder.host.http_client import HttpClient
 from builder.inputs.settings import default_environ
-from index.publish.destinations import Destination, parse_destination
+from index.publish.destinations import Destination, parse_published
 from index.publish.publishers import Publisher, open_publisher
 
 
@@ -18,7 +18,7 @@ from index.publish.publishers import Publisher, open_publisher
 def opened(destination: Destination | str, endpoint_url: str | None) -> Iterator[Publisher]:
     """The publisher of a destination (or of its text, e.g. `dir:/srv/index`)."""
     if isinstance(destination, str):
-        destination = parse_destination(destination)
+        destination = parse_published(destination)
     env = default_environ()
     with HttpClient() as http:
         yield open_publisher(

@@ -18,11 +18,10 @@ from app.destinations import opened
 from builder.errors import InputError
 from builder.plan.due import Held
 from builder.wheelhouse.manifest import Manifest, load_manifest, parse_manifest
-from index.publish.publishers import Publisher, PypiserverPublisher, StaticPublisher
-from index.publish.static_tree import compare_and_swap
+from index.publish.destinations import WheelhouseDestination, parse_destination
+from index.publish.publishers import Publisher
 
 MANIFEST_KEY = "wheelhouse-manifest.json"
-ATTEMPTS = 8
 
 
 PYPISERVER_NOTE = (
@@ -32,43 +31,29 @@ PYPISERVER_NOTE = (
 )
 
 
-def is_local_wheelhouse(against: str) -> bool:
-    return "://" not in against and not against.startswith("dir:")
-
-
-def local_held(against: str) -> Held:
-    path = Path(against)
+def local_held(path: Path) -> Held:
     if not path.is_dir():
         raise InputError(
-            f"--target {against}: no such wheelhouse directory",
+            f"--target {path}: no such wheelhouse directory",
             hint="a wheelhouse directory, dir:PATH, s3://BUCKET/PREFIX or a pypiserver URL",
         )
     return Held(load_manifest(path))
 
 
 def published_held(publisher: Publisher) -> Held:
-    if isinstance(publisher, PypiserverPublisher):
-        files = tuple(
-            file.filename
-            for project in publisher.client.projects()
-            for file in publisher.client.files(project)
-            if file.filename.endswith(".whl") and not file.yanked
-        )
+    files = publisher.wheel_files()
+    if files is not None:
         return Held(Manifest(), files=files, note=PYPISERVER_NOTE)
-    if not isinstance(publisher, StaticPublisher):  # pragma: no cover  (no third kind yet)
-        raise TypeError(type(publisher).__name__)
-    blob = publisher.storage.get(MANIFEST_KEY)
-    if blob is None:
+    data = publisher.read_record(MANIFEST_KEY)
+    if data is None:
         return Held(Manifest())
-    return Held(parse_manifest(blob.data, where=f"{publisher.description}/{MANIFEST_KEY}"))
+    return Held(parse_manifest(data, where=f"{publisher.description}/{MANIFEST_KEY}"))
 
 
 def record_published(publisher: Publisher, local: Manifest, filenames: set[str]) -> bool:
     """Merge the local entries of `filenames` (and the local runs) into the target's manifest.
-    False for a pypiserver (nothing to record)."""
-    if not isinstance(publisher, StaticPublisher):
-        return False
-    where = f"{publisher.storage.description}/{MANIFEST_KEY}"
+    False for a target that keeps no records (a pypiserver)."""
+    where = f"{publisher.description}/{MANIFEST_KEY}"
 
     def merged(held: Manifest) -> Manifest:
         result = Manifest(wheels=dict(held.wheels), runs=list(held.runs))
@@ -80,23 +65,20 @@ def record_published(publisher: Publisher, local: Manifest, filenames: set[str])
         result.runs += [run for run in local.runs if json.dumps(run, sort_keys=True) not in known]
         return result
 
-    compare_and_swap(
-        publisher.storage,
+    return publisher.update_record(
         MANIFEST_KEY,
         lambda data: Manifest() if data is None else parse_manifest(data, where=where),
         merged,
         lambda manifest: json.dumps(manifest.to_json(), indent=2) + "\n",
-        content_type="application/json",
-        attempts=ATTEMPTS,
     )
-    return True
 
 
 def held_by(target: str, endpoint_url: str | None) -> Held:
     """What `--target` holds: a wheelhouse directory, or a published index (opened here)."""
-    if is_local_wheelhouse(target):
-        return local_held(target)
-    with opened(target, endpoint_url) as publisher:
+    destination = parse_destination(target)
+    if isinstance(destination, WheelhouseDestination):
+        return local_held(destination.path)
+    with opened(destination, endpoint_url) as publisher:
         held = published_held(publisher)
     if held.note:
         note(held.note)

@@ -21,7 +21,7 @@ from builder.resolve.build_targets import BuildTarget
 from builder.wheelhouse.manifest import load_manifest
 from index.clock import SYSTEM_CLOCK, Clock
 from index.dist_files import LocalDist, inspect_wheel
-from index.publish.destinations import parse_destination
+from index.publish.destinations import parse_published
 from index.publish.export import check_index_url, pages_from_files, render_requirements
 from index.publish.publishers import Publisher
 
@@ -92,7 +92,7 @@ def run_publish(
     as_json: bool,
 ) -> None:
     """Check every wheel, publish them, then record their manifest entries at the target."""
-    destination = parse_destination(target)  # a wrong one is reported before any wheel is read
+    destination = parse_published(target)  # a wrong one is reported before any wheel is read
     dists = collect_wheels(wheelhouse, manifest=manifest)
     say(f"{len(dists)} wheels checked")
     local = (

@@ -8,7 +8,6 @@ from dataclasses import dataclass, field, replace
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
-from builder.build.cxx_toolchain import cxx_toolchain, toolchain_version
 from builder.errors import EnvironmentProblem, InputError
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
@@ -20,9 +19,9 @@ from builder.inputs.curated_list import parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings
 from builder.plan.due import Held, held_by_files
-from builder.plan.execution import choose_executions
 from builder.plan.jobs import ImageRef, Plan, ToolVersions
 from builder.plan.planner import make_plan
+from builder.plan.run_modes import choose_executions
 from builder.plan.shards import plan_shards
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved, resolve_closure
@@ -30,7 +29,8 @@ from builder.resolve.prepared_metadata import Prepare, in_container, refused
 from builder.resolve.upstream import Upstream
 from builder.resolve.verify_with import verify_with_wheels
 from builder.run.arch_summary import ArchSummary
-from builder.run.executor import Executor, JobOutcome, Progress
+from builder.run.executor import Executor, JobOutcome, JobProgress
+from builder.wheelbuild.cxx_toolchain import cxx_toolchain, toolchain_version
 from builder.wheelhouse.manifest import Manifest
 from builder.wheelhouse.store import Wheelhouse, shared_wheels
 from index.clock import Clock
@@ -105,7 +105,7 @@ def build(
     client: HttpClient,
     clock: Clock,
     note: Callable[[str], None],
-    progress: Progress,
+    progress: JobProgress,
 ) -> BuildReport:
     """Plan, and unless it is a dry run, execute. A dry run is pure of side effects on the
     machine: it needs no Docker engine and pulls no image (it reads the upstream index)."""

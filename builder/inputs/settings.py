@@ -33,7 +33,7 @@ from typing import Any, Literal
 from builder.errors import InputError
 from builder.inputs.recipes import constraint_lines
 from builder.inputs.toml_fields import Table, load_toml
-from builder.plan.execution import EXECUTION_CHOICES
+from builder.plan.run_modes import EXECUTION_CHOICES
 
 SUPPORTED_ARCHS = ("x86_64", "aarch64")
 IMAGE_MODES = ("auto", "pypa", "local")

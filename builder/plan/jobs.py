@@ -1,4 +1,4 @@
-"""What a plan is made of: one job per (package, version, CPython, arch), of one of four kinds,
+"""What a plan is made of: one job per (package, version, CPython, arch), of one of five kinds,
 each holding only what it needs.
 
 - BuildJob:  compile the sdist with cibuildwheel (no compatible upstream wheel, or forced);

@@ -12,7 +12,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from builder.inputs.recipes import Recipe, empty_recipe
-from builder.plan.execution import job_execution
 from builder.plan.jobs import (
     BuildJob,
     FailJob,
@@ -24,6 +23,7 @@ from builder.plan.jobs import (
     SkipJob,
     ToolVersions,
 )
+from builder.plan.run_modes import job_execution
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
 from index.pages.simple_pages import IndexFile

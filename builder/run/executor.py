@@ -16,8 +16,7 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from builder.build.compile import build_wheel, shareable
-from builder.build.cxx_toolchain import CxxToolchain
+from builder.checks.wheel_checks import tag_problems
 from builder.errors import CommandFailed, WheelhouseError
 from builder.host.commands import CommandRunner, tail
 from builder.host.containers import Containers
@@ -33,11 +32,12 @@ from builder.plan.jobs import (
     ToolVersions,
     WorkJob,
 )
-from builder.repair.wheel_checks import tag_problems
 from builder.resolve.build_targets import BuildTarget
 from builder.run.arch_summary import ArchSummary, summarize_archs
 from builder.verify.imports import import_plan
 from builder.verify.runtime import VerifyItem, verify_in_runtime
+from builder.wheelbuild.compile import build_wheel, shareable
+from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelhouse.store import Made, Refused, Wheelhouse
 from index.clock import Clock
 
@@ -64,7 +64,7 @@ class RunResult:
         return [outcome for outcome in self.outcomes if not outcome.ok]
 
 
-Progress = Callable[[Job, str], None]
+JobProgress = Callable[[Job, str], None]
 
 
 class Executor:
@@ -77,7 +77,7 @@ class Executor:
         wheelhouse: Wheelhouse,
         tools: ToolVersions,
         clock: Clock,
-        progress: Progress,
+        progress: JobProgress,
         cxx: CxxToolchain | None = None,
     ) -> None:
         self._commands = commands

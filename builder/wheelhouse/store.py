@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from builder.build.compile import shareable
+from builder.checks.wheel_checks import wheel_tags
 from builder.plan.jobs import BuildJob, Job, MirrorJob, ToolVersions, WorkJob
-from builder.repair.wheel_checks import wheel_tags
+from builder.wheelbuild.compile import shareable
 from builder.wheelhouse.atomic import install_new, locked, write_atomically
 from builder.wheelhouse.manifest import MANIFEST_NAME, Manifest, WheelEntry, load_manifest
 from index.clock import Clock

@@ -36,7 +36,34 @@ class PypiserverDestination:
         return self.url
 
 
-Destination = DirDestination | S3Destination | PypiserverDestination
+@dataclass(frozen=True, kw_only=True)
+class WheelhouseDestination:
+    """A local wheelhouse directory (a plain path): what it holds can be planned against, but
+    it is not a published index (publish, export, yank and prune refuse it)."""
+
+    path: Path
+
+    def __str__(self) -> str:
+        return str(self.path)
+
+
+Destination = DirDestination | S3Destination | PypiserverDestination | WheelhouseDestination
+
+
+def not_an_index(destination: WheelhouseDestination) -> IndexProblem:
+    return IndexProblem(
+        f"{destination}: a wheelhouse directory, not a published index",
+        hint=f"a static index there is dir:{destination} (or use s3:// or a pypiserver URL); "
+        "a wheelhouse is read with --wheelhouse",
+    )
+
+
+def parse_published(text: str) -> Destination:
+    """A published index (dir:, s3://, a pypiserver); a plain path is refused."""
+    destination = parse_destination(text)
+    if isinstance(destination, WheelhouseDestination):
+        raise not_an_index(destination)
+    return destination
 
 
 def parse_destination(text: str) -> Destination:
@@ -54,6 +81,8 @@ def parse_destination(text: str) -> Destination:
         url = text if text.endswith("/") else text + "/"
         url = url.removesuffix("simple/")  # people paste the index URL; uploads go to the root
         return PypiserverDestination(url=url)
+    if text and "://" not in text:
+        return WheelhouseDestination(path=Path(text).expanduser())
     scheme = text.split(":", 1)[0] if ":" in text else text
     raise IndexProblem(
         f"unknown publish target {text!r} (scheme {scheme!r})",

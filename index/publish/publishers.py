@@ -4,15 +4,21 @@ pypiserver over twine. `open_publisher` is the one place that chooses the backen
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from index.dist_files import LocalDist
 from index.errors import IndexProblem
 from index.pages.model import ProjectPage
-from index.publish.destinations import Destination, DirDestination, PypiserverDestination
+from index.publish.destinations import (
+    Destination,
+    DirDestination,
+    PypiserverDestination,
+    WheelhouseDestination,
+    not_an_index,
+)
 from index.publish.dir_storage import DirStorage
 from index.publish.pypiserver import (
-    CommandRunner,
+    Commands,
     HttpSender,
     PypiserverClient,
     prune_pypiserver,
@@ -20,7 +26,9 @@ from index.publish.pypiserver import (
 )
 from index.publish.s3_storage import S3Storage, connect_s3
 from index.publish.static_tree import (
+    Progress,
     PublishReport,
+    compare_and_swap,
     file_key,
     prune,
     publish_static,
@@ -29,7 +37,8 @@ from index.publish.static_tree import (
 )
 from index.publish.storage import Storage
 
-Progress = Callable[[str], None]
+Record = TypeVar("Record")
+RECORD_ATTEMPTS = 8
 
 
 class Publisher(Protocol):
@@ -50,6 +59,27 @@ class Publisher(Protocol):
 
     def read_metadata(self, filename: str) -> bytes | None:
         """A published wheel's PEP 658 metadata, if the index holds it."""
+        ...
+
+    def wheel_files(self) -> tuple[str, ...] | None:
+        """A target that keeps no records of its own (a pypiserver): its wheel files that are
+        not yanked. None for one that keeps records (read them with `read_record`)."""
+        ...
+
+    def read_record(self, key: str) -> bytes | None:
+        """A record kept at the index's root (e.g. wheelhouse-manifest.json); None when there
+        is none, or the target keeps none."""
+        ...
+
+    def update_record(
+        self,
+        key: str,
+        parse: Callable[[bytes | None], Record],
+        change: Callable[[Record], Record],
+        render: Callable[[Record], str],
+    ) -> bool:
+        """Replace the record at key with `change` of what is there, only if nobody wrote it in
+        between (retried); False when the target keeps no records."""
         ...
 
 
@@ -82,6 +112,31 @@ class StaticPublisher:
     def read_metadata(self, filename: str) -> bytes | None:
         blob = self.storage.get(file_key(filename) + ".metadata")
         return None if blob is None else blob.data
+
+    def wheel_files(self) -> tuple[str, ...] | None:
+        return None
+
+    def read_record(self, key: str) -> bytes | None:
+        blob = self.storage.get(key)
+        return None if blob is None else blob.data
+
+    def update_record(
+        self,
+        key: str,
+        parse: Callable[[bytes | None], Record],
+        change: Callable[[Record], Record],
+        render: Callable[[Record], str],
+    ) -> bool:
+        compare_and_swap(
+            self.storage,
+            key,
+            parse,
+            change,
+            render,
+            content_type="application/json",
+            attempts=RECORD_ATTEMPTS,
+        )
+        return True
 
 
 class PypiserverPublisher:
@@ -120,11 +175,31 @@ class PypiserverPublisher:
     def read_index(self) -> list[ProjectPage]:
         raise IndexProblem(
             "export reads static indexes (dir:, s3://) or the wheelhouse",
-            hint="export from the wheelhouse you uploaded (drop --from)",
+            hint="export from the wheelhouse you uploaded (drop --target)",
         )
 
     def read_metadata(self, filename: str) -> bytes | None:  # noqa: ARG002
         return None  # export refuses pypiserver before it asks (read_index)
+
+    def wheel_files(self) -> tuple[str, ...] | None:
+        return tuple(
+            file.filename
+            for project in self.client.projects()
+            for file in self.client.files(project)
+            if file.filename.endswith(".whl") and not file.yanked
+        )
+
+    def read_record(self, key: str) -> bytes | None:  # noqa: ARG002
+        return None  # a pypiserver keeps packages only
+
+    def update_record(
+        self,
+        key: str,  # noqa: ARG002  (the Publisher interface; a pypiserver keeps no records)
+        parse: Callable[[bytes | None], Record],  # noqa: ARG002
+        change: Callable[[Record], Record],  # noqa: ARG002
+        render: Callable[[Record], str],  # noqa: ARG002
+    ) -> bool:
+        return False
 
 
 def open_publisher(
@@ -133,7 +208,7 @@ def open_publisher(
     endpoint_url: str | None,
     env: Mapping[str, str],
     http: HttpSender,
-    commands: CommandRunner,
+    commands: Commands,
 ) -> Publisher:
     """The publisher for a parsed destination. `http` and `commands` are the application's doors
     (used by pypiserver); S3 credentials come from boto3's standard chain."""
@@ -142,6 +217,8 @@ def open_publisher(
         return PypiserverPublisher(client)
     if isinstance(destination, DirDestination):
         return StaticPublisher(DirStorage(destination.path))
+    if isinstance(destination, WheelhouseDestination):
+        raise not_an_index(destination)
     return StaticPublisher(
         S3Storage(
             connect_s3(endpoint_url),

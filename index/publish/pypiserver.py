@@ -12,7 +12,7 @@ from __future__ import annotations
 import configparser
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
@@ -27,9 +27,8 @@ from index.pages.model import (
     project_name,
 )
 from index.pages.simple_pages import ACCEPT, IndexFile, parse_project_page, parse_root_page
-from index.publish.static_tree import PublishReport
+from index.publish.static_tree import Progress, PublishReport
 
-Progress = Callable[[str], None]
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _HTTP_STATUS = re.compile(r"HTTPError: (\d{3})\b")
@@ -42,7 +41,7 @@ class CommandResult(Protocol):
     def output(self) -> str: ...
 
 
-class CommandRunner(Protocol):
+class Commands(Protocol):
     """The application's one door to subprocesses (structurally: the builder's runner)."""
 
     def run(
@@ -97,7 +96,7 @@ class PypiserverClient:
         *,
         env: Mapping[str, str],
         http: HttpSender,
-        commands: CommandRunner,
+        commands: Commands,
         pypirc: Path | None = None,
     ) -> None:
         self.url = url

@@ -48,7 +48,7 @@ MAX_ATTEMPTS = 50
 ROOT_JSON = "simple/index.json"
 ROOT_HTML = "simple/index.html"
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # a line saying what is under way
 Page = TypeVar("Page", ProjectPage, RootPage)
 Record = TypeVar("Record")
 

@@ -30,7 +30,7 @@ from index.pages.render import HTML
 from index.pages.simple_pages import PEP691_JSON
 from index.publish.storage import IMMUTABLE, REVALIDATE
 from index.serve.listing import DirectoryListing, Snapshot
-from index.serve.page_cache import PageCache, PagePair, Rendered, rendered
+from index.serve.rendered_pages import PagePair, Rendered, RenderedPages, rendered
 from index.serve.upload_gate import Upload, find_upload, upload_problem
 from index.serve.upload_store import Clash, UploadStore
 
@@ -56,7 +56,7 @@ class IndexApp:
         after_write: Callable[[Snapshot], object] = lambda _snapshot: None,
     ) -> None:
         self.listing = listing
-        self.pages = PageCache()
+        self.pages = RenderedPages()
         self._writer = writer
         self._store = store
         self._may_read = may_read

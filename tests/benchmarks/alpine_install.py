@@ -24,8 +24,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from builder.build.cxx_toolchain import cxx_toolchain
 from builder.host.images import local_tags, recipe_hash
+from builder.wheelbuild.cxx_toolchain import cxx_toolchain
 from tests.support import background_process, free_port, serve_command
 
 HERE = Path(__file__).resolve().parent

@@ -20,7 +20,9 @@ from index.publish.destinations import (
     DirDestination,
     PypiserverDestination,
     S3Destination,
+    WheelhouseDestination,
     parse_destination,
+    parse_published,
 )
 from index.publish.pypiserver import read_twine_failure
 from index.publish.s3_storage import connect_s3
@@ -98,8 +100,14 @@ def test_targets(text: str, expected: object) -> None:
 @pytest.mark.parametrize("text", ["ftp://host/", "/srv/index", "dir:", "s3://", "gs://b/p"])
 def test_unknown_or_incomplete_targets_are_clear_errors(text: str) -> None:
     with pytest.raises(IndexProblem) as caught:
-        parse_destination(text)
+        parse_published(text)
     assert text in caught.value.message
+
+
+def test_a_plain_path_is_a_wheelhouse_to_plan_against_not_a_published_index() -> None:
+    assert parse_destination("/srv/wheels") == WheelhouseDestination(path=Path("/srv/wheels"))
+    with pytest.raises(IndexProblem, match="a wheelhouse directory, not a published index"):
+        parse_published("/srv/wheels")
 
 
 @pytest.mark.parametrize(

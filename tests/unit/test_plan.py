@@ -7,17 +7,17 @@ from typing import Any
 import pytest
 from packaging.version import Version
 
-from builder.build.cibuildwheel_options import cibuildwheel_env
-from builder.build.compile import shareable
-from builder.build.cxx_toolchain import cxx_toolchain
 from builder.errors import InputError
 from builder.inputs.recipes import Recipe, SkipRule
-from builder.plan.execution import choose_executions
 from builder.plan.jobs import BuildJob, ReuseJob, SkipJob, ToolVersions
 from builder.plan.planner import make_plan
+from builder.plan.run_modes import choose_executions
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
 from builder.resolve.releases import group_releases
+from builder.wheelbuild.cibuildwheel_options import cibuildwheel_env
+from builder.wheelbuild.compile import shareable
+from builder.wheelbuild.cxx_toolchain import cxx_toolchain
 from tests.unit.fakes import IMAGE, sdist, wheel
 
 PY311 = BuildTarget(python="3.11", arch="x86_64")

@@ -9,18 +9,18 @@ from pathlib import Path
 
 import pytest
 
-from builder.build.cibuildwheel_options import before_all_command, cibuildwheel_env
-from builder.errors import UpstreamError
-from builder.inputs.recipes import Recipe
-from builder.plan.jobs import BuildJob
-from builder.repair.wheel_checks import (
+from builder.checks.wheel_checks import (
     auditwheel_show_problems,
     graft_problems,
     tag_problems,
 )
+from builder.errors import UpstreamError
+from builder.inputs.recipes import Recipe
+from builder.plan.jobs import BuildJob
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.core_metadata import requirements_from_sdist, requirements_from_wheel
 from builder.verify.imports import import_plan
+from builder.wheelbuild.cibuildwheel_options import before_all_command, cibuildwheel_env
 from index.pages.simple_pages import IndexFile
 from tests.unit.fakes import IMAGE
 

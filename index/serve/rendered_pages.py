@@ -37,7 +37,7 @@ class PagePair:
     json: Rendered
 
 
-class PageCache:
+class RenderedPages:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._projects: dict[str, tuple[ProjectPage, PagePair]] = {}

@@ -14,18 +14,18 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from builder.build.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
-from builder.build.cxx_toolchain import CxxToolchain
-from builder.errors import CommandFailed
-from builder.host.commands import CommandRunner, Result, tail
-from builder.host.containers import Containers, Mount
-from builder.plan.jobs import BuildJob
-from builder.repair.wheel_checks import (
+from builder.checks.wheel_checks import (
     auditwheel_show_problems,
     graft_problems,
     grafted_libraries,
     tag_problems,
 )
+from builder.errors import CommandFailed
+from builder.host.commands import CommandRunner, Result, tail
+from builder.host.containers import Containers, Mount
+from builder.plan.jobs import BuildJob
+from builder.wheelbuild.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
+from builder.wheelbuild.cxx_toolchain import CxxToolchain
 
 CIBW_PURE_WHEEL = 5  # cibuildwheel's exit code when the build produced a pure-Python wheel
 REPRODUCIBLE_EPOCH = 315532800  # 1980-01-01, the earliest time a zip can record

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import shlex
 
-from builder.build.cxx_toolchain import CxxToolchain
 from builder.inputs.system_libraries import CATALOGUE, LOCAL_PREFIX
 from builder.plan.jobs import BuildJob
+from builder.wheelbuild.cxx_toolchain import CxxToolchain
 
 # Written next to each job and passed with --config-file, so that an sdist's own
 # [tool.cibuildwheel] table (its test suite, its own images) does not leak into our builds.
@@ -99,6 +99,6 @@ def cibuildwheel_env(job: BuildJob, cxx: CxxToolchain | None = None) -> dict[str
         "CIBW_TEST_COMMAND": job.recipe.test_command or "",
         "CIBW_CONTAINER_ENGINE": engine,
         # Its abi3 audit would download virtualenv from outside the registries: abi3audit runs
-        # on the host after the build instead (builder/build/compile.py).
+        # on the host after the build instead (builder/wheelbuild/compile.py).
         "CIBW_AUDIT_COMMAND": "",
     }
