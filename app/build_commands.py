@@ -18,6 +18,7 @@ from app.options import (
     ArchOption,
     ConfigOption,
     DryRunOption,
+    EchoAlias,
     EchoOption,
     EndpointOption,
     FromSourceOption,
@@ -35,6 +36,7 @@ from app.options import (
     ShardsOption,
     WheelhouseOption,
     build_targets,
+    flag_of,
     settings_from,
     target_of,
 )
@@ -61,20 +63,19 @@ def build_command(
     against: AgainstAlias = None,
     shard: ShardOption = None,
     endpoint_url: EndpointOption = None,
-    verbose: EchoOption = False,
+    echo: EchoOption = False,
+    verbose: EchoAlias = False,
 ) -> None:
     """Resolve the list against the upstream index, plan, build, repair and verify wheels.
 
     Both x86_64 and aarch64 are built unless --arch or the config says otherwise. A foreign arch
     (aarch64 on x86_64) runs in its own arch's containers under QEMU (binfmt_misc, checked
-    first), the compiler run cross where it can ([execution] in the config); the plan records
-    which, and the runner each arch goes to.
+    first), its compiler cross where it can ([execution]); the plan records which, and runners.
 
-    Each (package, version, CPython, arch) becomes one job: build (cibuildwheel in a musllinux
-    container, auditwheel repair), mirror (upstream ships a compatible wheel: copied, sha256
-    checked) or skip (the wheelhouse, or --target, holds it with the same content key). Every new
-    wheel is installed and imported in a clean musl runtime image before it enters the wheelhouse.
-    A scheduled pipeline's shard builds with --shard I/N (see `wheelhouse plan --shards N`).
+    Each (package, version, CPython, arch) is one job: build (cibuildwheel in a musllinux
+    container, auditwheel repair), mirror (upstream's compatible wheel, sha256 checked) or skip
+    (held with the same content key). Every new wheel is installed and imported in a clean musl
+    runtime image before it enters the wheelhouse.
 
     Exit codes: 0 all good, 1 jobs failed, 2 bad input, 3 upstream, 4 environment (README).
     """
@@ -100,7 +101,8 @@ def build_command(
             shard=None if shard is None else parse_shard(shard),
             against=held,
         )
-        run_build(settings, request, echo=verbose, as_json=as_json, shard=shard)
+        echoed = flag_of(echo, verbose, "-v", "--echo-commands")
+        run_build(settings, request, echo=echoed, as_json=as_json, shard=shard)
 
     guarded("build", run)
 

@@ -101,7 +101,13 @@ IncludesOutsideOption = Annotated[
         help="Let `-r FILE` lines include files outside the list's directory.",
     ),
 ]
-EchoOption = Annotated[bool, typer.Option("--verbose", "-v", help="Echo every command.")]
+EchoOption = Annotated[
+    bool,
+    typer.Option("--echo-commands", help="Echo every command (and show tracebacks of bugs)."),
+]
+EchoAlias = Annotated[
+    bool, typer.Option("--verbose", "-v", hidden=True, help="Old name of --echo-commands.")
+]
 
 # The published index, one spelling for every command.
 TargetOption = Annotated[
@@ -134,6 +140,13 @@ AgainstAlias = Annotated[
 ]
 FromAlias = Annotated[str | None, typer.Option("--from", hidden=True, help="Old name of --target.")]
 ToAlias = Annotated[str | None, typer.Option("--to", hidden=True, help="Old name of --target.")]
+
+
+def flag_of(flag: bool, old: bool, old_name: str, name: str) -> bool:
+    """A flag, or its old spelling (with a warning)."""
+    if old:
+        warn(f"`build {old_name}` is now `build {name}` (`wheelhouse -v build` shows tracebacks)")
+    return flag or old
 
 
 def target_of(target: str | None, old: str | None, old_name: str) -> str | None:

@@ -60,3 +60,13 @@ def test_the_old_spellings_are_not_in_the_help() -> None:
         code, output = run(command, "--help")
         assert code == 0 and "--target" in output
         assert not any(old in output.split() for old in ("--to", "--from", "--against"))
+
+
+def test_build_echoes_commands_with_echo_commands_and_the_old_v_still_works(
+    tmp_path: Path,
+) -> None:
+    code, output = run("build", "--list", str(tmp_path / "none.txt"), "-v", "--dry-run")
+    assert "warning: `build -v` is now `build --echo-commands`" in output
+    assert code == 2  # the missing list, as without -v
+    code, output = run("build", "--list", str(tmp_path / "none.txt"), "--echo-commands")
+    assert "warning" not in output and code == 2
