@@ -3,10 +3,14 @@ and each validator fails on a broken copy, so a pass means something."""
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import hcl2
+import pytest
 
 INFRA = Path(__file__).resolve().parents[2] / "infra"
 BIN = Path(sys.executable).parent
@@ -79,9 +83,33 @@ def test_the_compose_file_is_valid(tmp_path: Path) -> None:
     assert run("docker-compose", "-f", copy / "compose.yaml", "config", "-q").returncode != 0
 
 
+def test_the_terraform_parses_and_names_only_declared_variables(tmp_path: Path) -> None:
+    """Parsed as HCL (python-hcl2, from the package index: a fresh machine has no terraform
+    binary and the AWS provider is served only by the Terraform registry): every file parses,
+    every var.X used is declared, and the policy needs no s3:ListBucket."""
+    parsed = {
+        path.name: hcl2.loads(path.read_text()) for path in (INFRA / "terraform").glob("*.tf")
+    }
+    assert {"main.tf", "variables.tf", "outputs.tf"} <= set(parsed)
+    declared = {name.strip('"') for block in parsed["variables.tf"]["variable"] for name in block}
+    used = {
+        found
+        for name in ("main.tf", "outputs.tf")
+        for found in re.findall(r"\bvar\.(\w+)", (INFRA / "terraform" / name).read_text())
+    }
+    assert used and used <= declared, used - declared
+    broken = tmp_path / "main.tf"
+    broken.write_text((INFRA / "terraform" / "main.tf").read_text().replace("{", "", 1))
+    with pytest.raises(Exception, match=r"(?i)unexpected|error"):
+        hcl2.loads(broken.read_text())
+    policy = (INFRA / "terraform" / "main.tf").read_text()
+    assert '"s3:ListBucket"' not in policy  # the publisher works without it (test_publish_s3_*)
+
+
+@pytest.mark.skipif(shutil.which("terraform") is None, reason="no terraform binary here")
 def test_the_terraform_is_formatted(tmp_path: Path) -> None:
-    """`terraform fmt -check` (terraform validate needs the AWS provider, which only the
-    Terraform registry serves, unreachable here)."""
+    """`terraform fmt -check`, where a terraform binary is installed (not on a fresh machine:
+    no package index reachable from here serves it)."""
     checked = run("terraform", "fmt", "-check", "-diff", INFRA / "terraform")
     assert checked.returncode == 0, checked.stdout + checked.stderr
     copy = tmp_path / "tf"
@@ -89,5 +117,3 @@ def test_the_terraform_is_formatted(tmp_path: Path) -> None:
     main = copy / "main.tf"
     main.write_text(main.read_text().replace("  bucket = var.bucket", "bucket=var.bucket", 1))
     assert run("terraform", "fmt", "-check", copy).returncode != 0
-    policy = (INFRA / "terraform" / "main.tf").read_text()
-    assert '"s3:ListBucket"' not in policy  # the publisher works without it (test_publish_s3_*)
