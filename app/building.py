@@ -26,6 +26,7 @@ from app.report import (
 )
 from builder.errors import JobsFailed
 from builder.host.commands import CommandRunner
+from builder.host.containers import Containers
 from builder.host.http_client import HttpClient
 from builder.inputs.settings import Settings, default_environ
 from builder.pipeline import BuildReport, BuildRequest, build, tool_versions
@@ -46,6 +47,7 @@ def pipeline_report(
             settings,
             request,
             commands=commands,
+            containers=Containers(commands),
             client=client,
             clock=clock,
             note=live.note,

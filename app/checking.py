@@ -16,6 +16,7 @@ from app.publishing import collect_wheels
 from app.report import check_table
 from builder.errors import JobsFailed
 from builder.host.commands import CommandRunner
+from builder.host.containers import Containers
 from builder.host.http_client import HttpClient
 from builder.inputs.curated_list import ListEntry, parse_list
 from builder.inputs.settings import Settings, default_environ
@@ -108,7 +109,7 @@ def run_check(
             say(f"no wheelhouse at {settings.wheelhouse}: checking against upstream only")
         upstream = Upstream(
             client=stack.enter_context(HttpClient()),
-            prepare=preparer_for(settings, CommandRunner(env=default_environ())),
+            prepare=preparer_for(settings, Containers(CommandRunner(env=default_environ()))),
             index_urls=[settings.index_url or default_index_url(), *settings.extra_index_urls],
             cache_dir=settings.wheelhouse / ".cache",
         )

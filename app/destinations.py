@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from builder.host.commands import CommandRunner
 from builder.host.http_client import HttpClient
@@ -27,4 +28,5 @@ def opened(destination: Destination | str, endpoint_url: str | None) -> Iterator
             env=env,
             http=http,
             commands=CommandRunner(env=env),
+            pypirc=Path(env["HOME"]) / ".pypirc" if env.get("HOME") else None,
         )

@@ -48,10 +48,9 @@ def metadata_preparer(containers: Containers | None, images: dict[str, ImageRef]
     return in_container(containers, image=image.builder, arch=image.arch)
 
 
-def preparer_for(settings: Settings, commands: CommandRunner) -> Prepare:
+def preparer_for(settings: Settings, containers: Containers) -> Prepare:
     """metadata_preparer for a command that selects no images of its own (`check`): this
     machine's arch's, as a dry run picks them (never pulled), when an engine answers."""
-    containers = Containers(commands)
     inspect = None if containers.engine_problem() else containers
     images = select_images(settings, inspect, [machine_arch()], may_pull=False).images
     return metadata_preparer(inspect, images)
@@ -102,6 +101,7 @@ def build(
     request: BuildRequest,
     *,
     commands: CommandRunner,
+    containers: Containers,
     client: HttpClient,
     clock: Clock,
     note: Callable[[str], None],
@@ -125,7 +125,6 @@ def build(
         host = dict(executions_here(archs))
         warnings.append(str(problem))
 
-    containers = Containers(commands)
     if request.dry_run:  # without an engine the plan names the images; their ids stay unknown
         inspect = None if containers.engine_problem() else containers
     else:

@@ -4,6 +4,7 @@ pypiserver over twine. `open_publisher` is the one place that chooses the backen
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Protocol, TypeVar
 
 from index.dist_files import LocalDist
@@ -24,7 +25,7 @@ from index.publish.pypiserver import (
     prune_pypiserver,
     publish_pypiserver,
 )
-from index.publish.s3_storage import S3Storage, connect_s3
+from index.publish.s3_storage import S3Storage, connect_s3, connect_sts
 from index.publish.static_tree import (
     Progress,
     PublishReport,
@@ -209,21 +210,27 @@ def open_publisher(
     env: Mapping[str, str],
     http: HttpSender,
     commands: Commands,
+    pypirc: Path | None = None,
 ) -> Publisher:
     """The publisher for a parsed destination. `http` and `commands` are the application's doors
-    (used by pypiserver); S3 credentials come from boto3's standard chain."""
+    (used by pypiserver), `pypirc` the user's ~/.pypirc (read for a section with this URL);
+    S3 credentials come from boto3's standard chain."""
     if isinstance(destination, PypiserverDestination):
-        client = PypiserverClient(destination.url, env=env, http=http, commands=commands)
+        client = PypiserverClient(
+            destination.url, env=env, http=http, commands=commands, pypirc=pypirc
+        )
         return PypiserverPublisher(client)
     if isinstance(destination, DirDestination):
         return StaticPublisher(DirStorage(destination.path))
     if isinstance(destination, WheelhouseDestination):
         raise not_an_index(destination)
+    s3 = connect_s3(endpoint_url)
     return StaticPublisher(
         S3Storage(
-            connect_s3(endpoint_url),
+            s3,
             bucket=destination.bucket,
             prefix=destination.prefix,
             endpoint_url=endpoint_url,
+            sts=connect_sts(endpoint_url, s3),
         )
     )

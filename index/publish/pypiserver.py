@@ -103,7 +103,9 @@ class PypiserverClient:
         self.env = dict(env)
         self._http = http
         self._commands = commands
-        self.section, section_auth = _pypirc_section(url, pypirc or Path.home() / ".pypirc")
+        self.section, section_auth = (
+            _pypirc_section(url, pypirc) if pypirc is not None else (None, (None, None))
+        )
         username = self.env.get("TWINE_USERNAME") or section_auth[0]
         password = self.env.get("TWINE_PASSWORD") or section_auth[1]
         self.auth = (username, password) if username and password else None

@@ -37,9 +37,28 @@ def connect_s3(endpoint_url: str | None) -> Any:
         ) from None
 
 
+def connect_sts(endpoint_url: str | None, s3: Any) -> Any:
+    """The STS client that tells a denial from credentials that authenticate nowhere (in the
+    S3 client's region). Made here, with the S3 client, never inside the storage."""
+    import boto3  # noqa: PLC0415
+
+    return boto3.client(
+        "sts", endpoint_url=endpoint_url, region_name=s3.meta.region_name or "us-east-1"
+    )
+
+
 class S3Storage:
-    def __init__(self, client: Any, *, bucket: str, prefix: str, endpoint_url: str | None) -> None:
+    def __init__(
+        self,
+        client: Any,
+        *,
+        bucket: str,
+        prefix: str,
+        endpoint_url: str | None,
+        sts: Any | None = None,  # without it, a denial is a denial (no identity asked)
+    ) -> None:
         self.client = client
+        self.sts = sts
         self.bucket = bucket
         self.prefix = prefix.strip("/")
         self.endpoint_url = endpoint_url
@@ -179,14 +198,14 @@ class S3Storage:
         """Whether STS accepts these credentials (asked once; no permission is needed for it).
         Where there is no STS (some S3-compatible stores), a denial stays a denial."""
         if self._identity_ok is None:
-            import boto3  # noqa: PLC0415
             from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
 
             try:
-                region = self.client.meta.region_name or "us-east-1"
-                sts = boto3.client("sts", endpoint_url=self.endpoint_url, region_name=region)
-                sts.get_caller_identity()
-                self._identity_ok = True
+                if self.sts is None:
+                    self._identity_ok = False
+                else:
+                    self.sts.get_caller_identity()
+                    self._identity_ok = True
             except (BotoCoreError, ClientError):
                 self._identity_ok = False
         return self._identity_ok

@@ -17,7 +17,7 @@ import pytest
 
 from app.held import MANIFEST_KEY, published_held
 from index.publish.publishers import StaticPublisher
-from index.publish.s3_storage import S3Storage, connect_s3
+from index.publish.s3_storage import S3Storage, connect_s3, connect_sts
 from tests.support import S3_ENV, http_server, make_wheel, moto_s3_server, s3_client, wheelhouse_cli
 
 BUCKET = "wheels"
@@ -105,8 +105,13 @@ def test_publish_works_without_list_bucket_and_bad_keys_are_still_refused(
     assert code == 0, errors
     for key, value in S3_ENV.items():
         monkeypatch.setenv(key, value)
+    s3 = connect_s3(least_privilege)
     storage = S3Storage(
-        connect_s3(least_privilege), bucket=BUCKET, prefix="alpine", endpoint_url=least_privilege
+        s3,
+        bucket=BUCKET,
+        prefix="alpine",
+        endpoint_url=least_privilege,
+        sts=connect_sts(least_privilege, s3),
     )
     assert storage.get("simple/no-such-project/index.json") is None  # a 403, read as absent
     page = storage.get("simple/index.json")
