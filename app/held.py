@@ -17,11 +17,11 @@ from app.console import note
 from app.destinations import opened
 from builder.errors import InputError
 from builder.plan.due import Held
-from builder.wheelhouse.manifest import Manifest, load_manifest, parse_manifest
+from builder.wheelhouse.manifest import MANIFEST_NAME, Manifest, load_manifest, parse_manifest
 from index.publish.destinations import WheelhouseDestination, parse_destination
 from index.publish.publishers import Publisher
 
-MANIFEST_KEY = "wheelhouse-manifest.json"
+MANIFEST_KEY = MANIFEST_NAME  # at the root of a static index, as in a wheelhouse
 
 
 PYPISERVER_NOTE = (

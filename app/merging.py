@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from builder.errors import InputError
-from builder.wheelhouse.manifest import WheelEntry, load_manifest
+from builder.wheelhouse.manifest import MANIFEST_NAME, WheelEntry, load_manifest, manifest_file
 from builder.wheelhouse.store import Wheelhouse
 from index.clock import Clock
 from index.dist_files import file_sha256
@@ -59,9 +59,9 @@ def _chosen(sources: list[Path], house: Wheelhouse) -> dict[str, tuple[Path, Whe
     same name in another shard or in the destination)."""
     chosen: dict[str, tuple[Path, WheelEntry]] = {}
     for source in sources:
-        if not (source / "manifest.json").is_file():
+        if manifest_file(source) is None:
             raise InputError(
-                f"{source}: no manifest.json (not a wheelhouse)",
+                f"{source}: no {MANIFEST_NAME} (not a wheelhouse)",
                 hint="pass the wheelhouse directories the shard builds wrote",
             )
         for entry in load_manifest(source).wheels.values():
@@ -88,7 +88,7 @@ def _check_entry(source: Path, entry: WheelEntry) -> None:
     for relative in (entry.filename, entry.log or ""):
         if relative and _inside(source, relative) is None:
             raise InputError(
-                f"{source}/manifest.json: {relative!r} ({entry.filename}) leaves the "
+                f"{manifest_file(source)}: {relative!r} ({entry.filename}) leaves the "
                 "wheelhouse or passes through a symlink; nothing was merged",
                 hint="a manifest names files inside its own wheelhouse; rebuild that shard",
             )

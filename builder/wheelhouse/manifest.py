@@ -1,4 +1,5 @@
-"""`manifest.json` in the wheelhouse: how each wheel was made. Written atomically."""
+"""`wheelhouse-manifest.json`: how each wheel was made. One name wherever it is kept: in a
+wheelhouse, and at the root of a published static index. Written atomically."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from packaging.version import InvalidVersion
 
 from builder.errors import InputError
 
-MANIFEST_NAME = "manifest.json"
+MANIFEST_NAME = "wheelhouse-manifest.json"
+OLD_MANIFEST_NAME = "manifest.json"  # a wheelhouse's, before 0.2: read when the new one is absent
 FORMAT_VERSION = 1
 RUNS_KEPT = 50  # the run history keeps this many of the latest runs
 
@@ -85,9 +87,19 @@ class Manifest:
         }
 
 
-def load_manifest(wheelhouse: Path, *, name: str = MANIFEST_NAME) -> Manifest:
-    path = wheelhouse / name
-    if not path.exists():
+def manifest_file(wheelhouse: Path) -> Path | None:
+    """The wheelhouse's manifest file (under its name of an earlier release if that is the one
+    there), or None when it has none."""
+    for name in (MANIFEST_NAME, OLD_MANIFEST_NAME):
+        if (wheelhouse / name).is_file():
+            return wheelhouse / name
+    return None
+
+
+def load_manifest(wheelhouse: Path, *, name: str | None = None) -> Manifest:
+    """A wheelhouse's manifest (an empty one when it has none), or the file `name` there."""
+    path = manifest_file(wheelhouse) if name is None else wheelhouse / name
+    if path is None or not path.exists():
         return Manifest()
     try:
         data = path.read_bytes()

@@ -1,6 +1,6 @@
 """The wheelhouse directory and the one object that changes it: where a build keeps its logs,
 staging and caches, which job keys are present, and how a verified wheel enters (accept) and is
-recorded in manifest.json. Dot-directories are not served by the index."""
+recorded in wheelhouse-manifest.json. Dot-directories are not served by the index."""
 
 from __future__ import annotations
 
@@ -14,7 +14,13 @@ from builder.checks.wheel_checks import wheel_tags
 from builder.plan.jobs import BuildJob, Job, MirrorJob, ToolVersions, WorkJob
 from builder.wheelbuild.compile import shareable
 from builder.wheelhouse.atomic import install_new, locked, write_atomically
-from builder.wheelhouse.manifest import MANIFEST_NAME, Manifest, WheelEntry, load_manifest
+from builder.wheelhouse.manifest import (
+    MANIFEST_NAME,
+    OLD_MANIFEST_NAME,
+    Manifest,
+    WheelEntry,
+    load_manifest,
+)
 from index.clock import Clock
 from index.dist_files import file_sha256
 
@@ -44,7 +50,7 @@ class Made:
     grafted: list[str]
 
 
-LOCK_NAME = ".manifest.lock"  # held while manifest.json is read, merged and written
+LOCK_NAME = ".manifest.lock"  # held while the manifest is read, merged and written
 
 
 class Wheelhouse:
@@ -181,6 +187,7 @@ class Wheelhouse:
                 )
             text = json.dumps(merged.to_json(), indent=2) + "\n"
             write_atomically(self.manifest_path, text.encode())
+            (self.path / OLD_MANIFEST_NAME).unlink(missing_ok=True)  # carried over, above
         self.manifest = merged
         self._new_runs = []
         return self.manifest_path

@@ -144,7 +144,7 @@ def noop_runs(project: Path, against: Path, upstream: str | None, repeat: int) -
     cold = plan(project, against, upstream)
     due = cold.result["due"]
     assert isinstance(due, list), due
-    (against / "manifest.json").write_text(json.dumps(held_manifest(due)))
+    (against / "wheelhouse-manifest.json").write_text(json.dumps(held_manifest(due)))
     runs = []
     for _ in range(repeat):
         run = plan(project, against, upstream)

@@ -134,7 +134,7 @@ def test_aarch64_wheels_are_repaired_for_musllinux_aarch64(
 def test_manifest_and_summary_show_wall_time_per_arch(
     arm_run: dict[str, Any], arm_project: Path
 ) -> None:
-    manifest = json.loads((arm_project / "wheelhouse" / "manifest.json").read_text())
+    manifest = json.loads((arm_project / "wheelhouse" / "wheelhouse-manifest.json").read_text())
     last = {item["arch"]: item for item in manifest["runs"][-1]["archs"]}
     assert last["aarch64"]["execution"] == "cross" and last["x86_64"]["execution"] == "native"
     for arch in ("x86_64", "aarch64"):

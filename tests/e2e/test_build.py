@@ -86,7 +86,7 @@ def test_a_pure_sdist_builds_one_wheel_that_serves_every_python(
         (python, "build", True) for python in PYTHONS
     }
     assert {j["wheel"] for j in pure} == {"termcolor-1.1.0-py3-none-any.whl"}
-    manifest = json.loads((e2e_project / "wheelhouse" / "manifest.json").read_text())
+    manifest = json.loads((e2e_project / "wheelhouse" / "wheelhouse-manifest.json").read_text())
     (entry,) = [w for w in manifest["wheels"] if w["name"] == "termcolor"]
     assert set(entry["keys"]) == {j["key"] for j in pure}
 
@@ -106,7 +106,7 @@ def test_an_abi3_build_serves_every_newer_python(
     logs = "".join(Path(j["log"]).read_text() for j in abi3)
     assert "abi3audit" in logs and "built from the same sdist, installs here: reused" in logs
     assert "loaded with ctypes (not extension modules): Cryptodome." in logs
-    manifest = json.loads((e2e_project / "wheelhouse" / "manifest.json").read_text())
+    manifest = json.loads((e2e_project / "wheelhouse" / "wheelhouse-manifest.json").read_text())
     (entry,) = [w for w in manifest["wheels"] if w["name"] == "pycryptodomex"]
     assert set(entry["keys"]) == {j["key"] for j in abi3}
 
@@ -145,7 +145,7 @@ def test_built_wheels_are_musllinux_audited_and_carry_no_libc(
 def test_manifest_says_how_each_wheel_was_made(
     first_run: dict[str, Any], e2e_project: Path
 ) -> None:
-    manifest = json.loads((e2e_project / "wheelhouse" / "manifest.json").read_text())
+    manifest = json.loads((e2e_project / "wheelhouse" / "wheelhouse-manifest.json").read_text())
     entries = {entry["filename"]: entry for entry in manifest["wheels"]}
     for job in first_run["report"]["jobs"]:
         if not job["ok"]:

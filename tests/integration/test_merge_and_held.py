@@ -44,7 +44,7 @@ def shard(directory: Path, *wheels: tuple[str, str, str], failed: tuple[str, ...
             )
         )
     manifest.record_run(finished=f"run-{directory.name}", archs=[], failed=list(failed))
-    (directory / "manifest.json").write_text(json.dumps(manifest.to_json()))
+    (directory / "wheelhouse-manifest.json").write_text(json.dumps(manifest.to_json()))
     return directory
 
 
@@ -80,7 +80,7 @@ def test_merge_refuses_a_damaged_shard(tmp_path: Path) -> None:
     assert done.returncode == 2
     assert "not the file its manifest lists" in done.stderr
     missing = wheelhouse_cli("merge", str(tmp_path), "--into", str(tmp_path / "m"), cwd=tmp_path)
-    assert missing.returncode == 2 and "no manifest.json" in missing.stderr
+    assert missing.returncode == 2 and "no wheelhouse-manifest.json" in missing.stderr
 
 
 def test_merge_never_follows_a_manifests_paths_out_of_its_tree(tmp_path: Path) -> None:
@@ -90,10 +90,10 @@ def test_merge_never_follows_a_manifests_paths_out_of_its_tree(tmp_path: Path) -
     merged = tmp_path / "merged"
     for name, log in (("linked", ".logs/linked.log"), ("escaping", "../../escaped.log")):
         source = shard(tmp_path / name, (name, "1.0", ""))
-        data = json.loads((source / "manifest.json").read_text())
+        data = json.loads((source / "wheelhouse-manifest.json").read_text())
         (entry,) = data["wheels"]
         entry["log"] = log
-        (source / "manifest.json").write_text(json.dumps(data))
+        (source / "wheelhouse-manifest.json").write_text(json.dumps(data))
         if name == "linked":
             (source / ".logs" / "linked.log").unlink()
             (source / ".logs" / "linked.log").symlink_to(secret)
@@ -139,7 +139,7 @@ def test_merge_and_plan_against_refuse_a_manifest_of_wrong_types(
     tmp_path: Path, damage: Callable[[Any], Any], why: str
 ) -> None:
     source = shard(tmp_path / "one", ("alpha", "1.0", ""))
-    manifest = source / "manifest.json"
+    manifest = source / "wheelhouse-manifest.json"
     manifest.write_text(json.dumps(damage(json.loads(manifest.read_text()))))
     merged = wheelhouse_cli("merge", str(source), "--into", str(tmp_path / "m"), cwd=tmp_path)
     assert merged.returncode == 2, merged.stderr

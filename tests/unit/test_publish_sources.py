@@ -53,11 +53,11 @@ def test_a_manifest_selects_its_wheels_and_must_have_them_beside_it(tmp_path: Pa
     alpha = make_wheel(tmp_path, "alpha", "1.0")
     make_wheel(tmp_path, "beta", "1.0")
     record(tmp_path, alpha)
-    chosen = collect_wheels(tmp_path / "ignored", manifest=tmp_path / "manifest.json")
+    chosen = collect_wheels(tmp_path / "ignored", manifest=tmp_path / "wheelhouse-manifest.json")
     assert [d.entry.filename for d in chosen] == ["alpha-1.0-py3-none-any.whl"]
     alpha.unlink()
     with pytest.raises(InputError, match="lists wheels that are not beside it"):
-        collect_wheels(tmp_path, manifest=tmp_path / "manifest.json")
+        collect_wheels(tmp_path, manifest=tmp_path / "wheelhouse-manifest.json")
 
 
 def test_an_empty_or_missing_wheelhouse_is_an_input_error(tmp_path: Path) -> None:
@@ -65,16 +65,16 @@ def test_an_empty_or_missing_wheelhouse_is_an_input_error(tmp_path: Path) -> Non
         collect_wheels(tmp_path / "missing")
     with pytest.raises(InputError, match="nothing to publish"):
         collect_wheels(tmp_path)
-    (tmp_path / "manifest.json").write_text(json.dumps({"wheels": [{"oops": 1}]}))
+    (tmp_path / "wheelhouse-manifest.json").write_text(json.dumps({"wheels": [{"oops": 1}]}))
     with pytest.raises(InputError, match="not a wheelhouse manifest"):
-        collect_wheels(tmp_path, manifest=tmp_path / "manifest.json")
+        collect_wheels(tmp_path, manifest=tmp_path / "wheelhouse-manifest.json")
 
 
 @pytest.mark.parametrize("name", ["../outside-1.0-py3-none-any.whl", "/etc/passwd", "notawheel"])
 def test_a_manifest_naming_files_outside_its_directory_is_refused(
     tmp_path: Path, name: str
 ) -> None:
-    (tmp_path / "manifest.json").write_text(
+    (tmp_path / "wheelhouse-manifest.json").write_text(
         json.dumps(
             {
                 "wheels": [
@@ -94,4 +94,4 @@ def test_a_manifest_naming_files_outside_its_directory_is_refused(
         )
     )
     with pytest.raises(InputError, match="is not a wheel file name beside the manifest"):
-        collect_wheels(tmp_path, manifest=tmp_path / "manifest.json")
+        collect_wheels(tmp_path, manifest=tmp_path / "wheelhouse-manifest.json")

@@ -64,3 +64,22 @@ def test_a_different_file_under_a_name_in_the_wheelhouse_is_refused(tmp_path: Pa
     refused = house.accept(job("alpha"), other, MADE, TOOLS)
     assert isinstance(refused, Refused)
     assert (tmp_path / "wheelhouse" / original.name).read_bytes() == original.read_bytes()
+
+
+def test_a_wheelhouse_of_the_previous_release_keeps_its_entries_under_the_new_name(
+    tmp_path: Path,
+) -> None:
+    house = tmp_path / "wheelhouse"
+    first = Wheelhouse(house, clock=FixedClock())
+    first.accept(job("alpha"), make_wheel(tmp_path / "a", "alpha", "1.0"), MADE, TOOLS)
+    first.save()
+    (house / "wheelhouse-manifest.json").rename(house / "manifest.json")  # as 0.1 wrote it
+    assert list(load_manifest(house).wheels) == ["alpha-1.0-py3-none-any.whl"]
+    second = Wheelhouse(house, clock=FixedClock())
+    second.accept(job("beta"), make_wheel(tmp_path / "b", "beta", "1.0"), MADE, TOOLS)
+    second.save()
+    assert not (house / "manifest.json").exists()
+    assert sorted(load_manifest(house).wheels) == [
+        "alpha-1.0-py3-none-any.whl",
+        "beta-1.0-py3-none-any.whl",
+    ]
