@@ -1,17 +1,24 @@
-"""Which versions `wheelhouse export` pins: the set the resolver settles on over the index's own
-pages and PEP 658 metadata, for every configured Python and arch, so that the pins never
-contradict each other's requirements (pip's hash-checking mode would refuse them)."""
+"""`wheelhouse export`: which versions it pins (the set the resolver settles on over the index's
+own pages and PEP 658 metadata, for every configured Python and arch, so that the pins never
+contradict each other's requirements: pip's hash-checking mode would refuse them), and the
+command's side (reading the wheelhouse or a published index, writing the file). The rendering
+of the requirements file is the index library's (`index.publish.export`)."""
 
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
 
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from app.console import say
+from app.destinations import opened
+from app.publishing import collect_wheels
 from builder.errors import InputError, UpstreamError
 from builder.inputs.curated_list import ListEntry
 from builder.inputs.locations import Location
@@ -21,7 +28,15 @@ from builder.resolve.core_metadata import requirements_from_metadata
 from builder.resolve.releases import Release, group_releases
 from index.pages.model import ProjectPage
 from index.pages.simple_pages import IndexFile
-from index.publish.export import Pin, pin, unknown_projects
+from index.publish.export import (
+    Pin,
+    check_index_url,
+    pages_from_files,
+    pin,
+    render_requirements,
+    unknown_projects,
+)
+from index.publish.publishers import Publisher
 
 Metadata = Callable[[str], bytes | None]  # a wheel's filename -> its METADATA, if at hand
 
@@ -120,3 +135,55 @@ def export_pins(
 
 def _installs(target: BuildTarget, filename: str) -> bool:
     return filename.endswith(".whl") and target.installs(filename)
+
+
+def export_requirements(
+    *,
+    source: Publisher | None,
+    wheelhouse: Path,
+    targets: list[BuildTarget],
+    only: list[str],
+    index_url: str | None,
+) -> str:
+    """A hashed requirements file of a consistent set of versions, from a published static index
+    or from the wheelhouse."""
+    check_index_url(index_url)
+    if source is None:
+        dists = collect_wheels(wheelhouse)
+        pages = pages_from_files(dist.entry for dist in dists)
+        known = {dist.entry.filename: dist.metadata for dist in dists}
+        pins = export_pins(pages, targets, only=only, metadata=known.get)
+    else:
+        pages = source.read_index()
+        pins = export_pins(pages, targets, only=only, metadata=source.read_metadata)
+    return render_requirements(pins, index_url=index_url)
+
+
+def run_export(
+    source: str | None,
+    *,
+    wheelhouse: Path,
+    targets: list[BuildTarget],
+    only: list[str],
+    index_url: str | None,
+    endpoint_url: str | None,
+    output: Path | None,
+) -> None:
+    """Write the pinned, hashed requirements file (stdout, or `output`)."""
+    with ExitStack() as stack:
+        publisher = None if source is None else stack.enter_context(opened(source, endpoint_url))
+        text = export_requirements(
+            source=publisher, wheelhouse=wheelhouse, targets=targets, only=only, index_url=index_url
+        )
+    if output is None:
+        sys.stdout.write(text)
+        return
+    if output.is_dir():
+        raise InputError(f"-o {output}: is a directory", hint="name a file, e.g. -o req.txt")
+    if not output.parent.is_dir():
+        raise InputError(f"-o {output}: no directory {output.parent}")
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"-o {output}: cannot write ({exc.strerror})") from None
+    say(f"wrote {output}")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from app.console import done, guarded, plain, write_json
+from app.exporting import run_export
 from app.merging import merge_wheelhouses
 from app.options import (
     ArchOption,
@@ -27,7 +28,7 @@ from app.options import (
     settings_from,
     target_of,
 )
-from app.publishing import run_export, run_publish
+from app.publishing import run_publish
 from app.reporting import run_reporting
 from app.yanking import run_prune, run_yank
 from builder.errors import InputError

@@ -7,23 +7,17 @@ byte goes out, so a bad file stops the publish instead of leaving half of it beh
 
 from __future__ import annotations
 
-import sys
-from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 
 from app.console import done, say, write_json
 from app.destinations import opened
-from app.exporting import export_pins
 from app.held import MANIFEST_KEY, record_published
 from builder.errors import InputError
-from builder.resolve.build_targets import BuildTarget
 from builder.wheelhouse.manifest import load_manifest
 from index.clock import SYSTEM_CLOCK, Clock
 from index.dist_files import LocalDist, inspect_wheel
 from index.publish.destinations import parse_published
-from index.publish.export import check_index_url, pages_from_files, render_requirements
-from index.publish.publishers import Publisher
 
 
 def collect_wheels(
@@ -60,28 +54,6 @@ def collect_wheels(
     ]
 
 
-def export_requirements(
-    *,
-    source: Publisher | None,
-    wheelhouse: Path,
-    targets: list[BuildTarget],
-    only: list[str],
-    index_url: str | None,
-) -> str:
-    """A hashed requirements file of a consistent set of versions, from a published static index
-    or from the wheelhouse."""
-    check_index_url(index_url)
-    if source is None:
-        dists = collect_wheels(wheelhouse)
-        pages = pages_from_files(dist.entry for dist in dists)
-        known = {dist.entry.filename: dist.metadata for dist in dists}
-        pins = export_pins(pages, targets, only=only, metadata=known.get)
-    else:
-        pages = source.read_index()
-        pins = export_pins(pages, targets, only=only, metadata=source.read_metadata)
-    return render_requirements(pins, index_url=index_url)
-
-
 def run_publish(
     target: str,
     *,
@@ -110,33 +82,3 @@ def run_publish(
         f"published to {report.target}: {len(report.uploaded)} uploaded, "
         f"{len(report.unchanged)} already there, {len(report.pages)} pages written"
     )
-
-
-def run_export(
-    source: str | None,
-    *,
-    wheelhouse: Path,
-    targets: list[BuildTarget],
-    only: list[str],
-    index_url: str | None,
-    endpoint_url: str | None,
-    output: Path | None,
-) -> None:
-    """Write the pinned, hashed requirements file (stdout, or `output`)."""
-    with ExitStack() as stack:
-        publisher = None if source is None else stack.enter_context(opened(source, endpoint_url))
-        text = export_requirements(
-            source=publisher, wheelhouse=wheelhouse, targets=targets, only=only, index_url=index_url
-        )
-    if output is None:
-        sys.stdout.write(text)
-        return
-    if output.is_dir():
-        raise InputError(f"-o {output}: is a directory", hint="name a file, e.g. -o req.txt")
-    if not output.parent.is_dir():
-        raise InputError(f"-o {output}: no directory {output.parent}")
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"-o {output}: cannot write ({exc.strerror})") from None
-    say(f"wrote {output}")
