@@ -8,13 +8,19 @@ earlier releases (`--to`, `--from`, `--against`) still work for one release, wit
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Unpack
 
 import typer
 
 from app.console import warn
 from builder.errors import InputError
-from builder.inputs.settings import Settings, default_environ, load_settings, with_overrides
+from builder.inputs.settings import (
+    Overrides,
+    Settings,
+    default_environ,
+    load_settings,
+    with_overrides,
+)
 from builder.resolve.build_targets import BuildTarget
 from index.publish.destinations import DESTINATION_HELP
 
@@ -162,25 +168,10 @@ def target_of(target: str | None, old: str | None, old_name: str) -> str | None:
     return old
 
 
-def settings_from(
-    config: Path | None,
-    *,
-    pythons: list[str] | None = None,
-    archs: list[str] | None = None,
-    wheelhouse: Path | None = None,
-    index_url: str | None = None,
-    images: str | None = None,
-) -> Settings:
+def settings_from(config: Path | None, **flags: Unpack[Overrides]) -> Settings:
     """The config file's settings (or the defaults), with the command line's overrides."""
     settings = load_settings(config=config, cwd=Path.cwd(), env=default_environ())
-    return with_overrides(
-        settings,
-        pythons=pythons,
-        archs=archs,
-        wheelhouse=wheelhouse,
-        index_url=index_url,
-        images=images,
-    )
+    return with_overrides(settings, **flags)
 
 
 def build_targets(settings: Settings) -> list[BuildTarget]:

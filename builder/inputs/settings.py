@@ -28,7 +28,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypedDict, Unpack
 
 from builder.errors import InputError
 from builder.inputs.recipes import constraint_lines
@@ -215,27 +215,24 @@ def _apply_env(settings: Settings, env: Mapping[str, str], *, cwd: Path) -> Sett
     return validate(replace(settings, **changes), where="the WHEELHOUSE_* environment")
 
 
-def with_overrides(
-    settings: Settings,
-    *,
-    pythons: list[str] | None = None,
-    archs: list[str] | None = None,
-    wheelhouse: Path | None = None,
-    index_url: str | None = None,
-    images: str | None = None,
-) -> Settings:
+class Overrides(TypedDict, total=False):
+    """The command line's flags that override settings (None or absent: not given)."""
+
+    pythons: list[str] | None
+    archs: list[str] | None
+    wheelhouse: Path | None
+    index_url: str | None
+    images: str | None
+
+
+def with_overrides(settings: Settings, **flags: Unpack[Overrides]) -> Settings:
     """Apply command-line flags, which win over the file and the environment."""
     changes: dict[str, Any] = {}
-    if pythons:
-        changes["pythons"] = tuple(item for value in pythons for item in _split(value))
-    if archs:
-        changes["archs"] = tuple(item for value in archs for item in _split(value))
-    if wheelhouse is not None:
-        changes["wheelhouse"] = wheelhouse
-    if index_url is not None:
-        changes["index_url"] = index_url
-    if images is not None:
-        changes["images"] = images
+    for listed, values in (("pythons", flags.get("pythons")), ("archs", flags.get("archs"))):
+        if values:
+            changes[listed] = tuple(item for value in values for item in _split(value))
+    given = {key: flags.get(key) for key in ("wheelhouse", "index_url", "images")}
+    changes.update({key: value for key, value in given.items() if value is not None})
     return validate(replace(settings, **changes), where="the command line") if changes else settings
 
 
