@@ -6,10 +6,12 @@ import functools
 import hashlib
 import html
 import http.server
+import io
 import os
 import socket
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 import zipfile
@@ -99,6 +101,27 @@ def build_sdist(project: Path, out: Path) -> Path:
         capture_output=True,
     )
     (sdist,) = [p for p in out.glob("*.tar.gz") if p.name.startswith(project.name)]
+    return sdist
+
+
+def tar_sdist(project: Path, out: Path, *, version: str) -> Path:
+    """An sdist made by packing the project as it is, with a static PKG-INFO (Metadata 2.2, no
+    dynamic fields): for a backend such as meson-python, whose own sdist step needs a git
+    checkout of the project."""
+    out.mkdir(parents=True, exist_ok=True)
+    name = project.name
+    root = f"{name}-{version}"
+    sdist = out / f"{root}.tar.gz"
+    pkg_info = (
+        f"Metadata-Version: 2.2\nName: {name}\nVersion: {version}\nRequires-Python: >=3.10\n"
+    ).encode()
+    with tarfile.open(sdist, "w:gz") as archive:
+        for path in sorted(project.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                archive.add(path, f"{root}/{path.relative_to(project).as_posix()}")
+        info = tarfile.TarInfo(f"{root}/PKG-INFO")
+        info.size = len(pkg_info)
+        archive.addfile(info, io.BytesIO(pkg_info))
     return sdist
 
 

@@ -42,18 +42,41 @@ GCC_WARNINGS = (
 
 
 def wrapper(driver: str) -> str:
-    """The shell wrapper that runs `zig <driver>` (cc or c++) for musl."""
+    """The shell wrapper that runs `zig <driver>` (cc or c++) for musl.
+
+    Build systems ask the linker who it is with `-Wl,--version`; zig's answer ("zig ld 0.17.1")
+    is known only to recent meson, and the meson that numpy 1.26 vendors (and any before 1.3)
+    stops: "Unable to detect linker". zig links ELF with LLD, so the wrapper answers as LLD
+    does, naming LLVM's version and zig's: every meson then drives it as the GNU-compatible
+    linker it is. A rejected flag in the same probe is still an error."""
     leniency = " ".join(GCC_WARNINGS) + " " if driver == "cc" else ""
+    zig = f'"{MOUNT}/zig/zig" {driver} -target "$target-linux-musl" {leniency}'
     return f"""#!/bin/sh
+probe=""
 for arg in "$@"; do
-  case "$arg" in -print-multiarch|--print-multiarch) exit 0 ;; esac
+  case "$arg" in
+    -print-multiarch|--print-multiarch) exit 0 ;;
+    -Wl,--version|-Wl,-v) probe=1 ;;
+  esac
 done
 target=$(uname -m)
 export ZIG_GLOBAL_CACHE_DIR="${{ZIG_GLOBAL_CACHE_DIR:-{CACHE_MOUNT}}}"
 if [ -d {LOCAL_PREFIX}/include ]; then  # the local images' native libraries, as musl-cc sees them
   set -- -idirafter {LOCAL_PREFIX}/include "$@" -L{LOCAL_PREFIX}/lib
 fi
-"{MOUNT}/zig/zig" {driver} -target "$target-linux-musl" {leniency}"$@" || exit $?
+if [ -n "$probe" ]; then
+  answer=$({zig}"$@" 2>&1)
+  status=$?
+  case "$answer" in
+    "zig ld "*)
+      llvm=$({zig}--version | sed -n 's/^clang version //p' | cut -d' ' -f1)
+      echo "LLD $llvm (compatible with GNU linkers; ${{answer%%
+*}})" ;;
+    *) [ -z "$answer" ] || echo "$answer" ;;
+  esac
+  exit $status
+fi
+{zig}"$@" || exit $?
 out=""
 shared=""
 previous=""

@@ -14,7 +14,7 @@ import pytest
 
 from builder.host.images import local_tags, recipe_hash
 from builder.pipeline import default_index_url
-from tests.support import build_sdist, static_server, wheelhouse_cli, write_simple_tree
+from tests.support import build_sdist, static_server, tar_sdist, wheelhouse_cli, write_simple_tree
 
 FIXTURE_PACKAGES = Path(__file__).parent.parent / "fixtures" / "packages"
 PROJECT = Path(__file__).parent / "project"
@@ -54,6 +54,7 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         build_sdist(FIXTURE_PACKAGES / name, work / "dist")
         for name in ("graftdemo", "brokendemo", "skbuilddemo")
     ]
+    sdists.append(tar_sdist(FIXTURE_PACKAGES / "mesoncxxdemo", work / "dist", version="1.0.0"))
     write_simple_tree(sdists, work / "root")
     with static_server(work / "root") as url:
         yield f"{url}/simple/"

@@ -20,9 +20,9 @@ from tests.support import wheelhouse_cli
 
 ARCHS = ("x86_64", "aarch64")
 MIRRORED = ("numpy", "pandas", "scipy")
-LIST = "numpy\npandas\nscipy\nskbuilddemo==1.0.0\n"
+LIST = "numpy\npandas\nscipy\nskbuilddemo==1.0.0\nmesoncxxdemo==1.0.0\n"
 CHECK = """
-import numpy, pandas, scipy, scipy.linalg, skbuilddemo
+import numpy, pandas, scipy, scipy.linalg, skbuilddemo, mesoncxxdemo
 a = numpy.random.default_rng(0).random((500, 500))
 b = a @ a.T
 assert b.shape == (500, 500) and numpy.allclose(b, b.T)
@@ -35,6 +35,13 @@ assert frame["x"].sum() == 45.0
 lu, _ = scipy.linalg.lu_factor(a)
 assert lu.shape == (500, 500)
 assert skbuilddemo.total(numpy.arange(10.0)) == 45.0
+assert mesoncxxdemo.total([1.5, 2.5]) == 4.0
+try:
+    mesoncxxdemo.checked_total([1.0, -1.0])
+except ValueError as error:  # a C++ exception, unwound through libc++ and turned into this
+    assert "negative" in str(error)
+else:
+    raise AssertionError("checked_total accepted a negative item")
 print("ok", numpy.__version__, pandas.__version__, scipy.__version__)
 """
 
@@ -94,6 +101,22 @@ def test_a_scikit_build_core_project_with_numpy_builds_on_both_arches(
         inspect_built_wheel(wheel, arch=job["arch"], grafted=None)
 
 
+def test_a_meson_project_with_cplusplus_builds_on_both_arches(today_run: dict[str, Any]) -> None:
+    """meson 1.2 (numpy 1.26's era) probes the linker with `c++ -Wl,--version` and knew no
+    "zig ld": the C++ wrapper answers as the LLD that zig drives."""
+    jobs = _jobs(today_run["report"], "mesoncxxdemo")
+    assert {(j["arch"], j["action"], j["ok"]) for j in jobs} == {
+        (arch, "build", True) for arch in ARCHS
+    }, jobs
+    for job in jobs:
+        log = Path(job["log"]).read_text(encoding="utf-8")
+        assert "C++ linker for the host machine" in log and "ld.lld" in log, job["log"]
+        (wheel,) = (today_run["project"] / "wheelhouse").glob(
+            f"mesoncxxdemo-1.0.0-cp313-cp313-musllinux_1_2_{job['arch']}.whl"
+        )
+        inspect_built_wheel(wheel, arch=job["arch"], grafted=None)
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_pip_installs_them_in_the_runtime_image_offline(
     today_run: dict[str, Any], arch: str
@@ -101,7 +124,7 @@ def test_pip_installs_them_in_the_runtime_image_offline(
     house = today_run["project"] / "wheelhouse"
     done = run_in_runtime(
         "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
-        "/tmp/venv/bin/pip install -q --no-index --find-links /work numpy pandas scipy skbuilddemo; "
+        "/tmp/venv/bin/pip install -q --no-index --find-links /work numpy pandas scipy skbuilddemo mesoncxxdemo; "
         '/tmp/venv/bin/python -c "$0"',
         network="none",
         mount=house,
