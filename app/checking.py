@@ -20,7 +20,7 @@ from builder.host.containers import Containers
 from builder.host.http_client import HttpClient
 from builder.inputs.curated_list import ListEntry, parse_list
 from builder.inputs.settings import Settings, default_environ
-from builder.pipeline import default_index_url, preparer_for
+from builder.pipeline import preparer_for, upstream_for
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import resolve_closure
 from builder.resolve.upstream import Upstream
@@ -107,11 +107,10 @@ def run_check(
         else:
             ours = []
             say(f"no wheelhouse at {settings.wheelhouse}: checking against upstream only")
-        upstream = Upstream(
-            client=stack.enter_context(HttpClient()),
-            prepare=preparer_for(settings, Containers(CommandRunner(env=default_environ()))),
-            index_urls=[settings.index_url or default_index_url(), *settings.extra_index_urls],
-            cache_dir=settings.wheelhouse / ".cache",
+        upstream = upstream_for(
+            settings,
+            stack.enter_context(HttpClient()),
+            preparer_for(settings, Containers(CommandRunner(env=default_environ()))),
         )
         verdicts = check_requirements(entries, targets, upstream, ours)
     if as_json:

@@ -56,6 +56,20 @@ def preparer_for(settings: Settings, containers: Containers) -> Prepare:
     return metadata_preparer(inspect, images)
 
 
+def upstream_for(
+    settings: Settings, client: HttpClient, prepare: Prepare, *, keep_pages: bool = True
+) -> Upstream:
+    """The upstream indexes the settings name (the primary, then the extra ones), read through
+    `client`, their pages cached in the wheelhouse."""
+    return Upstream(
+        client=client,
+        prepare=prepare,
+        index_urls=[settings.index_url or default_index_url(), *settings.extra_index_urls],
+        cache_dir=settings.wheelhouse / ".cache",
+        keep_pages=keep_pages,
+    )
+
+
 @dataclass(frozen=True, kw_only=True)
 class BuildRequest:
     list_path: Path
@@ -156,14 +170,10 @@ def build(
         may_ask=not request.dry_run,
     )
 
-    index_urls = [settings.index_url or default_index_url(), *settings.extra_index_urls]
-    upstream = Upstream(
-        client=client,
-        prepare=metadata_preparer(inspect, choice.images),
-        index_urls=index_urls,
-        cache_dir=wheelhouse.cache,
-        keep_pages=request.keep_pages,
+    upstream = upstream_for(
+        settings, client, metadata_preparer(inspect, choice.images), keep_pages=request.keep_pages
     )
+    index_urls = upstream.index_urls
     # Every page the run will probably read, at once: the list's names and whatever the
     # target and this wheelhouse already hold (last time's closure).
     held_manifest = request.against.manifest if request.against is not None else None

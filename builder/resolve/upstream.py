@@ -50,6 +50,11 @@ class Upstream:
         self._releases: dict[str, dict[Version, Release]] = {}
         self._requirements: dict[tuple[str, Version], list[Requirement]] = {}
 
+    @property
+    def index_urls(self) -> list[str]:
+        """The indexes asked, in order (each URL ending in a slash)."""
+        return list(self._index_urls)
+
     def prefetch(self, projects: Iterable[str]) -> None:
         """Fetch the pages of projects the run will ask for, concurrently. A project that
         fails here is left for `releases` to fetch again and report."""
