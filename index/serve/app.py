@@ -216,16 +216,16 @@ class IndexApp:
     ) -> Iterable[bytes]:
         metadata = filename.endswith(".metadata")
         listed = snapshot.files.get(filename.removesuffix(".metadata"))
-        if listed is None or (metadata and listed.entry.metadata_sha256 is None):
+        metadata_sha256 = None if listed is None else listed.entry.metadata_sha256
+        if listed is None or (metadata and metadata_sha256 is None):
             return _answer(start_response, environ, "404 Not Found", [], b"no such file\n")
         try:
-            if metadata:
+            if metadata and metadata_sha256 is not None:
+                path = listed.path
                 return _send(
                     start_response,
                     environ,
-                    Rendered(
-                        body=wheel_metadata(listed.path), etag=f'"{listed.entry.metadata_sha256}"'
-                    ),
+                    self.pages.metadata(metadata_sha256, lambda: wheel_metadata(path)),
                     "text/plain; charset=utf-8",
                     cache_control=IMMUTABLE,
                 )

@@ -1,13 +1,17 @@
-"""Rendered pages, kept while the page they were rendered from is unchanged.
+"""Rendered pages, kept while the page they were rendered from is unchanged, and wheels'
+METADATA files (PEP 658), kept by their sha256.
 
 A rescan after an upload rebuilds every ProjectPage, but only the uploaded project's page differs:
-its bytes are rendered again, the others are reused.
+its bytes are rendered again, the others are reused. A `.metadata` request is answered from
+memory after the first: the wheel's zip is not opened again for every resolver that asks.
 """
 
 from __future__ import annotations
 
 import hashlib
 import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
 
@@ -37,8 +41,14 @@ class PagePair:
     json: Rendered
 
 
+METADATA_KEPT = 4096  # METADATA files kept at most (each is bounded: 8 MB, usually a few KB)
+METADATA_BYTES = 64 << 20  # and their bytes together
+
+
 class RenderedPages:
     def __init__(self) -> None:
+        self._metadata: OrderedDict[str, bytes] = OrderedDict()  # by sha256, least recent first
+        self._metadata_bytes = 0
         self._lock = threading.Lock()
         self._projects: dict[str, tuple[ProjectPage, PagePair]] = {}
         self._root: tuple[RootPage, PagePair] | None = None
@@ -64,6 +74,23 @@ class RenderedPages:
         )
         self._root = (root, pair)
         return pair
+
+    def metadata(self, sha256: str, read: Callable[[], bytes]) -> Rendered:
+        """A wheel's METADATA with this sha256: kept from an earlier request, else `read`."""
+        with self._lock:
+            body = self._metadata.get(sha256)
+            if body is not None:
+                self._metadata.move_to_end(sha256)
+        if body is None:
+            body = read()
+            with self._lock:
+                if sha256 not in self._metadata:
+                    self._metadata[sha256] = body
+                    self._metadata_bytes += len(body)
+                while len(self._metadata) > METADATA_KEPT or self._metadata_bytes > METADATA_BYTES:
+                    _, dropped = self._metadata.popitem(last=False)
+                    self._metadata_bytes -= len(dropped)
+        return Rendered(body=body, etag=f'"{sha256}"')
 
     def flat(self, key: int, pages: list[ProjectPage]) -> Rendered:
         """All files on one page (`/packages/`, for pip's --find-links); key names the listing."""

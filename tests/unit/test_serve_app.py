@@ -15,6 +15,8 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 
+import index.dist_files
+import index.serve.app
 from index.serve.app import IndexApp
 from index.serve.listing import RACY_NS, DirectoryListing, Snapshot
 from index.serve.upload_gate import Upload
@@ -148,6 +150,27 @@ def test_files_metadata_head_and_revalidation(served: tuple[IndexApp, Writer, Pa
     page = call(app, "/simple/demo-pkg/")
     assert call(app, "/simple/demo-pkg/", if_none_match=page.headers["ETag"]).status == 304
     assert b"demo_pkg-1.1-py3-none-any.whl#sha256=" in call(app, "/packages/").body
+
+
+def test_a_wheels_metadata_is_read_once_then_answered_from_memory(
+    served: tuple[IndexApp, Writer, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    app, _, _ = served
+    name = "demo_pkg-1.1-py3-none-any.whl"
+    reads: list[Path] = []
+    real = index.dist_files.wheel_metadata
+
+    def counted(path: Path) -> bytes:
+        reads.append(path)
+        return real(path)
+
+    monkeypatch.setattr(index.serve.app, "wheel_metadata", counted)
+    first = call(app, f"/files/{name}.metadata")
+    again = call(app, f"/files/{name}.metadata")
+    assert first.status == again.status == 200 and first.body == again.body
+    assert first.headers["ETag"] == again.headers["ETag"]
+    assert len(reads) == 1
+    assert call(app, f"/files/{name}.metadata", if_none_match=first.headers["ETag"]).status == 304
 
 
 def test_writes_go_upstream_and_show_at_once(served: tuple[IndexApp, Writer, Path]) -> None:
