@@ -40,6 +40,7 @@ from app.options import (
     settings_from,
     target_of,
 )
+from builder.inputs.settings import Settings
 from builder.pipeline import BuildRequest
 from builder.plan.due import Held
 from builder.plan.shards import parse_shard
@@ -81,14 +82,7 @@ def build_command(
     """
 
     def run() -> None:
-        settings = settings_from(
-            config,
-            pythons=python,
-            archs=arch,
-            wheelhouse=wheelhouse,
-            index_url=index_url,
-            images=images,
-        )
+        settings = _selected(config, python, arch, wheelhouse, index_url, images)
         held = _held(target_of(target, against, "--against"), endpoint_url)
         request = BuildRequest(
             list_path=list_path,
@@ -155,14 +149,7 @@ def plan_command(
     """
 
     def run() -> None:
-        settings = settings_from(
-            config,
-            pythons=python,
-            archs=arch,
-            wheelhouse=wheelhouse,
-            index_url=index_url,
-            images=images,
-        )
+        settings = _selected(config, python, arch, wheelhouse, index_url, images)
         held = _held(target_of(target, against, "--against"), endpoint_url)
         request = BuildRequest(
             list_path=list_path,
@@ -218,3 +205,23 @@ def check_command(
 
 def _held(target: str | None, endpoint_url: str | None) -> Held | None:
     return None if target is None else held_by(target, endpoint_url)
+
+
+def _selected(
+    config: Path | None,
+    python: list[str] | None,
+    arch: list[str] | None,
+    wheelhouse: Path | None,
+    index_url: str | None,
+    images: str | None,
+    /,
+) -> Settings:
+    """build's and plan's settings: the config with their common flags."""
+    return settings_from(
+        config,
+        pythons=python,
+        archs=arch,
+        wheelhouse=wheelhouse,
+        index_url=index_url,
+        images=images,
+    )
