@@ -6,9 +6,9 @@ CACHE ?= /var/cache/wheelhouse
 LIST ?= configs/deps.txt
 PORT ?= 8080
 ARCH ?= $(shell uname -m)
-# The unit tests run in a network namespace of their own (no interface but a loopback that is
-# down), so one that reaches for the network fails instead of passing on a connected machine.
-OFFLINE := $(shell unshare -n true 2>/dev/null && echo unshare -n)
+# The unit and integration tiers run without a network (loopback only): a test that reaches
+# for the internet fails instead of passing on a connected machine.
+OFFLINE := bash infra/host/offline.sh
 
 .PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs bench-coverage bench-install bench-plan lint test unit integration e2e clean
 
@@ -68,18 +68,18 @@ lint: $(BIN)/wheelhouse  ## ruff and mypy (strict)
 	$(BIN)/ruff format --check app builder index tests
 	$(BIN)/mypy
 
-unit: $(BIN)/wheelhouse  ## fast tests: no network (checked: run without one where unshare can), no Docker
+unit: $(BIN)/wheelhouse  ## fast tests: no network (run without one), no Docker
 	$(OFFLINE) $(BIN)/pytest tests/unit
 
-integration: $(BIN)/wheelhouse tools  ## real servers on loopback (pypiserver, moto's S3, nginx); no Docker
-	$(BIN)/pytest tests/integration
+integration: $(BIN)/wheelhouse tools  ## real servers on loopback (pypiserver, moto's S3, nginx), no network; no Docker
+	$(OFFLINE) $(BIN)/pytest tests/integration
 
 e2e: setup  ## real containers: cibuildwheel, auditwheel, verification in the runtime images
 	$(BIN)/pytest tests/e2e
 
-test: setup tools lint  ## everything: lint, unit (without a network), integration and end-to-end tests
-	$(OFFLINE) $(BIN)/pytest tests/unit
-	$(BIN)/pytest tests/integration tests/e2e
+test: setup tools lint  ## everything: lint, unit and integration (both without a network), end-to-end
+	$(OFFLINE) $(BIN)/pytest tests/unit tests/integration
+	$(BIN)/pytest tests/e2e
 
 clean:  ## remove the venv and the local wheelhouse (images stay cached)
 	rm -rf $(VENV) wheelhouse

@@ -14,6 +14,7 @@ import sys
 import tarfile
 import threading
 import time
+import tomllib
 import zipfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -104,17 +105,20 @@ def build_sdist(project: Path, out: Path) -> Path:
     return sdist
 
 
-def tar_sdist(project: Path, out: Path, *, version: str) -> Path:
+def tar_sdist(project: Path, out: Path) -> Path:
     """An sdist made by packing the project as it is, with a static PKG-INFO (Metadata 2.2, no
-    dynamic fields): for a backend such as meson-python, whose own sdist step needs a git
-    checkout of the project."""
+    dynamic fields) from its pyproject's [project] table. No build backend runs, so nothing is
+    downloaded (the integration tier works without a network), and a backend whose own sdist
+    step needs a git checkout (meson-python) is no obstacle."""
+    meta = tomllib.loads((project / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    lines = ["Metadata-Version: 2.2", f"Name: {meta['name']}", f"Version: {meta['version']}"]
+    if "requires-python" in meta:
+        lines.append(f"Requires-Python: {meta['requires-python']}")
+    lines += [f"Requires-Dist: {requirement}" for requirement in meta.get("dependencies", [])]
+    pkg_info = ("\n".join(lines) + "\n").encode()
+    root = f"{canonicalize_name(meta['name']).replace('-', '_')}-{meta['version']}"
     out.mkdir(parents=True, exist_ok=True)
-    name = project.name
-    root = f"{name}-{version}"
     sdist = out / f"{root}.tar.gz"
-    pkg_info = (
-        f"Metadata-Version: 2.2\nName: {name}\nVersion: {version}\nRequires-Python: >=3.10\n"
-    ).encode()
     with tarfile.open(sdist, "w:gz") as archive:
         for path in sorted(project.rglob("*")):
             if path.is_file() and "__pycache__" not in path.parts:

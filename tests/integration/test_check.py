@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import build_sdist, make_wheel, static_server, wheelhouse_cli, write_simple_tree
+from tests.support import make_wheel, static_server, tar_sdist, wheelhouse_cli, write_simple_tree
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "packages"
 
@@ -19,7 +19,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "packages"
 def upstream(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """graftdemo as an sdist only; pureonly as a pure wheel."""
     work = tmp_path_factory.mktemp("upstream")
-    sdist = build_sdist(FIXTURES / "graftdemo", work / "dist")
+    sdist = tar_sdist(FIXTURES / "graftdemo", work / "dist")
     pure = make_wheel(work / "dist", "pureonly", "2.0")
     write_simple_tree([sdist, pure], work / "root")
     with static_server(work / "root") as url:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import build_sdist, static_server, wheelhouse_cli, write_simple_tree
+from tests.support import static_server, tar_sdist, wheelhouse_cli, write_simple_tree
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "packages"
 
@@ -18,7 +18,7 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "packages"
 @pytest.fixture(scope="module")
 def graftdemo_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     work = tmp_path_factory.mktemp("index")
-    sdist = build_sdist(FIXTURES / "graftdemo", work / "dist")
+    sdist = tar_sdist(FIXTURES / "graftdemo", work / "dist")
     write_simple_tree([sdist], work / "root")
     with static_server(work / "root") as url:
         yield f"{url}/simple/"
