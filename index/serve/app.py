@@ -31,7 +31,7 @@ from index.pages.simple_pages import PEP691_JSON
 from index.publish.storage import IMMUTABLE, REVALIDATE
 from index.serve.listing import DirectoryListing, Snapshot
 from index.serve.rendered_pages import PagePair, Rendered, RenderedPages, rendered
-from index.serve.upload_gate import Upload, find_upload, upload_problem
+from index.serve.upload_gate import MalformedUpload, Upload, find_upload, upload_problem
 from index.serve.upload_store import Clash, UploadStore
 
 if TYPE_CHECKING:
@@ -122,11 +122,11 @@ class IndexApp:
         except ValueError:
             length = 0
         body = environ["wsgi.input"].read(length) if length > 0 else b""
-        content_type = environ.get("CONTENT_TYPE", "")
-        upload = find_upload(content_type, body)
-        problem = None if upload is None else upload_problem(upload)
-        if upload is None and _multipart_without_boundary(content_type):
-            problem = "a multipart/form-data body needs a boundary"
+        try:
+            upload = find_upload(environ.get("CONTENT_TYPE", ""), body)
+            problem = None if upload is None else upload_problem(upload)
+        except MalformedUpload as exc:
+            upload, problem = None, str(exc)
         if problem is not None:
             log.warning("upload refused: %s", problem)
             return _text(start_response, environ, "400 Bad Request", f"refused: {problem}\n")
@@ -311,11 +311,6 @@ def _unauthorized(start_response: StartResponse, environ: WSGIEnvironment) -> li
         [("WWW-Authenticate", 'Basic realm="wheelhouse"'), ("Content-Type", "text/plain")],
         b"authentication required\n",
     )
-
-
-def _multipart_without_boundary(content_type: str) -> bool:
-    kind, _, parameters = content_type.partition(";")
-    return kind.strip().lower() == "multipart/form-data" and "boundary=" not in parameters.lower()
 
 
 def _redirect(

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import threading
+import tracemalloc
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,7 @@ import index.dist_files
 import index.serve.app
 from index.serve.app import IndexApp
 from index.serve.listing import RACY_NS, DirectoryListing, Snapshot
-from index.serve.upload_gate import Upload
+from index.serve.upload_gate import Upload, find_upload
 from index.serve.upload_store import Clash, Stored, UploadStore
 from tests.support import make_wheel
 
@@ -364,3 +366,55 @@ def test_a_non_ascii_project_is_not_found_not_redirected(
     app, _, _ = served
     answer = call(app, "/simple/caf\u00c3\u00a9/")  # PATH_INFO as WSGI gives it (latin-1)
     assert answer.status == 404 and "Location" not in answer.headers
+
+
+def test_an_upload_costs_about_its_size_in_memory() -> None:
+    content = os.urandom(20 << 20)
+    body, content_type = upload_body("big-1.0-py3-none-any.whl", content)
+    tracemalloc.start()
+    try:
+        upload = find_upload(content_type, body)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert upload is not None and upload.content == content
+    assert peak < 1.5 * len(content)  # the file's slice, not a MIME tree of copies
+
+
+@pytest.mark.parametrize(
+    ("content_type", "extra", "why"),
+    [
+        ("multipart/mixed; boundary=B", b"", b"must be multipart/form-data"),
+        ("multipart/form-data; boundary=B; boundary=C", b"", b"one boundary"),
+        (
+            "multipart/form-data; boundary=B",
+            b'--B\r\nContent-Disposition: form-data; name="content"; filename="x-1.0.tar.gz"\r\n\r\n'
+            b"other\r\n",
+            b"given twice",
+        ),
+        (
+            "multipart/form-data; boundary=B",
+            b'--B\r\nContent-Disposition: form-data; name="note"\r\n'
+            b"Content-Transfer-Encoding: quoted-printable\r\n\r\nx=3D1\r\n",
+            b"not accepted",
+        ),
+    ],
+)
+def test_a_multipart_body_read_one_way_only_or_refused(
+    served: tuple[IndexApp, Writer, Path], content_type: str, extra: bytes, why: bytes
+) -> None:
+    app, writer, directory = served
+    wheel = make_wheel(directory / "elsewhere", "twice", "1.0")
+    body = (
+        b'--B\r\nContent-Disposition: form-data; name=":action"\r\n\r\nfile_upload\r\n'
+        + b'--B\r\nContent-Disposition: form-data; name="content"; filename="'
+        + wheel.name.encode()
+        + b'"\r\n\r\n'
+        + wheel.read_bytes()
+        + b"\r\n"
+        + extra
+        + b"--B--\r\n"
+    )
+    answer = call(app, "/", "POST", body, authorization=USER, content_type=content_type)
+    assert answer.status == 400 and why in answer.body, answer.body
+    assert writer.seen == [] and not (directory / wheel.name).exists()
