@@ -117,14 +117,16 @@ class HttpClient:
         data: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        limit: int = PAGE_LIMIT,
     ) -> Response:
         """One request, retried only when the connection failed; raises Unreachable when every
-        attempt did. Any status is an answer."""
+        attempt did. Any status is an answer, read to at most `limit` bytes (a page's, unless
+        the caller expects a file)."""
         for attempt in range(self._retries + 1):
             try:
                 return _response(
                     self._bounded(
-                        method, url, FILE_LIMIT, data=data, auth=auth, headers=dict(headers or {})
+                        method, url, limit, data=data, auth=auth, headers=dict(headers or {})
                     )
                 )
             except httpx.TooManyRedirects as exc:

@@ -12,7 +12,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from builder.errors import UpstreamError
-from builder.host.http_client import HttpClient, Response
+from builder.host.http_client import FILE_LIMIT, HttpClient, Response
 from builder.resolve.core_metadata import (
     requirements_from_metadata,
     requirements_from_sdist,
@@ -137,7 +137,8 @@ class Upstream:
         return requirements_from_metadata(metadata)
 
     def _ranged_get(self, url: str, byte_range: str) -> Response:
-        return self._client.send("GET", url, headers={"Range": byte_range})
+        # A server that ignores the range answers with the whole wheel.
+        return self._client.send("GET", url, headers={"Range": byte_range}, limit=FILE_LIMIT)
 
     def download_sdist(self, release: Release) -> Path:
         if release.sdist is None:

@@ -83,6 +83,7 @@ class HttpSender(Protocol):
         data: Mapping[str, str] | None = None,
         auth: tuple[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        limit: int = ...,
     ) -> HttpReply: ...
 
 
