@@ -17,6 +17,7 @@ from app.options import (
     AgainstAlias,
     ArchOption,
     ConfigOption,
+    DebugInfoOption,
     DryRunOption,
     EchoAlias,
     EchoOption,
@@ -54,6 +55,7 @@ def build_command(
     wheelhouse: WheelhouseOption = None,
     index_url: IndexUrlOption = None,
     images: ImagesOption = None,
+    debug_info: DebugInfoOption = None,
     no_deps: NoDepsOption = False,
     build_from_source: FromSourceOption = False,
     dry_run: DryRunOption = False,
@@ -82,7 +84,7 @@ def build_command(
     """
 
     def run() -> None:
-        settings = _selected(config, python, arch, wheelhouse, index_url, images)
+        settings = _selected(config, python, arch, wheelhouse, index_url, images, debug_info)
         held = _held(target_of(target, against, "--against"), endpoint_url)
         request = BuildRequest(
             list_path=list_path,
@@ -134,6 +136,7 @@ def plan_command(
     wheelhouse: WheelhouseOption = None,
     index_url: IndexUrlOption = None,
     images: ImagesOption = None,
+    debug_info: DebugInfoOption = None,
     runner: RunnerOption = None,
     endpoint_url: EndpointOption = None,
     as_json: JsonOption = False,
@@ -149,7 +152,7 @@ def plan_command(
     """
 
     def run() -> None:
-        settings = _selected(config, python, arch, wheelhouse, index_url, images)
+        settings = _selected(config, python, arch, wheelhouse, index_url, images, debug_info)
         held = _held(target_of(target, against, "--against"), endpoint_url)
         request = BuildRequest(
             list_path=list_path,
@@ -214,6 +217,7 @@ def _selected(
     wheelhouse: Path | None,
     index_url: str | None,
     images: str | None,
+    debug_info: str | None,
     /,
 ) -> Settings:
     """build's and plan's settings: the config with their common flags."""
@@ -224,4 +228,5 @@ def _selected(
         wheelhouse=wheelhouse,
         index_url=index_url,
         images=images,
+        debug_info=debug_info,
     )

@@ -51,6 +51,14 @@ WheelhouseOption = Annotated[
 ImagesOption = Annotated[
     str | None, typer.Option("--images", help="auto, pypa (registry) or local.")
 ]
+DebugInfoOption = Annotated[
+    str | None,
+    typer.Option(
+        "--debug-info",
+        help="strip (default): symbols and debug information out of every ELF file built or "
+        "grafted, as upstream's wheels ship; keep: leave them in, for debugging. In the key.",
+    ),
+]
 EndpointOption = Annotated[
     str | None,
     typer.Option(

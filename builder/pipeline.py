@@ -216,6 +216,7 @@ def build(
         runners={arch: settings.runner_for(arch) for arch in archs},
         notes=[*choice.notes, *version_notes],
         verify_with=verify_with_wheels(resolved, recipes, upstream),
+        debug_info=settings.debug_info,
     )
     warnings += plan.notes
     if request.against is not None and request.against.files is not None:

@@ -11,6 +11,9 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     wheelhouse = "wheelhouse"           # output directory (relative to the config file)
     recipes = "configs/recipes"         # recipe directory (relative to the config file)
     build-constraints = ["cython<3"]    # pins for every build environment (recipes add more)
+    debug-info = "strip"                # strip (default: symbols and debug information out of
+                                        # every ELF file we build or graft, as upstream's
+                                        # wheels ship) | keep (for those who debug)
     [custom-images.x86_64]              # explicit images for one arch, overriding `images`
     builder = "my/musllinux-builder@sha256:..."
     runtime = "my/musl-python:3.11"
@@ -37,6 +40,7 @@ from builder.plan.run_modes import EXECUTION_CHOICES
 
 SUPPORTED_ARCHS = ("x86_64", "aarch64")
 IMAGE_MODES = ("auto", "pypa", "local")
+DEBUG_INFO_CHOICES = ("strip", "keep")
 DEFAULT_RUNNER = "local"
 ENV_PREFIX = "WHEELHOUSE_"
 
@@ -67,6 +71,7 @@ OPTIONS = (
     Option("wheelhouse", "DIR", "wheelhouse", "path"),
     Option("recipes", "RECIPES", "recipes", "path"),
     Option("build-constraints", "BUILD_CONSTRAINTS", "build_constraints", "lines"),
+    Option("debug-info", "DEBUG_INFO", "debug_info", "string"),
 )
 TABLE_KEYS = ("custom-images", "runners", "execution")
 IMAGE_OVERRIDE_KEYS = ("builder", "runtime", "runtime-python")
@@ -94,6 +99,7 @@ class Settings:
     runners: Mapping[str, str] = field(default_factory=dict)  # arch -> runner label
     execution: Mapping[str, str] = field(default_factory=dict)  # arch -> auto | cross | qemu
     build_constraints: tuple[str, ...] = ()  # for every package's build environment
+    debug_info: str = "strip"  # strip | keep
     source: str = "defaults"
 
     def runner_for(self, arch: str) -> str:
@@ -223,6 +229,7 @@ class Overrides(TypedDict, total=False):
     wheelhouse: Path | None
     index_url: str | None
     images: str | None
+    debug_info: str | None
 
 
 def with_overrides(settings: Settings, **flags: Unpack[Overrides]) -> Settings:
@@ -231,7 +238,7 @@ def with_overrides(settings: Settings, **flags: Unpack[Overrides]) -> Settings:
     for listed, values in (("pythons", flags.get("pythons")), ("archs", flags.get("archs"))):
         if values:
             changes[listed] = tuple(item for value in values for item in _split(value))
-    given = {key: flags.get(key) for key in ("wheelhouse", "index_url", "images")}
+    given = {key: flags.get(key) for key in ("wheelhouse", "index_url", "images", "debug_info")}
     changes.update({key: value for key, value in given.items() if value is not None})
     return validate(replace(settings, **changes), where="the command line") if changes else settings
 
@@ -253,6 +260,12 @@ def validate(settings: Settings, *, where: str) -> Settings:
     if settings.images not in IMAGE_MODES:
         raise InputError(
             f"{where}: images = {settings.images!r} is not one of {', '.join(IMAGE_MODES)}"
+        )
+    if settings.debug_info not in DEBUG_INFO_CHOICES:
+        raise InputError(
+            f"{where}: debug-info = {settings.debug_info!r} is not one of "
+            f"{', '.join(DEBUG_INFO_CHOICES)}",
+            hint="strip: wheels as small as upstream's; keep: for those who debug",
         )
     if re.fullmatch(r"musllinux_1_\d+", settings.musllinux) is None:
         raise InputError(

@@ -143,6 +143,8 @@ def _reason(job: Job, entries: Iterable[WheelEntry], failed: set[str], tools: To
         and (newest.execution != job.execution)
     ):
         changes.append(f"execution {newest.execution} -> {job.execution}")
+    if (newest.debug_info or "keep") != job.debug_info:
+        changes.append(f"debug info {newest.debug_info or 'keep'} -> {job.debug_info}")
     return ", ".join(changes) or "build inputs changed (constraints)"
 
 

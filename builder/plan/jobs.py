@@ -95,6 +95,10 @@ class BuildJob(JobBase):
     image: ImageRef  # built in its builder image, verified in its runtime image
     build_constraints: tuple[str, ...] = ()  # the config's, then the recipe's
     cxx: str = ""  # the C++ toolchain mounted for it ("zig 0.17.1"; local images), in the key
+    debug_info: str = "strip"  # strip: auditwheel strips every ELF file (in the key); keep
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "debug_info": self.debug_info}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -39,14 +39,18 @@ def build_key(
     constraints: Sequence[str] = (),
     cxx: str = "",
     execution: str = "native",
+    debug_info: str = "keep",
 ) -> str:
     """Native and QEMU builds of a job share a key (the same image's compiler makes the same
-    wheel); a cross build has its own, naming the cross toolchain."""
+    wheel); a cross build has its own, naming the cross toolchain. A stripped wheel has its own
+    key; a kept one the key wheels had before stripping existed (they were all kept)."""
     extra = {"build_constraints": "\n".join(constraints)} if constraints else {}
     if cxx:
         extra["cxx"] = cxx
     if execution == "cross":
         extra["execution"] = "cross"
+    if debug_info != "keep":
+        extra["debug_info"] = debug_info
     return _digest(
         {
             **extra,
@@ -95,6 +99,7 @@ def make_plan(
     notes: Sequence[str] = (),
     verify_with: Mapping[tuple[str, BuildTarget], tuple[IndexFile, ...]] | None = None,
     held_shared: Mapping[str, Sequence[str]] | None = None,
+    debug_info: str = "strip",
 ) -> Plan:
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
     already in the wheelhouse (and verified). `executions` says how each arch's compiler runs
@@ -135,6 +140,7 @@ def make_plan(
                     cxx=cxx
                     if images[target.arch].kind == "local" or common["execution"] == "cross"
                     else "",
+                    debug_info=debug_info,
                 )
             )
     return Plan(jobs=tuple(jobs), targets=tuple(resolved), notes=tuple(notes))
@@ -152,6 +158,7 @@ def _job_for(
     shared_wheels: Mapping[str, Sequence[str]],
     held_shared: Mapping[str, Sequence[str]],
     cxx: str,
+    debug_info: str,
 ) -> Job:
     """The one job for a resolved item; `common` holds the fields every kind of job has."""
     release, target, recipe = item.release, common["target"], common["recipe"]
@@ -185,6 +192,7 @@ def _job_for(
         constraints=constraints,
         cxx=cxx,
         execution=common["execution"],
+        debug_info=debug_info,
     )
     if key in present:
         return SkipJob(**common, key=key, reason="present (built)", present_filename=present[key])
@@ -212,4 +220,5 @@ def _job_for(
         image=image,
         build_constraints=constraints,
         cxx=cxx,
+        debug_info=debug_info,
     )

@@ -14,7 +14,11 @@ CONFIG_FILE_TEXT = "# wheelhouse: every cibuildwheel option comes from CIBW_* va
 
 
 def repair_command(job: BuildJob) -> str:
-    return f"auditwheel repair --plat {job.target.platform_tag} -w {{dest_dir}} {{wheel}}"
+    """auditwheel repairs; with `--strip` it also runs `strip -s` on every ELF file of the wheel
+    and every library it grafts, in the builder container (its own binutils, for its own arch):
+    symbols and debug information out, as upstream's wheels ship."""
+    strip = " --strip" if job.debug_info == "strip" else ""
+    return f"auditwheel repair{strip} --plat {job.target.platform_tag} -w {{dest_dir}} {{wheel}}"
 
 
 def system_libraries_command(job: BuildJob) -> str:

@@ -41,6 +41,7 @@ class WheelEntry:
     recipe: str = ""  # build: the recipe's digest, so a later plan can say "recipe changed"
     execution: str = ""  # build: native, qemu or cross (the compiler ran natively, emulated, cross)
     toolchain: str = ""  # the mounted compiler, when one was ("zig 0.17.1")
+    debug_info: str = ""  # build: strip or keep ("": made before stripping existed, so kept)
     duration_s: float = 0.0
     log: str = ""
     grafted: list[str] = field(default_factory=list)

@@ -134,6 +134,7 @@ class Wheelhouse:
             recipe=job.recipe.digest() if built else "",
             execution=job.execution if built else "",
             toolchain=job.cxx if isinstance(job, BuildJob) else "",
+            debug_info=job.debug_info if isinstance(job, BuildJob) else "",
             duration_s=made.duration_s,
             log=str(made.log.relative_to(self.path)) if made.log else "",
             grafted=made.grafted,

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+
+from elftools.elf.elffile import ELFFile
 
 from builder.host.emulation import docker_platform
 from builder.host.images import local_tags, recipe_hash
@@ -55,10 +58,18 @@ def run_in_runtime(
     )
 
 
+def unstripped_sections(elf: bytes) -> list[str]:
+    """The sections `strip -s` removes that an ELF object still has: its symbol table and debug
+    information (the dynamic symbol table, which the loader needs, stays)."""
+    sections = ELFFile(io.BytesIO(elf)).iter_sections()
+    return [s.name for s in sections if s.name == ".symtab" or s.name.startswith(".debug")]
+
+
 def inspect_built_wheel(wheel: Path, *, arch: str, grafted: str | None) -> list[str]:
     """What every built wheel must show: auditwheel agrees with its musllinux tag, musl itself is
     not grafted, extensions carry a musl suffix, and only the expected library (a name prefix
-    under <pkg>.libs/) is grafted. Returns the wheel's member names."""
+    under <pkg>.libs/) is grafted, and every ELF file in it is stripped (the default
+    `debug-info = "strip"`: no symbol table, no debug sections). Returns the member names."""
     show = subprocess.run(
         [sys.executable, "-m", "auditwheel", "show", str(wheel)],
         capture_output=True,
@@ -69,6 +80,13 @@ def inspect_built_wheel(wheel: Path, *, arch: str, grafted: str | None) -> list[
     assert f'consistent with the following platform tag: "musllinux_1_2_{arch}"' in verdict
     with zipfile.ZipFile(wheel) as archive:
         names = archive.namelist()
+        unstripped = {
+            name: found
+            for name in names
+            if (data := archive.read(name))[:4] == b"\x7fELF"
+            and (found := unstripped_sections(data))
+        }
+    assert unstripped == {}, f"{wheel.name}: not stripped: {unstripped}"
     libs = [n for n in names if ".libs/" in n]
     assert not [n for n in libs if "libc.musl" in n or "ld-musl" in n], libs
     assert any(n.endswith(f"-{arch}-linux-musl.so") for n in names), names

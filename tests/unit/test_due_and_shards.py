@@ -33,6 +33,7 @@ def entry_for(job: BuildJob, **changes: object) -> WheelEntry:
         cibuildwheel=TOOLS.cibuildwheel,
         auditwheel=TOOLS.auditwheel,
         recipe=job.recipe.digest(),
+        debug_info="strip",
         duration_s=42.0,
         created="2026-11-01T00:00:00",
     )
@@ -68,6 +69,10 @@ def test_due_reasons_name_what_changed() -> None:
     both = held(entry_for(job, recipe="old", cibuildwheel="3.0"))
     assert reason(plan, both) == "recipe changed, cibuildwheel changed"
     assert reason(plan, held(failed=(job.key,))) == "failed last time"
+    # wheels made before stripping existed kept their debug information
+    assert reason(plan, held(entry_for(job, debug_info=""))) == "debug info keep -> strip"
+    kept = plan_for([C_EXT], debug_info="keep")
+    assert reason(kept, held(entry_for(job))) == "debug info strip -> keep"
     assert reason(plan, held(entry_for(job, action="mirror"))) == (
         "built from source now (was mirrored)"
     )

@@ -10,7 +10,7 @@ from packaging.version import Version
 from builder.errors import InputError
 from builder.inputs.recipes import Recipe, SkipRule
 from builder.plan.jobs import BuildJob, ReuseJob, SkipJob, ToolVersions
-from builder.plan.planner import make_plan
+from builder.plan.planner import build_key, make_plan
 from builder.plan.run_modes import choose_executions
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
@@ -97,6 +97,26 @@ def test_key_changes_with_every_build_input() -> None:
         resolved={PY313: [C_EXT]}, recipes={}, images={"x86_64": IMAGE}, tools=TOOLS, present={}
     )
     assert other_python.jobs[0].key != base
+
+
+def test_stripping_is_the_default_and_in_the_key_keeping_has_the_key_of_wheels_before_it() -> None:
+    stripped, kept = plan_for([C_EXT]).jobs[0], plan_for([C_EXT], debug_info="keep").jobs[0]
+    assert isinstance(stripped, BuildJob) and isinstance(kept, BuildJob)
+    assert (stripped.debug_info, kept.debug_info) == ("strip", "keep")
+    assert stripped.key != kept.key
+    assert stripped.to_json()["debug_info"] == "strip"
+    repair = cibuildwheel_env(stripped)["CIBW_REPAIR_WHEEL_COMMAND"]
+    assert repair.startswith("auditwheel repair --strip --plat musllinux_1_2_x86_64 ")
+    assert "--strip" not in cibuildwheel_env(kept)["CIBW_REPAIR_WHEEL_COMMAND"]
+    # a kept wheel has the key every wheel had before stripping existed: those stay present
+    unchanged = build_key(
+        sdist_sha256=kept.sdist.identity() or "",
+        recipe=kept.recipe,
+        target=kept.target,
+        image=kept.image,
+        tools=TOOLS,
+    )
+    assert kept.key == unchanged
 
 
 def test_recipe_skip_rule() -> None:

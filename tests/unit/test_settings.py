@@ -47,6 +47,7 @@ def test_pyproject_tool_table(tmp_path: Path) -> None:
         ('archs = ["arm64"]\n', r"unknown architecture 'arm64'"),
         ('pythons = ["3"]\n', r"Python version '3' is not of the form 3\.N"),
         ('images = "registry"\n', r"images = 'registry' is not one of auto, pypa, local"),
+        ('debug-info = "split"\n', r"debug-info = 'split' is not one of strip, keep"),
         ('pyhtons = ["3.11"]\n', r"wheelhouse\.toml: unknown key 'pyhtons'"),
         ("pythons = 3.11\n", r"key 'pythons' must be a list of strings"),
     ],
@@ -106,3 +107,17 @@ def test_a_pyproject_whose_tool_is_not_a_table(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('tool = "x"\n')
     with pytest.raises(InputError, match="'tool' must be a table"):
         load_settings(config=None, cwd=tmp_path, env={})
+
+
+def test_debug_info_is_stripped_unless_the_config_the_environment_or_a_flag_keeps_it(
+    tmp_path: Path,
+) -> None:
+    assert load_settings(config=None, cwd=tmp_path, env={}).debug_info == "strip"
+    env = {"WHEELHOUSE_DEBUG_INFO": "keep"}
+    assert load_settings(config=None, cwd=tmp_path, env=env).debug_info == "keep"
+    (tmp_path / "wheelhouse.toml").write_text('debug-info = "keep"\n')
+    from_file = load_settings(config=None, cwd=tmp_path, env={})
+    assert from_file.debug_info == "keep"
+    assert with_overrides(from_file, debug_info="strip").debug_info == "strip"
+    with pytest.raises(InputError, match="the command line: debug-info = 'none'"):
+        with_overrides(from_file, debug_info="none")

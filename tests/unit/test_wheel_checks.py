@@ -168,7 +168,7 @@ def test_cibuildwheel_environment_comes_from_plan_and_recipe() -> None:
     assert env["CIBW_MUSLLINUX_X86_64_IMAGE"] == "builder:1"
     assert env["CIBW_ENVIRONMENT"] == "CFLAGS='-O2 -g0'"
     assert env["CIBW_REPAIR_WHEEL_COMMAND"].startswith(
-        "auditwheel repair --plat musllinux_1_2_x86_64"
+        "auditwheel repair --strip --plat musllinux_1_2_x86_64"
     )
     assert env["CIBW_TEST_COMMAND"] == "python -c 'import demo'"
     before_all = before_all_command(job_with(recipe))
