@@ -70,6 +70,20 @@ def before_build_command(job: BuildJob) -> str:
     return " && ".join(f"{{ {step}; }}" for step in steps)
 
 
+# Every core the build container sees reaches the compiles of its one job (setuptools compiles
+# one file at a time, but make, CMake and numpy's distutils run this many; meson's ninja and
+# cargo already do). Evaluated by cibuildwheel in the container, so it counts what the
+# container may use; a recipe's own values come later and win.
+PARALLEL_ENVIRONMENT = " ".join(
+    f'{name}="{value}"'
+    for name, value in (
+        ("MAKEFLAGS", "-j$(nproc)"),
+        ("CMAKE_BUILD_PARALLEL_LEVEL", "$(nproc)"),
+        ("NPY_NUM_BUILD_JOBS", "$(nproc)"),
+    )
+)
+
+
 def environment_option(job: BuildJob, cxx: CxxToolchain | None = None) -> str:
     pairs = list(job.recipe.environment)
     if cxx is not None:  # first: a recipe's own CXX wins
@@ -77,7 +91,7 @@ def environment_option(job: BuildJob, cxx: CxxToolchain | None = None) -> str:
         pairs = [*tools.items(), *pairs]
     if job.build_constraints:  # pip, in the isolated build environment, honours it
         pairs.append(("PIP_CONSTRAINT", CONSTRAINTS_FILE))
-    return " ".join(f"{name}={shlex.quote(value)}" for name, value in pairs)
+    return " ".join([PARALLEL_ENVIRONMENT, *(f"{n}={shlex.quote(v)}" for n, v in pairs)])
 
 
 def cibuildwheel_env(job: BuildJob, cxx: CxxToolchain | None = None) -> dict[str, str]:

@@ -2,12 +2,14 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import subprocess
 import tarfile
 import zipfile
 from pathlib import Path
 
 import pytest
+from cibuildwheel.environment import parse_environment
 
 from builder.checks.wheel_checks import (
     auditwheel_show_problems,
@@ -166,7 +168,7 @@ def test_cibuildwheel_environment_comes_from_plan_and_recipe() -> None:
     assert env["CIBW_BUILD"] == "cp311-musllinux_x86_64"
     assert env["CIBW_ARCHS"] == "x86_64"
     assert env["CIBW_MUSLLINUX_X86_64_IMAGE"] == "builder:1"
-    assert env["CIBW_ENVIRONMENT"] == "CFLAGS='-O2 -g0'"
+    assert evaluated(env["CIBW_ENVIRONMENT"])["CFLAGS"] == "-O2 -g0"
     assert env["CIBW_REPAIR_WHEEL_COMMAND"].startswith(
         "auditwheel repair --strip --plat musllinux_1_2_x86_64"
     )
@@ -175,6 +177,21 @@ def test_cibuildwheel_environment_comes_from_plan_and_recipe() -> None:
     assert "apk add --no-cache yaml-dev" in before_all
     assert before_all.endswith("{ sh build.sh; }")
     assert cibuildwheel_env(job_with(Recipe(name="demo")))["CIBW_BEFORE_ALL"] == ""
+
+
+def evaluated(environment: str) -> dict[str, str]:
+    """CIBW_ENVIRONMENT as cibuildwheel evaluates it (here on the host, in the build container
+    in a real build)."""
+    return parse_environment(environment).as_dictionary({"PATH": os.environ["PATH"]})
+
+
+def test_every_core_reaches_the_compiles_of_a_job_unless_its_recipe_says_otherwise() -> None:
+    cores = str(len(os.sched_getaffinity(0)))
+    env = evaluated(cibuildwheel_env(job_with(Recipe(name="demo")))["CIBW_ENVIRONMENT"])
+    assert env["MAKEFLAGS"] == f"-j{cores}"
+    assert env["CMAKE_BUILD_PARALLEL_LEVEL"] == env["NPY_NUM_BUILD_JOBS"] == cores
+    own = Recipe(name="demo", environment=(("MAKEFLAGS", "-j1"),))
+    assert evaluated(cibuildwheel_env(job_with(own))["CIBW_ENVIRONMENT"])["MAKEFLAGS"] == "-j1"
 
 
 @pytest.mark.parametrize("egg_info", ["demo-1.0/demo.egg-info", "demo-1.0/src/demo.egg-info"])
