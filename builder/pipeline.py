@@ -19,7 +19,7 @@ from builder.inputs.curated_list import parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings
 from builder.plan.due import Held, held_by_files
-from builder.plan.jobs import ImageRef, Plan, ToolVersions
+from builder.plan.jobs import BuildJob, ImageRef, Plan, ToolVersions
 from builder.plan.planner import make_plan
 from builder.plan.run_modes import choose_executions
 from builder.plan.shards import plan_shards
@@ -31,6 +31,7 @@ from builder.resolve.verify_with import verify_with_wheels
 from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, JobProgress
 from builder.wheelbuild.cxx_toolchain import cxx_toolchain, toolchain_version
+from builder.wheelbuild.openmp_runtime import OpenMPRuntime, openmp_runtime, openmp_version
 from builder.wheelhouse.manifest import Manifest
 from builder.wheelhouse.store import Wheelhouse, shared_wheels
 from index.clock import Clock
@@ -217,8 +218,11 @@ def build(
         notes=[*choice.notes, *version_notes],
         verify_with=verify_with_wheels(resolved, recipes, upstream),
         debug_info=settings.debug_info,
+        openmp=openmp_version() if mounted else "",
     )
     warnings += plan.notes
+    openmp = openmp_runtime(wheelhouse.cache) if mounted else None
+    warnings += _openmp_to_build(plan, openmp)
     if request.against is not None and request.against.files is not None:
         plan = held_by_files(plan, request.against.files)
     if request.shard is not None:
@@ -234,6 +238,7 @@ def build(
         clock=clock,
         progress=progress,
         cxx=cxx,
+        openmp=openmp,
     )
     result = executor.run(plan)
     return BuildReport(
@@ -243,6 +248,18 @@ def build(
         warnings=warnings,
         manifest_path=wheelhouse.manifest_path,
     )
+
+
+def _openmp_to_build(plan: Plan, runtime: OpenMPRuntime | None) -> list[str]:
+    """A note naming the archs whose jobs need the OpenMP runtime not built here yet."""
+    archs = {job.arch for job in plan.jobs if isinstance(job, BuildJob) and job.openmp}
+    missing = sorted(arch for arch in archs if runtime is not None and not runtime.ready(arch))
+    if not missing:
+        return []
+    return [
+        f"the OpenMP runtime (LLVM's libomp, for musl) is built for {', '.join(missing)} on "
+        "first use, about a minute per arch, then kept in the wheelhouse's cache"
+    ]
 
 
 def held_keys(manifest: Manifest | None) -> dict[str, str]:

@@ -14,6 +14,10 @@ A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key 
     environment = { CFLAGS = "-O2" }     # build environment
     test-command = "python -c '...'"     # extra test in the build container (cibuildwheel's)
     build-from-source = true             # never mirror an upstream wheel
+    toolchains = ["openmp"]              # what the build needs beyond C and C++: "openmp" (on
+                                         # the local images, LLVM's OpenMP runtime, built for
+                                         # musl the first time a plan needs it; -fopenmp then
+                                         # compiles and links, and auditwheel grafts it)
     build-constraints = ["cython<3"]     # pins for the isolated build environment (PIP_CONSTRAINT)
     execution = "qemu"                   # a foreign arch compiles under emulation, never cross
                                          # (for builds that run what they compiled)
@@ -45,8 +49,9 @@ from builder.inputs.toml_fields import Table, load_toml
 SHIPPED_RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 RECIPE_KEYS = (
     "import, system-libraries, system-packages, before-all, before-build, environment, test-command, "
-    "build-from-source, build-constraints, execution, verify-with, skip"
+    "build-from-source, build-constraints, execution, verify-with, toolchains, skip"
 )
+KNOWN_TOOLCHAINS = ("openmp",)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +78,7 @@ class Recipe:
     build_constraints: tuple[str, ...] = ()
     execution: str | None = None  # "qemu": never cross-compiled
     verify_with: tuple[str, ...] = ()  # requirements installed beside the wheel for its test
+    toolchains: tuple[str, ...] = ()  # KNOWN_TOOLCHAINS it needs ("openmp")
     skip: tuple[SkipRule, ...] = field(default_factory=tuple)
     path: str | None = None
 
@@ -99,7 +105,7 @@ class Recipe:
         data.pop("imports")
         data.pop("execution")  # the job's key records its execution itself
         data.pop("verify_with")  # what the test installs beside the wheel, not the wheel
-        for optional in ("build_constraints", "system_libraries"):
+        for optional in ("build_constraints", "system_libraries", "toolchains"):
             if not data[optional]:
                 data.pop(optional)  # keys of recipes without them stay as they were
         encoded = json.dumps(data, sort_keys=True).encode()
@@ -153,6 +159,7 @@ def parse_recipe(path: Path) -> Recipe:
             key="verify-with",
             example='["ruamel.yaml<0.18"]',
         ),
+        toolchains=_toolchains(table.strings("toolchains"), path),
         skip=tuple(_skip_rule(rule) for rule in table.tables("skip")),
         path=str(path),
     )
@@ -179,6 +186,16 @@ def _execution(value: str | None, path: Path) -> str | None:
             hint="the arch's own setting ([execution] in the config) chooses cross or qemu",
         )
     return value
+
+
+def _toolchains(names: tuple[str, ...], path: Path) -> tuple[str, ...]:
+    for name in names:
+        if name not in KNOWN_TOOLCHAINS:
+            raise InputError(
+                f"{path}: key 'toolchains': no toolchain {name!r} is known",
+                hint=f"known: {', '.join(KNOWN_TOOLCHAINS)}",
+            )
+    return tuple(dict.fromkeys(names))
 
 
 def _system_libraries(names: tuple[str, ...], path: Path) -> tuple[str, ...]:

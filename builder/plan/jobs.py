@@ -96,9 +96,11 @@ class BuildJob(JobBase):
     build_constraints: tuple[str, ...] = ()  # the config's, then the recipe's
     cxx: str = ""  # the C++ toolchain mounted for it ("zig 0.17.1"; local images), in the key
     debug_info: str = "strip"  # strip: auditwheel strips every ELF file (in the key); keep
+    openmp: str = ""  # the OpenMP runtime mounted for it ("llvm-openmp 19.1.7, ..."), in the key
 
     def to_json(self) -> dict[str, Any]:
-        return {**super().to_json(), "debug_info": self.debug_info}
+        extra = {"openmp": self.openmp} if self.openmp else {}
+        return {**super().to_json(), "debug_info": self.debug_info, **extra}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -40,6 +40,7 @@ def build_key(
     cxx: str = "",
     execution: str = "native",
     debug_info: str = "keep",
+    openmp: str = "",
 ) -> str:
     """Native and QEMU builds of a job share a key (the same image's compiler makes the same
     wheel); a cross build has its own, naming the cross toolchain. A stripped wheel has its own
@@ -51,6 +52,8 @@ def build_key(
         extra["execution"] = "cross"
     if debug_info != "keep":
         extra["debug_info"] = debug_info
+    if openmp:
+        extra["openmp"] = openmp
     return _digest(
         {
             **extra,
@@ -100,6 +103,7 @@ def make_plan(
     verify_with: Mapping[tuple[str, BuildTarget], tuple[IndexFile, ...]] | None = None,
     held_shared: Mapping[str, Sequence[str]] | None = None,
     debug_info: str = "strip",
+    openmp: str = "",
 ) -> Plan:
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
     already in the wheelhouse (and verified). `executions` says how each arch's compiler runs
@@ -107,7 +111,9 @@ def make_plan(
     only cross changes a job's key. `shared_wheels` maps an sdist's identity to the
     pure or abi3 wheels already built from it: a target that installs one reuses it;
     `held_shared` the same for the publish target (--target): such a wheel there serves a new
-    target as it is, since building it again would make a second file of the same name."""
+    target as it is, since building it again would make a second file of the same name.
+    `openmp` names the OpenMP runtime a job gets (and its key records) when its recipe asks for
+    it and its compiler is one wheelhouse mounts (local images, cross)."""
     jobs: list[Job] = []
     for target, closure in resolved.items():
         for item in closure:
@@ -126,6 +132,7 @@ def make_plan(
                 "verify_with": (verify_with or {}).get((item.release.name, target), ()),
             }
             constraints = (*build_constraints, *recipe.build_constraints)
+            mounted = images[target.arch].kind == "local" or common["execution"] == "cross"
             jobs.append(
                 _job_for(
                     item,
@@ -137,10 +144,9 @@ def make_plan(
                     constraints=constraints,
                     shared_wheels=(shared_wheels or {}),
                     held_shared=(held_shared or {}),
-                    cxx=cxx
-                    if images[target.arch].kind == "local" or common["execution"] == "cross"
-                    else "",
+                    cxx=cxx if mounted else "",
                     debug_info=debug_info,
+                    openmp=openmp if mounted and "openmp" in recipe.toolchains else "",
                 )
             )
     return Plan(jobs=tuple(jobs), targets=tuple(resolved), notes=tuple(notes))
@@ -159,6 +165,7 @@ def _job_for(
     held_shared: Mapping[str, Sequence[str]],
     cxx: str,
     debug_info: str,
+    openmp: str,
 ) -> Job:
     """The one job for a resolved item; `common` holds the fields every kind of job has."""
     release, target, recipe = item.release, common["target"], common["recipe"]
@@ -193,6 +200,7 @@ def _job_for(
         cxx=cxx,
         execution=common["execution"],
         debug_info=debug_info,
+        openmp=openmp,
     )
     if key in present:
         return SkipJob(**common, key=key, reason="present (built)", present_filename=present[key])
@@ -221,4 +229,5 @@ def _job_for(
         build_constraints=constraints,
         cxx=cxx,
         debug_info=debug_info,
+        openmp=openmp,
     )

@@ -21,6 +21,7 @@ from builder.errors import CommandFailed, WheelhouseError
 from builder.host.commands import CommandRunner, tail
 from builder.host.containers import Containers
 from builder.host.http_client import HttpClient
+from builder.host.openmp_build import ensure_openmp
 from builder.plan.jobs import (
     BuildJob,
     FailJob,
@@ -38,6 +39,7 @@ from builder.verify.imports import import_plan
 from builder.verify.runtime import VerifyItem, verify_in_runtime
 from builder.wheelbuild.compile import build_wheel, shareable
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
+from builder.wheelbuild.openmp_runtime import OpenMPRuntime
 from builder.wheelhouse.store import Made, Refused, Wheelhouse
 from index.clock import Clock
 
@@ -79,6 +81,7 @@ class Executor:
         clock: Clock,
         progress: JobProgress,
         cxx: CxxToolchain | None = None,
+        openmp: OpenMPRuntime | None = None,
     ) -> None:
         self._commands = commands
         self._containers = containers
@@ -88,6 +91,7 @@ class Executor:
         self._clock = clock
         self._progress = progress
         self._cxx = cxx
+        self._openmp = openmp
         # sdist identity -> the pure or abi3 wheels built from it in this run
         self._shared: dict[str, list[Path]] = {}
 
@@ -176,7 +180,14 @@ class Executor:
                 return self._stage_shared(job, shared, log)
         work = self._wheelhouse.staging / job.key
         built = build_wheel(
-            self._commands, self._containers, job, sdist=sdist, work=work, log=log, cxx=self._cxx
+            self._commands,
+            self._containers,
+            job,
+            sdist=sdist,
+            work=work,
+            log=log,
+            cxx=self._cxx,
+            openmp=self._openmp_for(job, log),
         )
         if built.wheel is not None and not built.problems and shareable(built.wheel.name):
             self._shared.setdefault(identity, []).append(built.wheel)
@@ -186,6 +197,16 @@ class Executor:
             )
         wheel = _require(built.wheel, job)
         return JobOutcome(job=job, ok=True, wheel=wheel, filename=wheel.name, grafted=built.grafted)
+
+    def _openmp_for(self, job: BuildJob, log: Path) -> Path | None:
+        """The OpenMP runtime directory to mount for the job (built by the first job that
+        needs it, in that job's log), or None when the job needs none."""
+        if not job.openmp:
+            return None
+        if self._openmp is None:
+            raise WheelhouseError(f"{job.label} needs the OpenMP runtime, which was not set up")
+        zig_cache = self._wheelhouse.cache / "zig-cache"
+        return ensure_openmp(self._commands, self._openmp, job.arch, zig_cache=zig_cache, log=log)
 
     def _stage_shared(self, job: BuildJob | ReuseJob, wheel: Path, log: Path) -> JobOutcome:
         """A pure or abi3 wheel of the same sdist serves this target too: staged for its

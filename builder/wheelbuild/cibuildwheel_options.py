@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shlex
+from pathlib import Path
 
 from builder.inputs.system_libraries import CATALOGUE, LOCAL_PREFIX
 from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
+from builder.wheelbuild.openmp_runtime import MOUNT as OPENMP_MOUNT
+from builder.wheelbuild.openmp_runtime import openmp_environment
 
 # Written next to each job and passed with --config-file, so that an sdist's own
 # [tool.cibuildwheel] table (its test suite, its own images) does not leak into our builds.
@@ -84,8 +87,12 @@ PARALLEL_ENVIRONMENT = " ".join(
 )
 
 
-def environment_option(job: BuildJob, cxx: CxxToolchain | None = None) -> str:
+def environment_option(
+    job: BuildJob, cxx: CxxToolchain | None = None, *, openmp: bool = False
+) -> str:
     pairs = list(job.recipe.environment)
+    if openmp:
+        pairs = [*openmp_environment().items(), *pairs]
     if cxx is not None:  # first: a recipe's own CXX wins
         tools = cxx.cross_environment() if job.execution == "cross" else cxx.environment()
         pairs = [*tools.items(), *pairs]
@@ -94,15 +101,23 @@ def environment_option(job: BuildJob, cxx: CxxToolchain | None = None) -> str:
     return " ".join([PARALLEL_ENVIRONMENT, *(f"{n}={shlex.quote(v)}" for n, v in pairs)])
 
 
-def cibuildwheel_env(job: BuildJob, cxx: CxxToolchain | None = None) -> dict[str, str]:
-    """The job's cibuildwheel settings; `cxx` (the local images' C++ toolchain) is mounted into
-    the builder container when the job was planned with it."""
+def cibuildwheel_env(
+    job: BuildJob, cxx: CxxToolchain | None = None, openmp: Path | None = None
+) -> dict[str, str]:
+    """The job's cibuildwheel settings; `cxx` (the local images' C++ toolchain) and `openmp` (the
+    OpenMP runtime's directory for the job's arch) are mounted into the builder container when
+    the job was planned with them."""
     arch_key = job.arch.upper()
-    engine = "docker"
+    mounts: list[str] = []
     if cxx is not None and (job.cxx or job.execution == "cross"):
-        engine = f"docker; create_args: {cxx.create_args()}"
+        mounts.append(cxx.create_args())
     else:
         cxx = None
+    if openmp is not None and job.openmp:
+        mounts.append(f"--volume {openmp}:{OPENMP_MOUNT}:ro")
+    else:
+        openmp = None
+    engine = f"docker; create_args: {' '.join(mounts)}" if mounts else "docker"
     return {
         "CIBW_PLATFORM": "linux",
         "CIBW_BUILD": job.target.cibw_identifier,
@@ -112,7 +127,7 @@ def cibuildwheel_env(job: BuildJob, cxx: CxxToolchain | None = None) -> dict[str
         "CIBW_BUILD_VERBOSITY": "1",
         "CIBW_BEFORE_ALL": before_all_command(job),
         "CIBW_BEFORE_BUILD": before_build_command(job),
-        "CIBW_ENVIRONMENT": environment_option(job, cxx),
+        "CIBW_ENVIRONMENT": environment_option(job, cxx, openmp=openmp is not None),
         "CIBW_REPAIR_WHEEL_COMMAND": repair_command(job),
         "CIBW_TEST_COMMAND": job.recipe.test_command or "",
         "CIBW_CONTAINER_ENGINE": engine,

@@ -47,6 +47,7 @@ def build_wheel(
     work: Path,
     log: Path,
     cxx: CxxToolchain | None = None,
+    openmp: Path | None = None,
 ) -> Built:
     """Raises CommandFailed when cibuildwheel fails; a wheel that fails a check comes back with
     its problems (and is logged)."""
@@ -67,7 +68,7 @@ def build_wheel(
             str(out),
             str(sdist),
         ],
-        env=cibuildwheel_env(job, cxx),
+        env=cibuildwheel_env(job, cxx, openmp),
         log=log,
         cwd=work,
         timeout=3600,

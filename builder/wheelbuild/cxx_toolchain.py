@@ -48,21 +48,32 @@ def wrapper(driver: str) -> str:
     is known only to recent meson, and the meson that numpy 1.26 vendors (and any before 1.3)
     stops: "Unable to detect linker". zig links ELF with LLD, so the wrapper answers as LLD
     does, naming LLVM's version and zig's: every meson then drives it as the GNU-compatible
-    linker it is. A rejected flag in the same probe is still an error."""
+    linker it is. A rejected flag in the same probe is still an error. With -fopenmp it links
+    the mounted OpenMP runtime, as clang's own driver would."""
     leniency = " ".join(GCC_WARNINGS) + " " if driver == "cc" else ""
     zig = f'"{MOUNT}/zig/zig" {driver} -target "$target-linux-musl" {leniency}'
     return f"""#!/bin/sh
 probe=""
+openmp=""
+compile_only=""
 for arg in "$@"; do
   case "$arg" in
     -print-multiarch|--print-multiarch) exit 0 ;;
     -Wl,--version|-Wl,-v) probe=1 ;;
+    -fopenmp|-fopenmp=*) openmp=1 ;;
+    -c|-S|-E|-M|-MM) compile_only=1 ;;
   esac
 done
 target=$(uname -m)
 export ZIG_GLOBAL_CACHE_DIR="${{ZIG_GLOBAL_CACHE_DIR:-{CACHE_MOUNT}}}"
 if [ -d {LOCAL_PREFIX}/include ]; then  # the local images' native libraries, as musl-cc sees them
   set -- -idirafter {LOCAL_PREFIX}/include "$@" -L{LOCAL_PREFIX}/lib
+fi
+# -fopenmp: clang's own driver links libomp, zig's does not; the runtime is mounted for the jobs
+# whose recipe asks for it (openmp_runtime.py)
+if [ -n "$openmp" ] && [ -n "$WHEELHOUSE_OPENMP" ]; then
+  set -- -I"$WHEELHOUSE_OPENMP/include" "$@"
+  [ -n "$compile_only" ] || set -- "$@" -L"$WHEELHOUSE_OPENMP/lib" -lomp
 fi
 if [ -n "$probe" ]; then
   answer=$({zig}"$@" 2>&1)

@@ -54,7 +54,9 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         build_sdist(FIXTURE_PACKAGES / name, work / "dist")
         for name in ("graftdemo", "brokendemo", "skbuilddemo")
     ]
-    sdists.append(tar_sdist(FIXTURE_PACKAGES / "mesoncxxdemo", work / "dist"))
+    sdists += [
+        tar_sdist(FIXTURE_PACKAGES / name, work / "dist") for name in ("mesoncxxdemo", "ompdemo")
+    ]
     write_simple_tree(sdists, work / "root")
     with static_server(work / "root") as url:
         yield f"{url}/simple/"

@@ -3,7 +3,9 @@ pandas and scipy that upstream ships as musllinux wheels for CPython 3.13 are mi
 and installed by pip in the runtime image with no network; and a scikit-build-core project whose
 isolated build installs today's CMake and numpy wheels from upstream builds, repairs and
 verifies. Both need musl 1.2.5 in the images: those wheels are built on current Alpine and carry
-DT_RELR relocations, which older musl does not apply."""
+DT_RELR relocations, which older musl does not apply. And an OpenMP extension: the OpenMP runtime
+is built for musl on first use, mounted into its builds, grafted into its wheels, and its loop
+runs on several threads in the runtime image."""
 
 from __future__ import annotations
 
@@ -20,9 +22,9 @@ from tests.support import wheelhouse_cli
 
 ARCHS = ("x86_64", "aarch64")
 MIRRORED = ("numpy", "pandas", "scipy")
-LIST = "numpy\npandas\nscipy\nskbuilddemo==1.0.0\nmesoncxxdemo==1.0.0\n"
+LIST = "numpy\npandas\nscipy\nskbuilddemo==1.0.0\nmesoncxxdemo==1.0.0\nompdemo==1.0.0\n"
 CHECK = """
-import numpy, pandas, scipy, scipy.linalg, skbuilddemo, mesoncxxdemo
+import os, numpy, pandas, scipy, scipy.linalg, skbuilddemo, mesoncxxdemo, ompdemo
 a = numpy.random.default_rng(0).random((500, 500))
 b = a @ a.T
 assert b.shape == (500, 500) and numpy.allclose(b, b.T)
@@ -42,6 +44,9 @@ except ValueError as error:  # a C++ exception, unwound through libc++ and turne
     assert "negative" in str(error)
 else:
     raise AssertionError("checked_total accepted a negative item")
+threads, total, worked = ompdemo.parallel_sum(1_000_000)
+assert os.environ["OMP_NUM_THREADS"] == "4"
+assert (threads, total, worked) == (4, 499999500000, 4), (threads, total, worked)
 print("ok", numpy.__version__, pandas.__version__, scipy.__version__)
 """
 
@@ -117,6 +122,25 @@ def test_a_meson_project_with_cplusplus_builds_on_both_arches(today_run: dict[st
         inspect_built_wheel(wheel, arch=job["arch"], grafted=None)
 
 
+def test_an_openmp_extension_builds_with_the_runtime_grafted_on_both_arches(
+    today_run: dict[str, Any],
+) -> None:
+    """GCC's -fopenmp (x86_64, native) links -lgomp and zig's (aarch64, cross) -lomp: both
+    find LLVM's libomp, built for musl on first use, and auditwheel grafts it."""
+    jobs = _jobs(today_run["report"], "ompdemo")
+    assert {(j["arch"], j["action"], j["ok"]) for j in jobs} == {
+        (arch, "build", True) for arch in ARCHS
+    }, jobs
+    for job in jobs:
+        (wheel,) = (today_run["project"] / "wheelhouse").glob(
+            f"ompdemo-1.0.0-cp313-cp313-musllinux_1_2_{job['arch']}.whl"
+        )
+        inspect_built_wheel(wheel, arch=job["arch"], grafted="ompdemo.libs/libomp")
+        log = Path(job["log"]).read_text(encoding="utf-8")
+        assert "-fopenmp" in log, job["log"]
+        assert "building the OpenMP runtime for " + job["arch"] in log, job["log"]
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_pip_installs_them_in_the_runtime_image_offline(
     today_run: dict[str, Any], arch: str
@@ -124,8 +148,8 @@ def test_pip_installs_them_in_the_runtime_image_offline(
     house = today_run["project"] / "wheelhouse"
     done = run_in_runtime(
         "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
-        "/tmp/venv/bin/pip install -q --no-index --find-links /work numpy pandas scipy skbuilddemo mesoncxxdemo; "
-        '/tmp/venv/bin/python -c "$0"',
+        "/tmp/venv/bin/pip install -q --no-index --find-links /work numpy pandas scipy skbuilddemo mesoncxxdemo ompdemo; "
+        'OMP_NUM_THREADS=4 /tmp/venv/bin/python -c "$0"',
         network="none",
         mount=house,
         arch=arch,

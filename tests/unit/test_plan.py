@@ -8,7 +8,7 @@ import pytest
 from packaging.version import Version
 
 from builder.errors import InputError
-from builder.inputs.recipes import Recipe, SkipRule
+from builder.inputs.recipes import Recipe, SkipRule, parse_recipe
 from builder.plan.jobs import BuildJob, ReuseJob, SkipJob, ToolVersions
 from builder.plan.planner import build_key, make_plan
 from builder.plan.run_modes import choose_executions
@@ -18,7 +18,9 @@ from builder.resolve.releases import group_releases
 from builder.wheelbuild.cibuildwheel_options import cibuildwheel_env
 from builder.wheelbuild.compile import shareable
 from builder.wheelbuild.cxx_toolchain import cxx_toolchain
+from builder.wheelbuild.openmp_runtime import openmp_runtime
 from tests.unit.fakes import IMAGE, sdist, wheel
+from tests.unit.test_wheel_checks import evaluated
 
 PY311 = BuildTarget(python="3.11", arch="x86_64")
 PY313 = BuildTarget(python="3.13", arch="x86_64")
@@ -296,3 +298,42 @@ def test_a_cross_build_has_its_own_key_and_every_compiler_points_at_zig(tmp_path
         recipes={"cext": Recipe(name="cext", execution="qemu")},
     )
     assert forced.jobs[0].execution == "qemu" and forced.jobs[0].key == qemu.jobs[0].key
+
+
+def test_a_recipe_that_names_openmp_gets_the_runtime_mounted_and_in_its_key(
+    tmp_path: Path,
+) -> None:
+    recipes = {"cext": Recipe(name="cext", toolchains=("openmp",))}
+    plain = plan_for([C_EXT], recipes={"cext": Recipe(name="cext")}, openmp="llvm-openmp 19")
+    asked = plan_for([C_EXT], recipes=recipes, openmp="llvm-openmp 19")
+    (job,) = asked.jobs
+    assert isinstance(job, BuildJob) and job.openmp == "llvm-openmp 19"
+    assert isinstance(plain.jobs[0], BuildJob) and plain.jobs[0].openmp == ""
+    assert job.key != plan_for([C_EXT], recipes=recipes, openmp="llvm-openmp 20").jobs[0].key
+    assert job.to_json()["openmp"] == "llvm-openmp 19"
+    # Alpine's GCC on the pypa images carries libgomp: nothing is mounted there
+    pypa = {"x86_64": replace(IMAGE, kind="pypa")}
+    on_pypa = plan_for([C_EXT], recipes=recipes, openmp="llvm-openmp 19", images=pypa)
+    assert isinstance(on_pypa.jobs[0], BuildJob) and on_pypa.jobs[0].openmp == ""
+
+    runtime = openmp_runtime(tmp_path, "llvm-openmp 19")
+    env = cibuildwheel_env(job, None, runtime.directory("x86_64"))
+    mount = f"--volume {runtime.directory('x86_64')}:/opt/wheelhouse-openmp:ro"
+    assert env["CIBW_CONTAINER_ENGINE"] == f"docker; create_args: {mount}"
+    build_env = evaluated(env["CIBW_ENVIRONMENT"])
+    assert build_env["CPATH"] == "/opt/wheelhouse-openmp/include"
+    assert build_env["LIBRARY_PATH"] == build_env["LD_LIBRARY_PATH"] == "/opt/wheelhouse-openmp/lib"
+    # a job that did not ask gets neither the mount nor the environment
+    other = cibuildwheel_env(plain.jobs[0], None, runtime.directory("x86_64"))
+    assert other["CIBW_CONTAINER_ENGINE"] == "docker" and "CPATH" not in other["CIBW_ENVIRONMENT"]
+    assert runtime != openmp_runtime(tmp_path, "llvm-openmp 20")  # one directory per identity
+    assert not runtime.ready("x86_64")
+
+
+def test_an_unknown_toolchain_in_a_recipe_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "cext.toml"
+    path.write_text('toolchains = ["fortran"]\n')
+    with pytest.raises(InputError, match=r"cext\.toml: key 'toolchains': no toolchain 'fortran'"):
+        parse_recipe(path)
+    path.write_text('toolchains = ["openmp", "openmp"]\n')
+    assert parse_recipe(path).toolchains == ("openmp",)

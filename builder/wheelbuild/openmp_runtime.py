@@ -1,0 +1,72 @@
+"""OpenMP for builds on the local musl images: LLVM's OpenMP runtime (libomp, which answers GCC's
+GOMP_* entry points as well as clang's __kmpc_* ones), built for musl on this machine the first
+time a job needs it (a recipe's `toolchains = ["openmp"]`), kept under the wheelhouse's cache by
+the identity of its inputs, and mounted read-only into the build containers of those jobs only.
+
+In such a container omp.h is on CPATH (GCC and clang read it); libomp.so and its libgomp.so
+alias are on LIBRARY_PATH, where GCC's `-fopenmp` finds -lgomp ahead of the glibc one in its own
+directory, and on LD_LIBRARY_PATH, where auditwheel finds the library and grafts it into the
+wheel. The zig wrappers (cross builds, C++) add -lomp when they link with -fopenmp, which clang's
+own driver does and zig's does not. The pypa images need none of this: Alpine's GCC carries
+libgomp.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
+from pathlib import Path
+
+MOUNT = "/opt/wheelhouse-openmp"
+LLVM_VERSION = "19.1.7"
+RECIPE_DIR = Path(__file__).resolve().parent.parent / "host" / "openmp_recipe"
+
+
+def openmp_version() -> str:
+    """What a job's key records ("llvm-openmp 19.1.7, recipe 1a2b3c4d"): the recipe's hash
+    covers its script, its recorded compiler checks and the zig that compiles it."""
+    digest = hashlib.sha256()
+    for path in sorted(RECIPE_DIR.iterdir()):
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    try:
+        digest.update(f"zig {installed_version('ziglang')}".encode())
+    except PackageNotFoundError:
+        digest.update(b"no zig")
+    return f"llvm-openmp {LLVM_VERSION}, recipe {digest.hexdigest()[:8]}"
+
+
+def openmp_environment() -> dict[str, str]:
+    """The build environment of a job that has the runtime mounted."""
+    return {
+        "WHEELHOUSE_OPENMP": MOUNT,
+        "CPATH": f"{MOUNT}/include",
+        "LIBRARY_PATH": f"{MOUNT}/lib",
+        "LD_LIBRARY_PATH": f"{MOUNT}/lib",
+    }
+
+
+@dataclass(frozen=True)
+class OpenMPRuntime:
+    """Where the runtime of one identity lives on this machine: one directory per arch."""
+
+    root: Path
+    sources: Path  # LLVM's source tarball and the tree taken out of it, shared by identities
+
+    def directory(self, arch: str) -> Path:
+        return self.root / arch
+
+    def ready(self, arch: str) -> bool:
+        return (self.directory(arch) / "lib" / "libomp.so").is_file()
+
+    def create_args(self, arch: str) -> str:
+        """The container engine's `create_args` that mount the arch's runtime."""
+        return f"--volume {self.directory(arch)}:{MOUNT}:ro"
+
+
+def openmp_runtime(cache_dir: Path, version: str | None = None) -> OpenMPRuntime:
+    identity = version or openmp_version()
+    key = hashlib.sha256(identity.encode()).hexdigest()[:16]
+    return OpenMPRuntime(root=cache_dir / "openmp" / key, sources=cache_dir / "openmp" / "sources")
