@@ -34,19 +34,19 @@ if [ ! -f "$sources/$tarball" ]; then
     exit 2
   fi
   echo "build-openmp: downloading $tarball (164 MB)"
-  /usr/lib/apt/apt-helper -o APT::Sandbox::User=root download-file "${mirror%/}/$pool/$tarball" "$sources/$tarball.part" \
-    "SHA256:$sha256"
-  mv "$sources/$tarball.part" "$sources/$tarball"
+  /usr/lib/apt/apt-helper -o APT::Sandbox::User=root download-file "${mirror%/}/$pool/$tarball" \
+    "$sources/$tarball.part.$$" "SHA256:$sha256"
+  mv "$sources/$tarball.part.$$" "$sources/$tarball"
 fi
 echo "$sha256  $sources/$tarball" | sha256sum --check --quiet
 
 tree="$sources/llvm-openmp-$version"
 if [ ! -d "$tree/openmp" ]; then
   echo "build-openmp: unpacking openmp/ and cmake/ of $tarball"
-  rm -rf "$tree.part" && mkdir -p "$tree.part"
-  tar -xJf "$sources/$tarball" -C "$tree.part" --strip-components=1 \
-    --wildcards '*/openmp/*' '*/cmake/*'
-  mv "$tree.part" "$tree"
+  part="$tree.part.$$"
+  rm -rf "$part" && mkdir -p "$part"
+  tar -xJf "$sources/$tarball" -C "$part" --strip-components=1 --wildcards '*/openmp/*' '*/cmake/*'
+  mv -T "$part" "$tree" 2>/dev/null || rm -rf "$part"  # another build unpacked it meanwhile
 fi
 
 work=$(mktemp -d)
@@ -92,7 +92,8 @@ if [ "$needed" != "libc.musl-$arch.so.1 " ]; then
   exit 1
 fi
 
-rm -rf "$out.part" && mkdir -p "$(dirname "$out")"
-cp -a "$work/out" "$out.part"
-rm -rf "$out" && mv "$out.part" "$out"
+# In place in one rename; a runtime another build finished meanwhile is kept.
+mkdir -p "$(dirname "$out")"
+cp -a "$work/out" "$out.part.$$"
+mv -T "$out.part.$$" "$out" 2>/dev/null || rm -rf "$out.part.$$"
 echo "build-openmp: $out/lib/libomp.so for $arch (LLVM $version)"
