@@ -46,3 +46,31 @@ def test_a_rejected_flag_still_fails_the_probe(toolchain: Path) -> None:
     probe = run(toolchain / "c++", "-Wl,--no-such-flag", "-Wl,--version")
     assert probe.returncode != 0
     assert "LLD" not in probe.stdout and "no-such-flag" in probe.stdout
+
+
+def test_openmp_links_the_mounted_runtime_when_it_links_and_only_then(tmp_path: Path) -> None:
+    """zig's driver does not link an OpenMP runtime for -fopenmp as clang's does: the wrapper
+    adds the mounted one (WHEELHOUSE_OPENMP) to a link, never to a compile-only step."""
+    work = tmp_path / "cxx"
+    (work / "zig").mkdir(parents=True)
+    record = tmp_path / "argv"
+    fake = work / "zig" / "zig"  # records how the wrapper called zig
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
+    fake.chmod(0o755)
+    cc = work / "cc"
+    cc.write_text(
+        wrapper("cc").replace(CACHE_MOUNT, str(tmp_path / "cache")).replace(MOUNT, str(work))
+    )
+    cc.chmod(0o755)
+
+    def called(*argv: str, openmp: str | None = "/omp") -> list[str]:
+        env = {"PATH": "/usr/bin:/bin", **({"WHEELHOUSE_OPENMP": openmp} if openmp else {})}
+        subprocess.run([str(cc), *argv], env=env, check=True, capture_output=True)
+        return record.read_text().splitlines()
+
+    compiled = called("-fopenmp", "-c", "x.c", "-o", "x.o")
+    assert "-I/omp/include" in compiled and "-lomp" not in compiled
+    linked = called("-fopenmp", "-shared", "x.o", "-o", "x.so")
+    assert linked[-2:] == ["-L/omp/lib", "-lomp"]
+    assert "-lomp" not in called("-shared", "x.o", "-o", "x.so")  # no -fopenmp: nothing added
+    assert "-lomp" not in called("-fopenmp", "x.o", "-o", "x", openmp=None)  # nothing mounted
