@@ -11,8 +11,8 @@
 # libomp answers GCC's GOMP_* entry points as well as clang's __kmpc_* ones.
 #
 # CMake's ~50 compiler checks cost four minutes (each one a CMake sub-build); checks-ARCH.cmake
-# holds their answers, measured with the zig version it names, and is used only with that zig:
-# with any other the checks run.
+# holds their answers, measured by a full configure with the zig version it names, and is used
+# only with that zig: with any other the checks run.
 set -euo pipefail
 
 sources=${1:?usage: build-openmp.sh SOURCES ARCH OUT ZIG_DIR ZIG_CACHE CMAKE NINJA}
@@ -49,11 +49,13 @@ if [ ! -d "$tree/openmp" ]; then
   mv -T "$part" "$tree" 2>/dev/null || rm -rf "$part"  # another build unpacked it meanwhile
 fi
 
+# -dynamic: the programs CMake links to identify the compilers link musl's libc dynamically;
+# a static link makes zig compile all of musl first (over a minute on a cold cache).
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$work/bin"
 for tool in cc c++; do
-  printf '#!/bin/sh\nexec "%s/zig" %s -target %s-linux-musl "$@"\n' "$zig_dir" "$tool" "$arch" \
+  printf '#!/bin/sh\nexec "%s/zig" %s -target %s-linux-musl -dynamic "$@"\n' "$zig_dir" "$tool" "$arch" \
     > "$work/bin/$tool"
 done
 for tool in ar ranlib; do
@@ -66,7 +68,10 @@ seed=()
 checks="$here/checks-$arch.cmake"
 zig_version=$("$zig_dir/zig" version)
 if [ -f "$checks" ] && grep -qx "# zig $zig_version" "$checks"; then
-  seed=(-C "$checks")
+  # With the checks answered, CMake's remaining probes (the compilers' ABI) need not link a
+  # program: linking one makes zig build a C++ runtime for executables first, minutes on a
+  # cold cache, which nothing else here uses.
+  seed=(-C "$checks" -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY)
 else
   echo "build-openmp: no recorded compiler checks for zig $zig_version on $arch: CMake runs them"
 fi
