@@ -116,8 +116,8 @@ def images_build_command(
     like the pypa images, and are tagged with the hash of their recipe (builder/host/image_recipe,
     shipped in the package): running this again is instant until the recipe changes. One pair per
     selected arch (default: x86_64 and aarch64). The other arch's interpreters are cross-compiled
-    on this machine and its images assembled under QEMU emulation (checked first); that takes up
-    to 40 minutes the first time (x86_64: about 20).
+    on this machine and its images assembled under QEMU emulation (checked first); that took 28
+    minutes the first time on a 2-core machine (x86_64, native: 20).
     Follow the progress with `tail -f CACHE_DIR/images-ARCH.log`.
     """
     guarded("images build", lambda: run_images_build(settings_from(config, archs=arch), cache_dir))

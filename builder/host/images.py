@@ -261,7 +261,7 @@ def build_local_images(
     )
     progress(
         f"{arch}: musl CPython 3.11 and 3.13 {how} "
-        f"(about {20 if execution == 'native' else 40} minutes the first time; log: {log})"
+        f"(about {20 if execution == 'native' else 30} minutes the first time; log: {log})"
     )
     commands.run(
         [
