@@ -25,6 +25,11 @@ pool=pool/main/l/llvm-toolchain-19
 mkdir -p "$sources"
 
 if [ ! -f "$sources/$tarball" ]; then
+  if [ ! -x /usr/lib/apt/apt-helper ]; then
+    echo "build-openmp: fetching LLVM's sources needs a Debian host (apt-helper); or put" \
+      "$tarball (sha256 $sha256) into $sources" >&2
+    exit 2
+  fi
   mirror=$(grep -h -m1 -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | head -n1 || true)
   if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
     mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list)
