@@ -16,6 +16,7 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
+from builder.checks.build_failures import network_fetch_reason
 from builder.checks.wheel_checks import tag_problems
 from builder.errors import CommandFailed, WheelhouseError
 from builder.host.commands import CommandRunner, tail
@@ -145,7 +146,10 @@ class Executor:
             else:
                 outcome = self._build(job, log)
         except CommandFailed as exc:
-            outcome = JobOutcome(job=job, ok=False, message=f"{exc.message}\n{exc.log_tail}")
+            message = f"{exc.message}\n{exc.log_tail}"
+            if reason := network_fetch_reason(_log_text(log)):
+                message = f"{reason}\n{message}"
+            outcome = JobOutcome(job=job, ok=False, message=message)
         except WheelhouseError as exc:
             outcome = JobOutcome(job=job, ok=False, message=str(exc))
         except Exception as exc:  # a job's failure stays that job's: disk, permissions, a bug
@@ -323,3 +327,17 @@ def _work(job: Job) -> WorkJob:
         return job
     msg = f"{job.label}: a {job.action} job has no wheel"
     raise ValueError(msg)
+
+
+LOG_READ_LIMIT = 4 * 1024 * 1024  # a failure's cause is near the end of its log
+
+
+def _log_text(log: Path) -> str:
+    """The end of a job's log (at most LOG_READ_LIMIT bytes), "" when it cannot be read."""
+    try:
+        with log.open("rb") as handle:
+            size = handle.seek(0, 2)
+            handle.seek(max(0, size - LOG_READ_LIMIT))
+            return handle.read().decode("utf-8", errors="replace")
+    except OSError:
+        return ""

@@ -55,7 +55,8 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         for name in ("graftdemo", "brokendemo", "skbuilddemo")
     ]
     sdists += [
-        tar_sdist(FIXTURE_PACKAGES / name, work / "dist") for name in ("mesoncxxdemo", "ompdemo")
+        tar_sdist(FIXTURE_PACKAGES / name, work / "dist")
+        for name in ("mesoncxxdemo", "ompdemo", "fetchdemo")
     ]
     write_simple_tree(sdists, work / "root")
     with static_server(work / "root") as url:

@@ -1,0 +1,62 @@
+"""A build that downloads sources while it builds, and cannot, says so in one line."""
+
+from __future__ import annotations
+
+import pytest
+
+from builder.checks.build_failures import network_fetch_reason
+
+# What CMake 3.31 printed for FetchContent_Declare(libfoo URL http://127.0.0.1:9/...) here.
+FETCH_CONTENT = """\
+[ 11%] Performing download step (download, verify and extract) for 'libfoo-populate'
+-- Downloading...
+          error: downloading 'http://127.0.0.1:9/libfoo-1.0.tar.gz' failed
+          status_code: 7
+          status_string: "Could not connect to server"
+CMake Error at /usr/share/cmake-3.31/Modules/FetchContent.cmake:1918 (message):
+  Build step for libfoo failed: 2
+"""
+EXTERNAL_PROJECT = """\
+-- Downloading...
+   dst='/project/build/zstd-prefix/src/zstd-1.5.5.tar.gz'
+          error: downloading 'https://example.invalid/zstd-1.5.5.tar.gz' failed
+CMake Error at zstd-stamp/download-zstd.cmake:170 (message):
+  Each download failed!
+make[2]: *** [CMakeFiles/zstd.dir/build.make:99: zstd-prefix/src/zstd-stamp/zstd-download] Error 1
+ExternalProject_Add(zstd ...)
+"""
+GIT = """\
+Cloning into 'bundled/libzmq'...
+fatal: unable to access 'https://example.invalid/zeromq/libzmq.git/': Could not resolve host: example.invalid
+error: command 'git' failed with exit code 128
+"""
+CURL = "curl: (6) Could not resolve host: example.invalid\nmake: *** [Makefile:12: deps] Error 6\n"
+
+
+@pytest.mark.parametrize(
+    ("log", "named"),
+    [
+        (FETCH_CONTENT, "(CMake FetchContent: http://127.0.0.1:9/libfoo-1.0.tar.gz)"),
+        (EXTERNAL_PROJECT, "(CMake ExternalProject: https://example.invalid/zstd-1.5.5.tar.gz)"),
+        (GIT, "(git: https://example.invalid/zeromq/libzmq.git/)"),
+        (CURL, "(curl: (6) Could not resolve host: example.invalid)"),
+    ],
+)
+def test_the_reason_names_what_downloaded_and_what_to_do(log: str, named: str) -> None:
+    reason = network_fetch_reason(log)
+    assert reason is not None and "\n" not in reason
+    assert reason.startswith("the build downloads sources while it builds " + named)
+    assert "recipe (system-libraries, before-all)" in reason
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        "src/x.c:3:10: fatal error: zlib.h: No such file or directory\nerror: command failed\n",
+        # pip retrying the package index is not a build downloading its sources
+        "WARNING: Retrying (Retry(total=4)) after connection broken by 'NewConnectionError': /simple/x/\n",
+        "",
+    ],
+)
+def test_other_failures_get_no_such_reason(log: str) -> None:
+    assert network_fetch_reason(log) is None
