@@ -222,7 +222,7 @@ def build(
     )
     warnings += plan.notes
     openmp = openmp_runtime(wheelhouse.cache) if mounted else None
-    warnings += _openmp_to_build(plan, openmp)
+    warnings += _openmp_notes(plan, openmp)
     if request.against is not None and request.against.files is not None:
         plan = held_by_files(plan, request.against.files)
     if request.shard is not None:
@@ -250,7 +250,7 @@ def build(
     )
 
 
-def _openmp_to_build(plan: Plan, runtime: OpenMPRuntime | None) -> list[str]:
+def _openmp_notes(plan: Plan, runtime: OpenMPRuntime | None) -> list[str]:
     """A note naming the archs whose jobs need the OpenMP runtime not built here yet."""
     archs = {job.arch for job in plan.jobs if isinstance(job, BuildJob) and job.openmp}
     missing = sorted(arch for arch in archs if runtime is not None and not runtime.ready(arch))

@@ -73,9 +73,7 @@ seed=()
 checks="$here/checks-$arch.cmake"
 zig_version=$("$zig_dir/zig" version)
 if [ -f "$checks" ] && grep -qx "# zig $zig_version" "$checks"; then
-  # With the checks answered, CMake's remaining probes (the compilers' ABI) need not link a
-  # program: linking one makes zig build a C++ runtime for executables first, minutes on a
-  # cold cache, which nothing else here uses.
+  # With the checks answered, CMake's remaining probes (the compilers' ABI) only compile.
   seed=(-C "$checks" -DCMAKE_TRY_COMPILE_TARGET_TYPE=STATIC_LIBRARY)
 else
   echo "build-openmp: no recorded compiler checks for zig $zig_version on $arch: CMake runs them"
