@@ -3,7 +3,6 @@ says what it is and where it goes; builder/host/openmp_recipe/build-openmp.sh bu
 
 from __future__ import annotations
 
-import importlib.util
 import sys
 from pathlib import Path
 
@@ -12,25 +11,30 @@ import ninja
 
 from builder.errors import EnvironmentProblem
 from builder.host.commands import CommandRunner
+from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.openmp_runtime import RECIPE_DIR, OpenMPRuntime
 
 SCRIPT = RECIPE_DIR / "build-openmp.sh"
 
 
 def ensure_openmp(
-    commands: CommandRunner, runtime: OpenMPRuntime, arch: str, *, zig_cache: Path, log: Path
+    commands: CommandRunner,
+    runtime: OpenMPRuntime,
+    arch: str,
+    *,
+    zig: CxxToolchain | None,
+    log: Path,
 ) -> Path:
     """The arch's runtime directory, built first when it is not there (its output appended to
-    `log`). Raises CommandFailed when the build fails, EnvironmentProblem without zig."""
+    `log`) with the zig and the zig cache the C++ toolchain mounts. Raises CommandFailed when
+    the build fails, EnvironmentProblem without zig."""
     if runtime.ready(arch):
         return runtime.directory(arch)
-    spec = importlib.util.find_spec("ziglang")
-    if spec is None or spec.origin is None:
+    if zig is None:
         raise EnvironmentProblem(
             "the OpenMP runtime is compiled with zig, and the ziglang package is not installed",
             hint="pip install ziglang (a dependency of wheelhouse), or use the pypa images",
         )
-    zig_dir = Path(spec.origin).resolve().parent
     cmake_bin = Path(cmake.CMAKE_BIN_DIR) / "cmake"
     ninja_bin = Path(ninja.BIN_DIR) / "ninja"
     with log.open("a", encoding="utf-8") as handle:
@@ -43,8 +47,8 @@ def ensure_openmp(
             str(runtime.sources),
             arch,
             str(runtime.directory(arch)),
-            str(zig_dir),
-            str(zig_cache),
+            str(zig.zig_dir),
+            str(zig.cache),
             str(cmake_bin),
             str(ninja_bin),
         ],

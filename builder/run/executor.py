@@ -209,8 +209,7 @@ class Executor:
             return None
         if self._openmp is None:
             raise WheelhouseError(f"{job.label} needs the OpenMP runtime, which was not set up")
-        zig_cache = self._wheelhouse.cache / "zig-cache"
-        return ensure_openmp(self._commands, self._openmp, job.arch, zig_cache=zig_cache, log=log)
+        return ensure_openmp(self._commands, self._openmp, job.arch, zig=self._cxx, log=log)
 
     def _stage_shared(self, job: BuildJob | ReuseJob, wheel: Path, log: Path) -> JobOutcome:
         """A pure or abi3 wheel of the same sdist serves this target too: staged for its
