@@ -33,7 +33,7 @@ from builder.run.executor import Executor, JobOutcome, JobProgress
 from builder.wheelbuild.cxx_toolchain import cxx_toolchain, toolchain_version
 from builder.wheelbuild.openmp_runtime import OpenMPRuntime, openmp_runtime, openmp_version
 from builder.wheelhouse.manifest import Manifest
-from builder.wheelhouse.store import Wheelhouse, shared_wheels
+from builder.wheelhouse.store import Wheelhouse, cache_dir, shared_wheels
 from index.clock import Clock
 
 
@@ -66,7 +66,7 @@ def upstream_for(
         client=client,
         prepare=prepare,
         index_urls=[settings.index_url or default_index_url(), *settings.extra_index_urls],
-        cache_dir=settings.wheelhouse / ".cache",
+        cache_dir=cache_dir(settings.wheelhouse),
         keep_pages=keep_pages,
     )
 

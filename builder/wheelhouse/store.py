@@ -53,6 +53,12 @@ class Made:
 LOCK_NAME = ".manifest.lock"  # held while the manifest is read, merged and written
 
 
+def cache_dir(wheelhouse: Path) -> Path:
+    """Where a wheelhouse keeps its caches (upstream pages, sdists, toolchains), for those that
+    need it before a Wheelhouse is opened."""
+    return wheelhouse / ".cache"
+
+
 class Wheelhouse:
     def __init__(self, path: Path, *, clock: Clock) -> None:
         self.path = path
@@ -70,7 +76,7 @@ class Wheelhouse:
 
     @property
     def cache(self) -> Path:
-        return self.path / ".cache"
+        return cache_dir(self.path)
 
     @property
     def manifest_path(self) -> Path:
