@@ -16,13 +16,14 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
-from builder.checks.build_failures import network_fetch_reason
+from builder.checks.build_failures import failure_reason
 from builder.checks.wheel_checks import tag_problems
 from builder.errors import CommandFailed, WheelhouseError
 from builder.host.commands import CommandRunner, tail
 from builder.host.containers import Containers
 from builder.host.http_client import HttpClient
 from builder.host.openmp_build import ensure_openmp
+from builder.host.rust_build import ensure_rust
 from builder.plan.jobs import (
     BuildJob,
     FailJob,
@@ -41,6 +42,7 @@ from builder.verify.runtime import VerifyItem, verify_in_runtime
 from builder.wheelbuild.compile import build_wheel, shareable
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.openmp_runtime import OpenMPRuntime
+from builder.wheelbuild.rust_toolchain import RustToolchain
 from builder.wheelhouse.store import Made, Refused, Wheelhouse
 from index.clock import Clock
 
@@ -83,6 +85,7 @@ class Executor:
         progress: JobProgress,
         cxx: CxxToolchain | None = None,
         openmp: OpenMPRuntime | None = None,
+        rust: RustToolchain | None = None,
     ) -> None:
         self._commands = commands
         self._containers = containers
@@ -93,6 +96,7 @@ class Executor:
         self._progress = progress
         self._cxx = cxx
         self._openmp = openmp
+        self._rust = rust
         # sdist identity -> the pure or abi3 wheels built from it in this run
         self._shared: dict[str, list[Path]] = {}
 
@@ -147,7 +151,7 @@ class Executor:
                 outcome = self._build(job, log)
         except CommandFailed as exc:
             message = f"{exc.message}\n{exc.log_tail}"
-            if reason := network_fetch_reason(_log_text(log)):
+            if reason := failure_reason(_log_text(log)):
                 message = f"{reason}\n{message}"
             outcome = JobOutcome(job=job, ok=False, message=message)
         except WheelhouseError as exc:
@@ -192,6 +196,7 @@ class Executor:
             log=log,
             cxx=self._cxx,
             openmp=self._openmp_for(job, log),
+            rust=self._rust_for(job, log),
         )
         if built.wheel is not None and not built.problems and shareable(built.wheel.name):
             self._shared.setdefault(identity, []).append(built.wheel)
@@ -210,6 +215,23 @@ class Executor:
         if self._openmp is None:
             raise WheelhouseError(f"{job.label} needs the OpenMP runtime, which was not set up")
         return ensure_openmp(self._commands, self._openmp, job.arch, zig=self._cxx, log=log)
+
+    def _rust_for(self, job: BuildJob, log: Path) -> RustToolchain | None:
+        """The Rust toolchain to mount for the job (fetched, and std built for its arch, by the
+        first job that needs it, in that job's log), or None when the job needs none."""
+        if not job.rust:
+            return None
+        if self._rust is None:
+            raise WheelhouseError(f"{job.label} needs the Rust toolchain, which was not set up")
+        return ensure_rust(
+            self._commands,
+            self._containers,
+            self._rust,
+            arch=job.arch,
+            image=job.image.builder,
+            zig=self._cxx,
+            log=log,
+        )
 
     def _stage_shared(self, job: BuildJob | ReuseJob, wheel: Path, log: Path) -> JobOutcome:
         """A pure or abi3 wheel of the same sdist serves this target too: staged for its

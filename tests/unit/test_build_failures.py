@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from builder.checks.build_failures import network_fetch_reason
+from builder.checks.build_failures import failure_reason, network_fetch_reason
 
 # What CMake 3.31 printed for FetchContent_Declare(libfoo URL http://127.0.0.1:9/...) here.
 FETCH_CONTENT = """\
@@ -60,3 +60,32 @@ def test_the_reason_names_what_downloaded_and_what_to_do(log: str, named: str) -
 )
 def test_other_failures_get_no_such_reason(log: str) -> None:
     assert network_fetch_reason(log) is None
+
+
+# What maturin 1.16's PEP 517 backend printed here for rpds-py 0.21.0 built without Rust (it then
+# tried to download rustup, which failed: no network beyond the package index).
+MATURIN_WITHOUT_RUST = """\
+Computed rustc target triple: x86_64-unknown-linux-musl
+Downloading rustup-init from https://static.rust-lang.org/rustup/dist/x86_64-unknown-linux-musl/rustup-init
+Rust not found, installing into a temporary directory
+Traceback (most recent call last):
+httpx.ConnectError: [Errno -2] Name does not resolve
+"""
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        MATURIN_WITHOUT_RUST,
+        "error: can't find Rust compiler\n",  # setuptools-rust
+        "sh: 1: cargo: not found\n",
+    ],
+)
+def test_a_rust_build_without_rust_names_the_recipe_key_to_add(log: str) -> None:
+    reason = failure_reason(log)
+    assert reason is not None and 'toolchains = ["rust"]' in reason
+
+
+def test_a_download_failure_is_named_before_anything_else() -> None:
+    assert failure_reason(FETCH_CONTENT) == network_fetch_reason(FETCH_CONTENT)
+    assert failure_reason("error: linking with `cc` failed\n") is None
