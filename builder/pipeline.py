@@ -3,7 +3,7 @@ wheelhouse + manifest. The one function that runs the flow; each stage lives in 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -32,6 +32,12 @@ from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, JobProgress
 from builder.wheelbuild.cxx_toolchain import cxx_toolchain, toolchain_version
 from builder.wheelbuild.openmp_runtime import OpenMPRuntime, openmp_runtime, openmp_version
+from builder.wheelbuild.rust_toolchain import (
+    CrateSource,
+    RustToolchain,
+    rust_toolchain,
+    rust_version,
+)
 from builder.wheelhouse.manifest import Manifest
 from builder.wheelhouse.store import Wheelhouse, cache_dir, shared_wheels
 from index.clock import Clock
@@ -128,17 +134,11 @@ def build(
     if not entries:
         raise InputError(f"{request.list_path}: the list names no packages")
     recipes = load_recipes(settings.recipes)
+    crates = crate_source(settings)
     wheelhouse = Wheelhouse(settings.wheelhouse, clock=clock)
 
     archs = archs_for_runner(settings, request.runner)
-    warnings: list[str] = []
-    try:
-        host: dict[str, str] = dict(check_emulation(archs))
-    except EnvironmentProblem as problem:
-        if not request.dry_run:
-            raise
-        host = dict(executions_here(archs))
-        warnings.append(str(problem))
+    host, warnings = _emulation_here(archs, dry_run=request.dry_run)
 
     if request.dry_run:  # without an engine the plan names the images; their ids stay unknown
         inspect = None if containers.engine_problem() else containers
@@ -218,11 +218,15 @@ def build(
         notes=[*choice.notes, *version_notes],
         verify_with=verify_with_wheels(resolved, recipes, upstream),
         debug_info=settings.debug_info,
-        openmp=openmp_version() if mounted else "",
+        toolchains=_mountable_toolchains(crates) if mounted else {},
     )
     warnings += plan.notes
-    openmp = openmp_runtime(wheelhouse.cache) if mounted else None
-    warnings += _openmp_notes(plan, openmp)
+    openmp, rust = (
+        (openmp_runtime(wheelhouse.cache), rust_toolchain(wheelhouse.cache, crates))
+        if mounted
+        else (None, None)
+    )
+    warnings += _openmp_notes(plan, openmp) + _rust_notes(plan, rust)
     if request.against is not None and request.against.files is not None:
         plan = held_by_files(plan, request.against.files)
     if request.shard is not None:
@@ -239,6 +243,7 @@ def build(
         progress=progress,
         cxx=cxx,
         openmp=openmp,
+        rust=rust,
     )
     result = executor.run(plan)
     return BuildReport(
@@ -259,6 +264,49 @@ def _openmp_notes(plan: Plan, runtime: OpenMPRuntime | None) -> list[str]:
     return [
         f"the OpenMP runtime (LLVM's libomp, for musl) is built for {', '.join(missing)} on "
         "first use, about a minute per arch, then kept in the wheelhouse's cache"
+    ]
+
+
+def _emulation_here(archs: Sequence[str], *, dry_run: bool) -> tuple[dict[str, str], list[str]]:
+    """How each arch runs on this machine; without emulation a dry run still plans (and says
+    why a real run would stop), a real run stops."""
+    try:
+        return dict(check_emulation(archs)), []
+    except EnvironmentProblem as problem:
+        if not dry_run:
+            raise
+        return dict(executions_here(archs)), [str(problem)]
+
+
+def crate_source(settings: Settings) -> CrateSource:
+    """Where Rust builds take their crates from (the settings' cargo-registry / cargo-vendor)."""
+    vendor = settings.cargo_vendor
+    if vendor is not None and not vendor.is_dir():
+        raise InputError(
+            f"cargo-vendor = {vendor}: no such directory",
+            hint="a directory of crates as `cargo vendor` writes it (one folder per crate, each "
+            "with its .cargo-checksum.json), or unset it to use crates.io",
+        )
+    return CrateSource(registry=settings.cargo_registry or "", directory=vendor)
+
+
+def _mountable_toolchains(crates: CrateSource) -> dict[str, str]:
+    """The toolchains beyond C and C++ that wheelhouse mounts, by their identities; where the
+    crates come from is part of Rust's (another source can resolve other versions)."""
+    return {"openmp": openmp_version(), "rust": f"{rust_version()}; {crates.describe()}"}
+
+
+def _rust_notes(plan: Plan, rust: RustToolchain | None) -> list[str]:
+    """A note naming what a run adds for its Rust jobs that is not on this machine yet."""
+    archs = {job.arch for job in plan.jobs if isinstance(job, BuildJob) and job.rust}
+    missing = sorted(arch for arch in archs if rust is not None and not rust.ready(arch))
+    if not missing:
+        return []
+    fetch = "" if rust is None or rust.fetched() else "fetched from Debian (about 180 MB) and "
+    return [
+        f"the Rust toolchain (Debian's rustc for musl targets) is {fetch}given std for "
+        f"{', '.join(missing)} on first use, about a minute per arch, then kept in the "
+        "wheelhouse's cache"
     ]
 
 

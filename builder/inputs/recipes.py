@@ -17,7 +17,10 @@ A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key 
     toolchains = ["openmp"]              # what the build needs beyond C and C++: "openmp" (on
                                          # the local images, LLVM's OpenMP runtime, built for
                                          # musl the first time a plan needs it; -fopenmp then
-                                         # compiles and links, and auditwheel grafts it)
+                                         # compiles and links, and auditwheel grafts it);
+                                         # "rust" (maturin, setuptools-rust: on the local
+                                         # images Debian's rustc with std built for musl, on
+                                         # the pypa images Alpine's cargo)
     build-constraints = ["cython<3"]     # pins for the isolated build environment (PIP_CONSTRAINT)
     execution = "qemu"                   # a foreign arch compiles under emulation, never cross
                                          # (for builds that run what they compiled)
@@ -51,7 +54,7 @@ RECIPE_KEYS = (
     "import, system-libraries, system-packages, before-all, before-build, environment, test-command, "
     "build-from-source, build-constraints, execution, verify-with, toolchains, skip"
 )
-KNOWN_TOOLCHAINS = ("openmp",)
+KNOWN_TOOLCHAINS = ("openmp", "rust")
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -14,6 +14,9 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     debug-info = "strip"                # strip (default: symbols and debug information out of
                                         # every ELF file we build or graft, as upstream's
                                         # wheels ship) | keep (for those who debug)
+    cargo-registry = "sparse+https://.../index/"  # a crates.io mirror for Rust builds, or
+    cargo-vendor = "vendor/crates"      # a vendored crates directory (offline; relative to
+                                        # the config file); default: crates.io
     [custom-images.x86_64]              # explicit images for one arch, overriding `images`
     builder = "my/musllinux-builder@sha256:..."
     runtime = "my/musl-python:3.11"
@@ -72,6 +75,8 @@ OPTIONS = (
     Option("recipes", "RECIPES", "recipes", "path"),
     Option("build-constraints", "BUILD_CONSTRAINTS", "build_constraints", "lines"),
     Option("debug-info", "DEBUG_INFO", "debug_info", "string"),
+    Option("cargo-registry", "CARGO_REGISTRY", "cargo_registry", "string"),
+    Option("cargo-vendor", "CARGO_VENDOR", "cargo_vendor", "path"),
 )
 TABLE_KEYS = ("custom-images", "runners", "execution")
 IMAGE_OVERRIDE_KEYS = ("builder", "runtime", "runtime-python")
@@ -100,6 +105,8 @@ class Settings:
     execution: Mapping[str, str] = field(default_factory=dict)  # arch -> auto | cross | qemu
     build_constraints: tuple[str, ...] = ()  # for every package's build environment
     debug_info: str = "strip"  # strip | keep
+    cargo_registry: str | None = None  # a registry replacing crates.io (its index URL)
+    cargo_vendor: Path | None = None  # a vendored crates directory replacing crates.io
     source: str = "defaults"
 
     def runner_for(self, arch: str) -> str:
@@ -266,6 +273,16 @@ def validate(settings: Settings, *, where: str) -> Settings:
             f"{where}: debug-info = {settings.debug_info!r} is not one of "
             f"{', '.join(DEBUG_INFO_CHOICES)}",
             hint="strip: wheels as small as upstream's; keep: for those who debug",
+        )
+    if settings.cargo_registry and settings.cargo_vendor:
+        raise InputError(
+            f"{where}: cargo-registry and cargo-vendor both replace crates.io; set one",
+            hint="cargo-registry: a mirror's index URL; cargo-vendor: a directory of crates",
+        )
+    if settings.cargo_registry and not re.match(r"(sparse\+)?https?://", settings.cargo_registry):
+        raise InputError(
+            f"{where}: cargo-registry = {settings.cargo_registry!r} is not a registry URL",
+            hint="e.g. sparse+https://mirror.example/crates/index/ (cargo's source replacement)",
         )
     if re.fullmatch(r"musllinux_1_\d+", settings.musllinux) is None:
         raise InputError(

@@ -96,11 +96,24 @@ class BuildJob(JobBase):
     build_constraints: tuple[str, ...] = ()  # the config's, then the recipe's
     cxx: str = ""  # the C++ toolchain mounted for it ("zig 0.17.1"; local images), in the key
     debug_info: str = "strip"  # strip: auditwheel strips every ELF file (in the key); keep
-    openmp: str = ""  # the OpenMP runtime mounted for it ("llvm-openmp 19.1.7, ..."), in the key
+    # what is mounted for it beyond C and C++, by name ("openmp": "llvm-openmp 19.1.7, ...",
+    # "rust": "rustc 1.96.0..."), each in the key
+    toolchains: tuple[tuple[str, str], ...] = ()
+
+    def toolchain(self, name: str) -> str:
+        """The identity of the named toolchain mounted for the job, "" when none is."""
+        return dict(self.toolchains).get(name, "")
+
+    @property
+    def openmp(self) -> str:
+        return self.toolchain("openmp")
+
+    @property
+    def rust(self) -> str:
+        return self.toolchain("rust")
 
     def to_json(self) -> dict[str, Any]:
-        extra = {"openmp": self.openmp} if self.openmp else {}
-        return {**super().to_json(), "debug_info": self.debug_info, **extra}
+        return {**super().to_json(), "debug_info": self.debug_info, **dict(self.toolchains)}
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -40,7 +40,7 @@ def build_key(
     cxx: str = "",
     execution: str = "native",
     debug_info: str = "keep",
-    openmp: str = "",
+    toolchains: Sequence[tuple[str, str]] = (),
 ) -> str:
     """Native and QEMU builds of a job share a key (the same image's compiler makes the same
     wheel); a cross build has its own, naming the cross toolchain. A stripped wheel has its own
@@ -52,8 +52,8 @@ def build_key(
         extra["execution"] = "cross"
     if debug_info != "keep":
         extra["debug_info"] = debug_info
-    if openmp:
-        extra["openmp"] = openmp
+    for name, identity in toolchains:  # "openmp": its identity, as keys have named it
+        extra[name] = identity
     return _digest(
         {
             **extra,
@@ -103,7 +103,7 @@ def make_plan(
     verify_with: Mapping[tuple[str, BuildTarget], tuple[IndexFile, ...]] | None = None,
     held_shared: Mapping[str, Sequence[str]] | None = None,
     debug_info: str = "strip",
-    openmp: str = "",
+    toolchains: Mapping[str, str] | None = None,
 ) -> Plan:
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
     already in the wheelhouse (and verified). `executions` says how each arch's compiler runs
@@ -112,8 +112,9 @@ def make_plan(
     pure or abi3 wheels already built from it: a target that installs one reuses it;
     `held_shared` the same for the publish target (--target): such a wheel there serves a new
     target as it is, since building it again would make a second file of the same name.
-    `openmp` names the OpenMP runtime a job gets (and its key records) when its recipe asks for
-    it and its compiler is one wheelhouse mounts (local images, cross)."""
+    `toolchains` names the toolchains beyond C and C++ that wheelhouse can mount (the OpenMP
+    runtime, Rust) by their identities: a job gets one (and its key records it) when its recipe
+    asks for it and its compiler is one wheelhouse mounts (local images, cross)."""
     jobs: list[Job] = []
     for target, closure in resolved.items():
         for item in closure:
@@ -146,7 +147,11 @@ def make_plan(
                     held_shared=(held_shared or {}),
                     cxx=cxx if mounted else "",
                     debug_info=debug_info,
-                    openmp=openmp if mounted and "openmp" in recipe.toolchains else "",
+                    toolchains=tuple(
+                        (name, identity)
+                        for name, identity in sorted((toolchains or {}).items())
+                        if mounted and name in recipe.toolchains
+                    ),
                 )
             )
     return Plan(jobs=tuple(jobs), targets=tuple(resolved), notes=tuple(notes))
@@ -165,7 +170,7 @@ def _job_for(
     held_shared: Mapping[str, Sequence[str]],
     cxx: str,
     debug_info: str,
-    openmp: str,
+    toolchains: tuple[tuple[str, str], ...],
 ) -> Job:
     """The one job for a resolved item; `common` holds the fields every kind of job has."""
     release, target, recipe = item.release, common["target"], common["recipe"]
@@ -200,7 +205,7 @@ def _job_for(
         cxx=cxx,
         execution=common["execution"],
         debug_info=debug_info,
-        openmp=openmp,
+        toolchains=toolchains,
     )
     if key in present:
         return SkipJob(**common, key=key, reason="present (built)", present_filename=present[key])
@@ -229,5 +234,5 @@ def _job_for(
         build_constraints=constraints,
         cxx=cxx,
         debug_info=debug_info,
-        openmp=openmp,
+        toolchains=toolchains,
     )

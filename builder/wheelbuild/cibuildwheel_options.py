@@ -10,6 +10,7 @@ from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.openmp_runtime import MOUNT as OPENMP_MOUNT
 from builder.wheelbuild.openmp_runtime import openmp_environment
+from builder.wheelbuild.rust_toolchain import RustToolchain, rust_environment
 
 # Written next to each job and passed with --config-file, so that an sdist's own
 # [tool.cibuildwheel] table (its test suite, its own images) does not leak into our builds.
@@ -52,6 +53,13 @@ def before_all_command(job: BuildJob) -> str:
             "but this builder image has no apk; use the pypa images, name them in "
             "system-libraries, or build them in before-all' >&2; exit 1; fi"
         )
+    if "rust" in job.recipe.toolchains and not job.rust:
+        # the pypa images: Alpine's cargo (and rustc), native musl; the local images mount Rust
+        steps.append(
+            "if command -v apk >/dev/null 2>&1; then apk add --no-cache cargo; else echo "
+            f"'wheelhouse: recipe {job.name} needs Rust, which this builder image does not have "
+            "and wheelhouse did not mount; use the local images or the pypa images' >&2; exit 1; fi"
+        )
     if job.recipe.before_all:
         steps.append(job.recipe.before_all)
     return " && ".join(f"{{ {step}; }}" for step in steps)
@@ -88,9 +96,12 @@ PARALLEL_ENVIRONMENT = " ".join(
 
 
 def environment_option(
-    job: BuildJob, cxx: CxxToolchain | None = None, *, openmp: bool = False
+    job: BuildJob, cxx: CxxToolchain | None = None, *, openmp: bool = False, rust: bool = False
 ) -> str:
     pairs = list(job.recipe.environment)
+    if rust:
+        tools = rust_environment(job.arch, job.target.python, job.target.abi_dir)
+        pairs = [*tools.items(), *pairs]
     if openmp:
         pairs = [*openmp_environment().items(), *pairs]
     if cxx is not None:  # first: a recipe's own CXX wins
@@ -98,15 +109,25 @@ def environment_option(
         pairs = [*tools.items(), *pairs]
     if job.build_constraints:  # pip, in the isolated build environment, honours it
         pairs.append(("PIP_CONSTRAINT", CONSTRAINTS_FILE))
-    return " ".join([PARALLEL_ENVIRONMENT, *(f"{n}={shlex.quote(v)}" for n, v in pairs)])
+    return " ".join([PARALLEL_ENVIRONMENT, *(f"{n}={_value(v)}" for n, v in pairs)])
+
+
+def _value(value: str) -> str:
+    """A value for CIBW_ENVIRONMENT, quoted; `$PATH` at its end stays the container's."""
+    if value.endswith(":$PATH"):
+        return f'{shlex.quote(value.removesuffix(":$PATH"))}:"$PATH"'
+    return shlex.quote(value)
 
 
 def cibuildwheel_env(
-    job: BuildJob, cxx: CxxToolchain | None = None, openmp: Path | None = None
+    job: BuildJob,
+    cxx: CxxToolchain | None = None,
+    openmp: Path | None = None,
+    rust: RustToolchain | None = None,
 ) -> dict[str, str]:
-    """The job's cibuildwheel settings; `cxx` (the local images' C++ toolchain) and `openmp` (the
-    OpenMP runtime's directory for the job's arch) are mounted into the builder container when
-    the job was planned with them."""
+    """The job's cibuildwheel settings; `cxx` (the local images' C++ toolchain), `openmp` (the
+    OpenMP runtime's directory for the job's arch) and `rust` (the Rust toolchain) are mounted
+    into the builder container when the job was planned with them."""
     arch_key = job.arch.upper()
     mounts: list[str] = []
     if cxx is not None and (job.cxx or job.execution == "cross"):
@@ -117,6 +138,10 @@ def cibuildwheel_env(
         mounts.append(f"--volume {openmp}:{OPENMP_MOUNT}:ro")
     else:
         openmp = None
+    if rust is not None and job.rust:
+        mounts.append(rust.create_args(job.arch))
+    else:
+        rust = None
     engine = f"docker; create_args: {' '.join(mounts)}" if mounts else "docker"
     return {
         "CIBW_PLATFORM": "linux",
@@ -127,7 +152,9 @@ def cibuildwheel_env(
         "CIBW_BUILD_VERBOSITY": "1",
         "CIBW_BEFORE_ALL": before_all_command(job),
         "CIBW_BEFORE_BUILD": before_build_command(job),
-        "CIBW_ENVIRONMENT": environment_option(job, cxx, openmp=openmp is not None),
+        "CIBW_ENVIRONMENT": environment_option(
+            job, cxx, openmp=openmp is not None, rust=rust is not None
+        ),
         "CIBW_REPAIR_WHEEL_COMMAND": repair_command(job),
         "CIBW_TEST_COMMAND": job.recipe.test_command or "",
         "CIBW_CONTAINER_ENGINE": engine,

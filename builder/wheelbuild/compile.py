@@ -26,6 +26,7 @@ from builder.host.containers import Containers, Mount
 from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
+from builder.wheelbuild.rust_toolchain import RustToolchain
 
 CIBW_PURE_WHEEL = 5  # cibuildwheel's exit code when the build produced a pure-Python wheel
 REPRODUCIBLE_EPOCH = 315532800  # 1980-01-01, the earliest time a zip can record
@@ -48,6 +49,7 @@ def build_wheel(
     log: Path,
     cxx: CxxToolchain | None = None,
     openmp: Path | None = None,
+    rust: RustToolchain | None = None,
 ) -> Built:
     """Raises CommandFailed when cibuildwheel fails; a wheel that fails a check comes back with
     its problems (and is logged)."""
@@ -68,7 +70,7 @@ def build_wheel(
             str(out),
             str(sdist),
         ],
-        env=cibuildwheel_env(job, cxx, openmp),
+        env=cibuildwheel_env(job, cxx, openmp, rust),
         log=log,
         cwd=work,
         timeout=3600,

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ from builder.wheelbuild.cibuildwheel_options import cibuildwheel_env
 from builder.wheelbuild.compile import shareable
 from builder.wheelbuild.cxx_toolchain import cxx_toolchain
 from builder.wheelbuild.openmp_runtime import openmp_runtime
+from builder.wheelbuild.rust_toolchain import CrateSource, rust_toolchain
 from tests.unit.fakes import IMAGE, sdist, wheel
 from tests.unit.test_wheel_checks import evaluated
 
@@ -304,16 +306,23 @@ def test_a_recipe_that_names_openmp_gets_the_runtime_mounted_and_in_its_key(
     tmp_path: Path,
 ) -> None:
     recipes = {"cext": Recipe(name="cext", toolchains=("openmp",))}
-    plain = plan_for([C_EXT], recipes={"cext": Recipe(name="cext")}, openmp="llvm-openmp 19")
-    asked = plan_for([C_EXT], recipes=recipes, openmp="llvm-openmp 19")
+    plain = plan_for(
+        [C_EXT], recipes={"cext": Recipe(name="cext")}, toolchains={"openmp": "llvm-openmp 19"}
+    )
+    asked = plan_for([C_EXT], recipes=recipes, toolchains={"openmp": "llvm-openmp 19"})
     (job,) = asked.jobs
     assert isinstance(job, BuildJob) and job.openmp == "llvm-openmp 19"
     assert isinstance(plain.jobs[0], BuildJob) and plain.jobs[0].openmp == ""
-    assert job.key != plan_for([C_EXT], recipes=recipes, openmp="llvm-openmp 20").jobs[0].key
+    assert (
+        job.key
+        != plan_for([C_EXT], recipes=recipes, toolchains={"openmp": "llvm-openmp 20"}).jobs[0].key
+    )
     assert job.to_json()["openmp"] == "llvm-openmp 19"
     # Alpine's GCC on the pypa images carries libgomp: nothing is mounted there
     pypa = {"x86_64": replace(IMAGE, kind="pypa")}
-    on_pypa = plan_for([C_EXT], recipes=recipes, openmp="llvm-openmp 19", images=pypa)
+    on_pypa = plan_for(
+        [C_EXT], recipes=recipes, toolchains={"openmp": "llvm-openmp 19"}, images=pypa
+    )
     assert isinstance(on_pypa.jobs[0], BuildJob) and on_pypa.jobs[0].openmp == ""
 
     runtime = openmp_runtime(tmp_path, "llvm-openmp 19")
@@ -328,6 +337,50 @@ def test_a_recipe_that_names_openmp_gets_the_runtime_mounted_and_in_its_key(
     assert other["CIBW_CONTAINER_ENGINE"] == "docker" and "CPATH" not in other["CIBW_ENVIRONMENT"]
     assert runtime != openmp_runtime(tmp_path, "llvm-openmp 20")  # one directory per identity
     assert not runtime.ready("x86_64")
+
+
+def test_a_recipe_that_names_rust_gets_the_toolchain_mounted_and_in_its_key(
+    tmp_path: Path,
+) -> None:
+    mountable = {"openmp": "llvm-openmp 19", "rust": "rustc 1.96; crates.io"}
+    recipes = {"cext": Recipe(name="cext", toolchains=("rust",))}
+    (job,) = plan_for([C_EXT], recipes=recipes, toolchains=mountable).jobs
+    assert isinstance(job, BuildJob) and job.rust == "rustc 1.96; crates.io" and not job.openmp
+    assert job.to_json()["rust"] == "rustc 1.96; crates.io" and "openmp" not in job.to_json()
+    vendored = {**mountable, "rust": "rustc 1.96; vendored directory"}
+    assert job.key != plan_for([C_EXT], recipes=recipes, toolchains=vendored).jobs[0].key
+    plain = plan_for([C_EXT], recipes={"cext": Recipe(name="cext")}, toolchains=mountable).jobs[0]
+    assert isinstance(plain, BuildJob) and not plain.rust
+
+    vendor = tmp_path / "crates"
+    rust = rust_toolchain(tmp_path / "cache", CrateSource(directory=vendor), "rustc 1.96")
+    env = cibuildwheel_env(job, None, None, rust)
+    engine = env["CIBW_CONTAINER_ENGINE"]
+    assert f"--volume {rust.toolchain}:/opt/wheelhouse-rust:ro" in engine
+    assert f"--volume {rust.cargo_home}:/opt/wheelhouse-cargo " in f"{engine} "
+    assert f"--volume {vendor}:/opt/wheelhouse-crates:ro" in engine
+    assert "/usr/lib/x86_64-linux-gnu" not in engine  # x86_64: the container's own glibc
+    build_env = evaluated(env["CIBW_ENVIRONMENT"])
+    assert build_env["PATH"].startswith("/opt/wheelhouse-rust/usr/bin:")
+    assert build_env["PATH"].endswith(os.environ["PATH"])
+    assert build_env["CARGO_BUILD_TARGET"] == "x86_64-unknown-linux-musl"
+    linker = "CARGO_TARGET_X86_64_UNKNOWN_LINUX_MUSL_LINKER"
+    assert build_env[linker] == "/opt/wheelhouse-rust/bin/target-cc"
+    assert build_env["PYO3_CROSS_LIB_DIR"] == "/opt/python/cp311-cp311/lib/python3.11"
+    assert 'directory = "/opt/wheelhouse-crates"' in rust.crates.cargo_config()
+    assert "apk add" not in env["CIBW_BEFORE_ALL"]
+    # a foreign-arch container also gets x86_64 glibc for the host's build scripts
+    aarch64 = cibuildwheel_env(
+        replace(job, target=replace(job.target, arch="aarch64")), None, None, rust
+    )
+    assert ":/lib64/ld-linux-x86-64.so.2:ro" in aarch64["CIBW_CONTAINER_ENGINE"]
+    # the pypa images: Alpine's cargo, nothing mounted
+    pypa = {"x86_64": replace(IMAGE, kind="pypa")}
+    (on_pypa,) = plan_for([C_EXT], recipes=recipes, toolchains=mountable, images=pypa).jobs
+    assert isinstance(on_pypa, BuildJob) and not on_pypa.rust
+    pypa_env = cibuildwheel_env(on_pypa, None, None, rust)
+    assert "apk add --no-cache cargo" in pypa_env["CIBW_BEFORE_ALL"]
+    assert pypa_env["CIBW_CONTAINER_ENGINE"] == "docker"
 
 
 def test_an_unknown_toolchain_in_a_recipe_is_an_input_error(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from builder.errors import InputError
 from builder.inputs.settings import load_settings, with_overrides
-from builder.pipeline import archs_for_runner
+from builder.pipeline import archs_for_runner, crate_source
 
 
 def test_defaults_without_a_config_file(tmp_path: Path) -> None:
@@ -121,3 +121,27 @@ def test_debug_info_is_stripped_unless_the_config_the_environment_or_a_flag_keep
     assert with_overrides(from_file, debug_info="strip").debug_info == "strip"
     with pytest.raises(InputError, match="the command line: debug-info = 'none'"):
         with_overrides(from_file, debug_info="none")
+
+
+def test_cargo_registry_or_cargo_vendor_replaces_crates_io(tmp_path: Path) -> None:
+    (tmp_path / "wheelhouse.toml").write_text('cargo-vendor = "vendor/crates"\n')
+    settings = load_settings(config=None, cwd=tmp_path, env={})
+    assert settings.cargo_vendor == tmp_path / "vendor" / "crates"  # beside the config file
+    assert settings.cargo_registry is None
+    with pytest.raises(InputError, match="no such directory"):
+        crate_source(settings)
+    (tmp_path / "vendor" / "crates").mkdir(parents=True)
+    assert crate_source(settings).describe() == "vendored directory"
+    mirror = "sparse+https://crates.example/index/"
+    both = {"WHEELHOUSE_CARGO_REGISTRY": mirror}
+    with pytest.raises(InputError, match="cargo-registry and cargo-vendor both replace"):
+        load_settings(config=None, cwd=tmp_path, env=both)
+    (tmp_path / "wheelhouse.toml").write_text(f'cargo-registry = "{mirror}"\n')
+    registry = crate_source(load_settings(config=None, cwd=tmp_path, env={}))
+    assert registry.describe() == f"registry {mirror}"
+    assert f'registry = "{mirror}"' in registry.cargo_config()
+    (tmp_path / "wheelhouse.toml").write_text('cargo-registry = "crates.example"\n')
+    with pytest.raises(InputError, match="is not a registry URL"):
+        load_settings(config=None, cwd=tmp_path, env={})
+    (tmp_path / "wheelhouse.toml").unlink()
+    assert crate_source(load_settings(config=None, cwd=tmp_path, env={})).describe() == "crates.io"

@@ -1,0 +1,94 @@
+"""A Rust extension on x86_64 and aarch64 (cross): rpds-py 0.21.0 (maturin, PyO3 0.22) built
+from its sdist with Debian's rustc, std compiled for musl on first use, crates from a vendored
+directory (Debian's packaged crates: crates.io is unreachable here), repaired, verified, and
+installed by pip in the runtime image with no network."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.conftest import make_project
+from tests.e2e.runtime import inspect_built_wheel, run_in_runtime
+from tests.support import wheelhouse_cli
+
+ARCHS = ("x86_64", "aarch64")
+CRATES_SCRIPT = Path(__file__).parent / "rust" / "debian-crates.sh"
+# Debian trixie carries exactly the crates rpds-py 0.21.0 names: pyo3 0.22.6, rpds 1.1.0,
+# archery 1.2.1 (and python3-dll-a, which its generate-import-lib feature pulls in).
+CRATES = ("librust-pyo3-dev", "librust-rpds-dev", "librust-archery-dev")
+RECIPE = """\
+toolchains = ["rust"]
+build-from-source = true  # upstream has musllinux wheels of it; this test builds one
+# The sdist's Cargo.lock pins crates.io's checksums, which Debian's packaged crates do not carry
+before-build = "rm -f Cargo.lock"
+"""
+CHECK = """
+import platform, rpds
+m = rpds.HashTrieMap({"a": 1}).insert("b", 2)
+assert m["b"] == 2 and len(m) == 2 and "a" in m
+assert list(rpds.List([1, 2, 3]).rest) == [2, 3]
+print("ok", platform.machine(), sorted(m.items()))
+"""
+
+
+@pytest.fixture(scope="module")
+def rust_run(
+    tmp_path_factory: pytest.TempPathFactory, fixture_index: str, engine: None
+) -> dict[str, Any]:
+    crates = tmp_path_factory.mktemp("debian-crates") / "crates"
+    made = subprocess.run(
+        ["bash", str(CRATES_SCRIPT), str(crates), "trixie", *CRATES],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    project = make_project(
+        tmp_path_factory.mktemp("rust"), fixture_index, pythons=["3.13"], archs=list(ARCHS)
+    )
+    with (project / "wheelhouse.toml").open("a") as config:
+        config.write(f'cargo-vendor = "{crates}"\n')
+    (project / "configs" / "recipes" / "rpds-py.toml").write_text(RECIPE)
+    (project / "rust.txt").write_text("rpds-py==0.21.0\n")
+    result = wheelhouse_cli("build", "--list", "rust.txt", "--json", cwd=project)
+    assert result.returncode == 0, result.stderr[-4000:]
+    return {"project": project, "report": json.loads(result.stdout)}
+
+
+def test_a_maturin_project_builds_with_rust_for_musl_on_both_arches(
+    rust_run: dict[str, Any],
+) -> None:
+    jobs = [job for job in rust_run["report"]["jobs"] if job["name"] == "rpds-py"]
+    assert {(j["arch"], j["action"], j["ok"]) for j in jobs} == {
+        (arch, "build", True) for arch in ARCHS
+    }, jobs
+    for job in jobs:
+        assert job["rust"].startswith("rustc 1.96.0") and "vendored directory" in job["rust"]
+        log = Path(job["log"]).read_text(encoding="utf-8")
+        triple = f"{job['arch']}-unknown-linux-musl"
+        assert f"compiling Rust's std for {triple}" in log, job["log"]  # on first use
+        assert "Compiling rpds-py v0.21.0" in log and "maturin" in log, job["log"]
+        (wheel,) = (rust_run["project"] / "wheelhouse").glob(
+            f"rpds_py-0.21.0-cp313-cp313-musllinux_1_2_{job['arch']}.whl"
+        )
+        inspect_built_wheel(wheel, arch=job["arch"], grafted=None)
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_pip_installs_it_in_the_runtime_image_offline(rust_run: dict[str, Any], arch: str) -> None:
+    done = run_in_runtime(
+        "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
+        "/tmp/venv/bin/pip install -q --no-index --find-links /work rpds-py; "
+        '/tmp/venv/bin/python -c "$0"',
+        network="none",
+        mount=rust_run["project"] / "wheelhouse",
+        arch=arch,
+        extra=[CHECK],
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.startswith(f"ok {arch}"), done.stdout
