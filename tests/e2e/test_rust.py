@@ -1,7 +1,8 @@
-"""A Rust extension on x86_64 and aarch64 (cross): rpds-py 0.21.0 (maturin, PyO3 0.22) built
-from its sdist with Debian's rustc, std compiled for musl on first use, crates from a vendored
-directory (Debian's packaged crates: crates.io is unreachable here), repaired, verified, and
-installed by pip in the runtime image with no network."""
+"""Rust extensions on x86_64 and aarch64 (cross): rpds-py 0.21.0 (maturin, PyO3 0.22) and a
+setuptools-rust fixture built from their sdists with Debian's rustc, std compiled for musl on
+first use, crates from a vendored directory (Debian's packaged crates: crates.io is unreachable
+here), repaired, verified, and installed by pip in the runtime image with no network, where a
+Rust panic unwinds into a Python exception."""
 
 from __future__ import annotations
 
@@ -27,8 +28,16 @@ build-from-source = true  # upstream has musllinux wheels of it; this test build
 # The sdist's Cargo.lock pins crates.io's checksums, which Debian's packaged crates do not carry
 before-build = "rm -f Cargo.lock"
 """
+FIXTURE_RECIPE = 'toolchains = ["rust"]\n'
 CHECK = """
-import platform, rpds
+import platform, rpds, rustdemo
+assert rustdemo.total([1, 2, 3]) == 6
+try:
+    rustdemo.checked_total([1, -1])
+except BaseException as error:  # pyo3_runtime.PanicException derives from BaseException
+    assert type(error).__name__ == "PanicException" and "negative item -1" in str(error)
+else:
+    raise AssertionError("checked_total accepted a negative item")
 m = rpds.HashTrieMap({"a": 1}).insert("b", 2)
 assert m["b"] == 2 and len(m) == 2 and "a" in m
 assert list(rpds.List([1, 2, 3]).rest) == [2, 3]
@@ -54,36 +63,47 @@ def rust_run(
     with (project / "wheelhouse.toml").open("a") as config:
         config.write(f'cargo-vendor = "{crates}"\n')
     (project / "configs" / "recipes" / "rpds-py.toml").write_text(RECIPE)
-    (project / "rust.txt").write_text("rpds-py==0.21.0\n")
+    (project / "configs" / "recipes" / "rustdemo.toml").write_text(FIXTURE_RECIPE)
+    (project / "rust.txt").write_text("rpds-py==0.21.0\nrustdemo==1.0.0\n")
     result = wheelhouse_cli("build", "--list", "rust.txt", "--json", cwd=project)
     assert result.returncode == 0, result.stderr[-4000:]
     return {"project": project, "report": json.loads(result.stdout)}
 
 
-def test_a_maturin_project_builds_with_rust_for_musl_on_both_arches(
-    rust_run: dict[str, Any],
+@pytest.mark.parametrize(
+    ("name", "wheel_name", "frontend"),
+    [
+        ("rpds-py", "rpds_py-0.21.0", "maturin"),
+        ("rustdemo", "rustdemo-1.0.0", "running build_rust"),
+    ],
+)
+def test_a_rust_project_builds_for_musl_on_both_arches(
+    rust_run: dict[str, Any], name: str, wheel_name: str, frontend: str
 ) -> None:
-    jobs = [job for job in rust_run["report"]["jobs"] if job["name"] == "rpds-py"]
+    jobs = [job for job in rust_run["report"]["jobs"] if job["name"] == name]
     assert {(j["arch"], j["action"], j["ok"]) for j in jobs} == {
         (arch, "build", True) for arch in ARCHS
     }, jobs
+    std_built = set()
     for job in jobs:
         assert job["rust"].startswith("rustc 1.96.0") and "vendored directory" in job["rust"]
         log = Path(job["log"]).read_text(encoding="utf-8")
-        triple = f"{job['arch']}-unknown-linux-musl"
-        assert f"compiling Rust's std for {triple}" in log, job["log"]  # on first use
-        assert "Compiling rpds-py v0.21.0" in log and "maturin" in log, job["log"]
+        assert f"Compiling {name} v" in log and frontend in log, job["log"]
+        if f"compiling Rust's std for {job['arch']}-unknown-linux-musl" in log:
+            std_built.add(job["arch"])
         (wheel,) = (rust_run["project"] / "wheelhouse").glob(
-            f"rpds_py-0.21.0-cp313-cp313-musllinux_1_2_{job['arch']}.whl"
+            f"{wheel_name}-cp313-cp313-musllinux_1_2_{job['arch']}.whl"
         )
         inspect_built_wheel(wheel, arch=job["arch"], grafted=None)
+    if name == "rpds-py":  # the first Rust job of each arch compiles std, once
+        assert std_built == set(ARCHS)
 
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_pip_installs_it_in_the_runtime_image_offline(rust_run: dict[str, Any], arch: str) -> None:
     done = run_in_runtime(
         "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
-        "/tmp/venv/bin/pip install -q --no-index --find-links /work rpds-py; "
+        "/tmp/venv/bin/pip install -q --no-index --find-links /work rpds-py rustdemo; "
         '/tmp/venv/bin/python -c "$0"',
         network="none",
         mount=rust_run["project"] / "wheelhouse",
