@@ -29,6 +29,7 @@ from app.options import (
     IndexUrlOption,
     JsonOption,
     ListOption,
+    MinReleaseAgeOption,
     NoDepsOption,
     PythonOption,
     ReadTargetOption,
@@ -56,6 +57,7 @@ def build_command(
     index_url: IndexUrlOption = None,
     images: ImagesOption = None,
     debug_info: DebugInfoOption = None,
+    min_release_age: MinReleaseAgeOption = None,
     no_deps: NoDepsOption = False,
     build_from_source: FromSourceOption = False,
     dry_run: DryRunOption = False,
@@ -84,7 +86,9 @@ def build_command(
     """
 
     def run() -> None:
-        settings = _selected(config, python, arch, wheelhouse, index_url, images, debug_info)
+        settings = _selected(
+            config, python, arch, wheelhouse, index_url, images, debug_info, min_release_age
+        )
         held = _held(target_of(target, against, "--against"), endpoint_url)
         request = BuildRequest(
             list_path=list_path,
@@ -137,6 +141,7 @@ def plan_command(
     index_url: IndexUrlOption = None,
     images: ImagesOption = None,
     debug_info: DebugInfoOption = None,
+    min_release_age: MinReleaseAgeOption = None,
     runner: RunnerOption = None,
     endpoint_url: EndpointOption = None,
     as_json: JsonOption = False,
@@ -152,7 +157,9 @@ def plan_command(
     """
 
     def run() -> None:
-        settings = _selected(config, python, arch, wheelhouse, index_url, images, debug_info)
+        settings = _selected(
+            config, python, arch, wheelhouse, index_url, images, debug_info, min_release_age
+        )
         held = _held(target_of(target, against, "--against"), endpoint_url)
         request = BuildRequest(
             list_path=list_path,
@@ -218,6 +225,7 @@ def _selected(
     index_url: str | None,
     images: str | None,
     debug_info: str | None,
+    min_release_age: str | None,
     /,
 ) -> Settings:
     """build's and plan's settings: the config with their common flags."""
@@ -229,4 +237,5 @@ def _selected(
         index_url=index_url,
         images=images,
         debug_info=debug_info,
+        min_release_age=min_release_age,
     )

@@ -3,7 +3,7 @@ command shows of the report."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from app.console import (
@@ -93,12 +93,14 @@ class DueReport:
     jobs: int  # every job of the plan
     held: int  # the plan's jobs the target (or the wheelhouse) holds already
     shards: list[Shard] | None  # with --shards N
+    warnings: list[str] = field(default_factory=list)  # what the plan says besides its jobs
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
             "due": [{**d.job.to_json(), "due": d.reason} for d in self.due],
             "held": self.held,
             "jobs": self.jobs,
+            "warnings": self.warnings,
         }
         if self.shards is not None:
             out["shards"] = [
@@ -130,7 +132,13 @@ def run_plan(
     due = due_jobs(report.plan, history, tool_versions(), files=files)
     pieces = None if shards is None else plan_shards(report.plan, shards, history)
     held_jobs = sum(1 for job in report.plan.jobs if job.action == "skip")
-    result = DueReport(due=due, jobs=len(report.plan.jobs), held=held_jobs, shards=pieces)
+    result = DueReport(
+        due=due,
+        jobs=len(report.plan.jobs),
+        held=held_jobs,
+        shards=pieces,
+        warnings=report.warnings,
+    )
     if as_json:
         write_json(result.to_json())
     err.print(due_table(due, result.jobs))

@@ -59,6 +59,14 @@ DebugInfoOption = Annotated[
         "grafted, as upstream's wheels ship; keep: leave them in, for debugging. In the key.",
     ),
 ]
+MinReleaseAgeOption = Annotated[
+    str | None,
+    typer.Option(
+        "--min-release-age",
+        help="Pick only releases uploaded at least this long ago (7d, 36h, 2w; 0: off), read "
+        "from the index's PEP 700 upload times; the plan names the newer ones held back.",
+    ),
+]
 EndpointOption = Annotated[
     str | None,
     typer.Option(

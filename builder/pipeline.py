@@ -3,28 +3,31 @@ wheelhouse + manifest. The one function that runs the flow; each stage lives in 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
-from builder.errors import EnvironmentProblem, InputError
+from packaging.version import Version
+
+from builder.errors import EnvironmentProblem, InputError, UpstreamError
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
 from builder.host.emulation import check_emulation, executions_here, machine_arch
 from builder.host.http_client import HttpClient
 from builder.host.images import check_pythons, select_images
 from builder.host.interpreters import with_full_versions
-from builder.inputs.curated_list import parse_list
+from builder.inputs.curated_list import ListEntry, parse_list
 from builder.inputs.recipes import load_recipes
-from builder.inputs.settings import Settings
+from builder.inputs.settings import Settings, parse_age
 from builder.plan.due import Held, held_by_files
 from builder.plan.jobs import BuildJob, ImageRef, Plan, ToolVersions
 from builder.plan.planner import make_plan
 from builder.plan.run_modes import choose_executions
 from builder.plan.shards import plan_shards
 from builder.resolve.build_targets import BuildTarget
-from builder.resolve.closure import Resolved, resolve_closure
+from builder.resolve.closure import ReleaseSource, Resolved, resolve_closure
+from builder.resolve.cooldown import Cooldown
 from builder.resolve.prepared_metadata import Prepare, in_container, refused
 from builder.resolve.upstream import Upstream
 from builder.resolve.verify_with import verify_with_wheels
@@ -174,7 +177,6 @@ def build(
     upstream = upstream_for(
         settings, client, metadata_preparer(inspect, choice.images), keep_pages=request.keep_pages
     )
-    index_urls = upstream.index_urls
     # Every page the run will probably read, at once: the list's names and whatever the
     # target and this wheelhouse already hold (last time's closure).
     held_manifest = request.against.manifest if request.against is not None else None
@@ -185,15 +187,19 @@ def build(
             *(wheel.name for manifest in held if manifest for wheel in manifest.wheels.values()),
         ]
     )
-    resolved: dict[BuildTarget, list[Resolved]] = {}
-    for target in targets:
-        note(
+    cooldown = _cooldown(upstream, settings, clock)
+    resolved = resolve_targets(
+        entries,
+        targets,
+        cooldown or upstream,
+        follow_deps=request.follow_deps,
+        note=lambda target: note(
             f"resolving {len(entries)} requirements for {target} (Python {target.full_version}) "
-            f"against {', '.join(index_urls)}"
-        )
-        resolved[target] = resolve_closure(
-            entries, target, upstream, follow_deps=request.follow_deps
-        )
+            f"against {', '.join(upstream.index_urls)}"
+        ),
+    )
+    if cooldown is not None:
+        warnings += cooldown.notes(_chosen_versions(resolved), settings.min_release_age or "")
 
     note(f"upstream pages: {upstream.pages.counts}")
 
@@ -265,6 +271,43 @@ def _openmp_notes(plan: Plan, runtime: OpenMPRuntime | None) -> list[str]:
         f"the OpenMP runtime (LLVM's libomp, for musl) is built for {', '.join(missing)} on "
         "first use, about a minute per arch, then kept in the wheelhouse's cache"
     ]
+
+
+def _cooldown(upstream: Upstream, settings: Settings, clock: Clock) -> Cooldown | None:
+    """The release source that holds back releases younger than min-release-age (None: off)."""
+    if not settings.min_release_age:
+        return None
+    age = parse_age(settings.min_release_age)
+    return Cooldown(source=upstream, min_age=age, now=clock.now()) if age else None
+
+
+def resolve_targets(
+    entries: Sequence[ListEntry],
+    targets: Sequence[BuildTarget],
+    source: ReleaseSource,
+    *,
+    follow_deps: bool,
+    note: Callable[[BuildTarget], None],
+) -> dict[BuildTarget, list[Resolved]]:
+    resolved: dict[BuildTarget, list[Resolved]] = {}
+    for target in targets:
+        note(target)
+        try:
+            resolved[target] = resolve_closure(entries, target, source, follow_deps=follow_deps)
+        except UpstreamError as error:
+            hint = source.explain(str(error)) if isinstance(source, Cooldown) else None
+            if hint is None:
+                raise
+            raise UpstreamError(str(error), hint=hint) from None
+    return resolved
+
+
+def _chosen_versions(resolved: Mapping[BuildTarget, Sequence[Resolved]]) -> dict[str, set[Version]]:
+    chosen: dict[str, set[Version]] = {}
+    for closure in resolved.values():
+        for item in closure:
+            chosen.setdefault(item.release.name, set()).add(item.release.version)
+    return chosen
 
 
 def _emulation_here(archs: Sequence[str], *, dry_run: bool) -> tuple[dict[str, str], list[str]]:

@@ -14,6 +14,8 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     debug-info = "strip"                # strip (default: symbols and debug information out of
                                         # every ELF file we build or graft, as upstream's
                                         # wheels ship) | keep (for those who debug)
+    min-release-age = "7d"              # pick only releases uploaded at least this long ago
+                                        # (PEP 700 upload times; 0 or absent: off)
     cargo-registry = "sparse+https://.../index/"  # a crates.io mirror for Rust builds, or
     cargo-vendor = "vendor/crates"      # a vendored crates directory (offline; relative to
                                         # the config file); default: crates.io
@@ -33,6 +35,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal, TypedDict, Unpack
 
@@ -75,6 +78,7 @@ OPTIONS = (
     Option("recipes", "RECIPES", "recipes", "path"),
     Option("build-constraints", "BUILD_CONSTRAINTS", "build_constraints", "lines"),
     Option("debug-info", "DEBUG_INFO", "debug_info", "string"),
+    Option("min-release-age", "MIN_RELEASE_AGE", "min_release_age", "string"),
     Option("cargo-registry", "CARGO_REGISTRY", "cargo_registry", "string"),
     Option("cargo-vendor", "CARGO_VENDOR", "cargo_vendor", "path"),
 )
@@ -105,6 +109,7 @@ class Settings:
     execution: Mapping[str, str] = field(default_factory=dict)  # arch -> auto | cross | qemu
     build_constraints: tuple[str, ...] = ()  # for every package's build environment
     debug_info: str = "strip"  # strip | keep
+    min_release_age: str | None = None  # "7d": releases younger than that are held back
     cargo_registry: str | None = None  # a registry replacing crates.io (its index URL)
     cargo_vendor: Path | None = None  # a vendored crates directory replacing crates.io
     source: str = "defaults"
@@ -237,6 +242,7 @@ class Overrides(TypedDict, total=False):
     index_url: str | None
     images: str | None
     debug_info: str | None
+    min_release_age: str | None
 
 
 def with_overrides(settings: Settings, **flags: Unpack[Overrides]) -> Settings:
@@ -245,7 +251,8 @@ def with_overrides(settings: Settings, **flags: Unpack[Overrides]) -> Settings:
     for listed, values in (("pythons", flags.get("pythons")), ("archs", flags.get("archs"))):
         if values:
             changes[listed] = tuple(item for value in values for item in _split(value))
-    given = {key: flags.get(key) for key in ("wheelhouse", "index_url", "images", "debug_info")}
+    keys = ("wheelhouse", "index_url", "images", "debug_info", "min_release_age")
+    given = {key: flags.get(key) for key in keys}
     changes.update({key: value for key, value in given.items() if value is not None})
     return validate(replace(settings, **changes), where="the command line") if changes else settings
 
@@ -274,6 +281,14 @@ def validate(settings: Settings, *, where: str) -> Settings:
             f"{', '.join(DEBUG_INFO_CHOICES)}",
             hint="strip: wheels as small as upstream's; keep: for those who debug",
         )
+    if settings.min_release_age is not None:
+        try:
+            parse_age(settings.min_release_age)
+        except ValueError as problem:
+            raise InputError(
+                f"{where}: min-release-age = {problem}",
+                hint='e.g. min-release-age = "7d": releases uploaded in the last 7 days wait',
+            ) from None
     if settings.cargo_registry and settings.cargo_vendor:
         raise InputError(
             f"{where}: cargo-registry and cargo-vendor both replace crates.io; set one",
@@ -290,6 +305,20 @@ def validate(settings: Settings, *, where: str) -> Settings:
             hint="e.g. musllinux_1_2",
         )
     return settings
+
+
+_AGE_UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+_AGE = re.compile(r"\s*(\d+)\s*([mhdw])\s*")
+
+
+def parse_age(text: str) -> timedelta:
+    """ "7d", "36h", "2w", "90m"; "0" turns the cooldown off. Raises ValueError."""
+    if text.strip() == "0":
+        return timedelta(0)
+    found = _AGE.fullmatch(text)
+    if found is None:
+        raise ValueError(f"{text!r} is not an age such as 7d, 36h, 2w or 90m (0: off)")
+    return timedelta(**{_AGE_UNITS[found.group(2)]: int(found.group(1))})
 
 
 def _check_arch(arch: str, where: str) -> None:

@@ -29,7 +29,7 @@ from builder.resolve.releases import Release
 from builder.wheelhouse.atomic import write_atomically
 from index.pages.simple_pages import IndexFile
 
-PARSED_FORMAT = 1  # raise when what group_releases keeps of a page changes
+PARSED_FORMAT = 2  # raise when what group_releases keeps of a page changes (2: upload times)
 
 
 @dataclass

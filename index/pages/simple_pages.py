@@ -36,6 +36,7 @@ class IndexFile:
     yanked: bool = False
     has_metadata: bool = False
     metadata_digests: Mapping[str, str] = field(default_factory=dict)
+    upload_time: str | None = None  # PEP 700 (JSON pages only), ISO 8601 with its offset
 
     @property
     def sha256(self) -> str | None:
@@ -116,6 +117,7 @@ def parse_project_page(
             yanked=package.is_yanked,
             has_metadata=bool(package.has_metadata),
             metadata_digests=dict(package.metadata_digests or {}),
+            upload_time=package.upload_time.isoformat() if package.upload_time else None,
         )
         for package in page.packages
     ]
