@@ -17,6 +17,7 @@ from builder.host.emulation import check_emulation, executions_here, machine_arc
 from builder.host.http_client import HttpClient
 from builder.host.images import check_pythons, select_images
 from builder.host.interpreters import with_full_versions
+from builder.host.library_versions import LibraryVersions
 from builder.inputs.curated_list import ListEntry, parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings, parse_age
@@ -250,6 +251,7 @@ def build(
         cxx=cxx,
         openmp=openmp,
         rust=rust,
+        versions=LibraryVersions(containers, wheelhouse.cache),
     )
     result = executor.run(plan)
     return BuildReport(

@@ -254,6 +254,8 @@ def with_overrides(settings: Settings, **flags: Unpack[Overrides]) -> Settings:
     keys = ("wheelhouse", "index_url", "images", "debug_info", "min_release_age")
     given = {key: flags.get(key) for key in keys}
     changes.update({key: value for key, value in given.items() if value is not None})
+    if "wheelhouse" in changes:  # relative to the working directory, as the shell meant it:
+        changes["wheelhouse"] = Path(changes["wheelhouse"]).absolute()  # builds run elsewhere
     return validate(replace(settings, **changes), where="the command line") if changes else settings
 
 

@@ -18,31 +18,64 @@ LOCAL_PREFIX = "/opt/syslibs"  # where the local builder images install them
 class SystemLibrary:
     name: str  # Alpine's package name
     header: str  # a header every build of it ships, relative to the include directory
+    debian_source: str  # the Debian source package the local images build it from
+    sonames: tuple[str, ...]  # the stems of its shared objects ("libxml2": libxml2.so.2)
+    pkg_config: str | None = None  # the pkg-config module whose Version is the release's
+    debian_suite: str = "bookworm"
 
     @property
     def apk_package(self) -> str:
         return f"{self.name}-dev"
 
+    def version_probe(self) -> str:
+        """Shell that prints the release the local builder image carries ("" when it cannot
+        tell): its pkg-config Version, or for FreeType (whose .pc has a libtool version) the
+        header's macros."""
+        if self.name == "freetype":
+            header = f"{LOCAL_PREFIX}/include/freetype2/freetype/freetype.h"
+            return (
+                'awk \'/#define FREETYPE_(MAJOR|MINOR|PATCH) / {printf "%s%s", s, $3; s="."}\' '
+                f"{header}"
+            )
+        if self.pkg_config is None:
+            return "true"
+        return f"sed -n 's/^Version: *//p' {LOCAL_PREFIX}/lib/pkgconfig/{self.pkg_config}.pc"
+
 
 CATALOGUE: dict[str, SystemLibrary] = {
     library.name: library
     for library in (
-        SystemLibrary("zlib", "zlib.h"),
-        SystemLibrary("libffi", "ffi.h"),
-        SystemLibrary("openssl", "openssl/ssl.h"),
-        SystemLibrary("bzip2", "bzlib.h"),
-        SystemLibrary("xz", "lzma.h"),
-        SystemLibrary("sqlite", "sqlite3.h"),
-        SystemLibrary("zstd", "zstd.h"),
-        SystemLibrary("yaml", "yaml.h"),
-        SystemLibrary("libpng", "png.h"),
-        SystemLibrary("libjpeg-turbo", "jpeglib.h"),
-        SystemLibrary("freetype", "freetype2/ft2build.h"),
-        SystemLibrary("libxml2", "libxml2/libxml/xmlversion.h"),
-        SystemLibrary("libxslt", "libxslt/xslt.h"),
-        SystemLibrary("libpq", "libpq-fe.h"),
+        SystemLibrary("zlib", "zlib.h", "zlib", ("libz",), "zlib"),
+        SystemLibrary("libffi", "ffi.h", "libffi", ("libffi",), "libffi"),
+        SystemLibrary(
+            "openssl", "openssl/ssl.h", "openssl", ("libssl", "libcrypto"), "openssl", "trixie"
+        ),
+        SystemLibrary("bzip2", "bzlib.h", "bzip2", ("libbz2",)),
+        SystemLibrary("xz", "lzma.h", "xz-utils", ("liblzma",), "liblzma"),
+        SystemLibrary("sqlite", "sqlite3.h", "sqlite3", ("libsqlite3",), "sqlite3"),
+        SystemLibrary("zstd", "zstd.h", "libzstd", ("libzstd",), "libzstd"),
+        SystemLibrary("yaml", "yaml.h", "libyaml", ("libyaml",)),
+        SystemLibrary("libpng", "png.h", "libpng1.6", ("libpng16", "libpng"), "libpng16"),
+        SystemLibrary(
+            "libjpeg-turbo", "jpeglib.h", "libjpeg-turbo", ("libjpeg", "libturbojpeg"), "libjpeg"
+        ),
+        SystemLibrary("freetype", "freetype2/ft2build.h", "freetype", ("libfreetype",)),
+        SystemLibrary(
+            "libxml2", "libxml2/libxml/xmlversion.h", "libxml2", ("libxml2",), "libxml-2.0"
+        ),
+        SystemLibrary("libxslt", "libxslt/xslt.h", "libxslt", ("libxslt", "libexslt"), "libxslt"),
+        SystemLibrary("libpq", "libpq-fe.h", "postgresql-15", ("libpq",), "libpq"),
     )
 }
+
+
+def library_of(soname_stem: str) -> SystemLibrary | None:
+    """The catalogue's library that ships a shared object of this stem ("libxml2")."""
+    for library in CATALOGUE.values():
+        if soname_stem in library.sonames:
+            return library
+    return None
+
 
 # Other spellings people use, mapped to the catalogue's names.
 ALIASES = {

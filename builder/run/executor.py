@@ -22,6 +22,7 @@ from builder.errors import CommandFailed, WheelhouseError
 from builder.host.commands import CommandRunner, tail
 from builder.host.containers import Containers
 from builder.host.http_client import HttpClient
+from builder.host.library_versions import LibraryVersions
 from builder.host.openmp_build import ensure_openmp
 from builder.host.rust_build import ensure_rust
 from builder.plan.jobs import (
@@ -86,6 +87,7 @@ class Executor:
         cxx: CxxToolchain | None = None,
         openmp: OpenMPRuntime | None = None,
         rust: RustToolchain | None = None,
+        versions: LibraryVersions | None = None,
     ) -> None:
         self._commands = commands
         self._containers = containers
@@ -97,6 +99,7 @@ class Executor:
         self._cxx = cxx
         self._openmp = openmp
         self._rust = rust
+        self._versions = versions
         # sdist identity -> the pure or abi3 wheels built from it in this run
         self._shared: dict[str, list[Path]] = {}
 
@@ -197,6 +200,7 @@ class Executor:
             cxx=self._cxx,
             openmp=self._openmp_for(job, log),
             rust=self._rust_for(job, log),
+            versions=self._versions,
         )
         if built.wheel is not None and not built.problems and shareable(built.wheel.name):
             self._shared.setdefault(identity, []).append(built.wheel)

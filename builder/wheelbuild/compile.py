@@ -8,12 +8,16 @@ every target then shares."""
 
 from __future__ import annotations
 
+import json
 import sys
 from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
+from builder.checks.sbom import AUDITWHEEL_SBOM, SBOM_NAME, wheel_sbom
 from builder.checks.wheel_checks import (
     auditwheel_show_problems,
     graft_problems,
@@ -23,10 +27,12 @@ from builder.checks.wheel_checks import (
 from builder.errors import CommandFailed
 from builder.host.commands import CommandRunner, Result, tail
 from builder.host.containers import Containers, Mount
+from builder.host.library_versions import LibraryVersions
 from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.rust_toolchain import RustToolchain
+from builder.wheelbuild.wheel_members import add_member, dist_info, read_member
 
 CIBW_PURE_WHEEL = 5  # cibuildwheel's exit code when the build produced a pure-Python wheel
 REPRODUCIBLE_EPOCH = 315532800  # 1980-01-01, the earliest time a zip can record
@@ -50,9 +56,11 @@ def build_wheel(
     cxx: CxxToolchain | None = None,
     openmp: Path | None = None,
     rust: RustToolchain | None = None,
+    versions: LibraryVersions | None = None,
 ) -> Built:
     """Raises CommandFailed when cibuildwheel fails; a wheel that fails a check comes back with
-    its problems (and is logged)."""
+    its problems (and is logged). A wheel that passes gets its SBOM (checks/sbom.py), the
+    versions of what it grafted asked of the builder image (`versions`)."""
     config = work / "cibuildwheel.toml"
     out = work / "out"
     out.mkdir(parents=True, exist_ok=True)
@@ -78,7 +86,10 @@ def build_wheel(
         what=f"cibuildwheel for {job.label}",
     )
     if built.returncode == CIBW_PURE_WHEEL and "pure Python wheel" in built.output:
-        return build_pure_wheel(containers, job, sdist=sdist, out=work / "pure", log=log)
+        pure = build_pure_wheel(containers, job, sdist=sdist, out=work / "pure", log=log)
+        if pure.wheel is not None and not pure.problems:
+            add_sbom(job, pure.wheel, grafted=[], versions={})
+        return pure
     wheel = _the_wheel(built, out, what=f"cibuildwheel for {job.label}", log=log)
     if isinstance(wheel, Built):
         return wheel
@@ -98,7 +109,29 @@ def build_wheel(
         with log.open("a", encoding="utf-8") as handle:
             handle.write("wheel checks failed:\n" + "\n".join(problems) + "\n")
         return Built(wheel=wheel, problems=problems)
-    return Built(wheel=wheel, grafted=grafted_libraries(wheel))
+    grafted = grafted_libraries(wheel)
+    found = versions.of(job.image, log=log) if versions is not None and grafted else {}
+    add_sbom(job, wheel, grafted=grafted, versions=found)
+    return Built(wheel=wheel, grafted=grafted)
+
+
+def add_sbom(job: BuildJob, wheel: Path, *, grafted: list[str], versions: dict[str, str]) -> None:
+    """The wheel's SBOM, beside what auditwheel (or maturin) wrote in its sboms/ directory."""
+    sboms = f"{dist_info(wheel)}/sboms"
+    recorded = read_member(wheel, f"{sboms}/{AUDITWHEEL_SBOM}")
+    try:
+        ours = installed_version("wheelhouse")
+    except PackageNotFoundError:
+        ours = "unknown"
+    document = wheel_sbom(
+        job,
+        wheel.name,
+        grafted=grafted,
+        versions=versions,
+        wheelhouse_version=ours,
+        auditwheel_sbom=json.loads(recorded) if recorded else None,
+    )
+    add_member(wheel, f"{sboms}/{SBOM_NAME}", (json.dumps(document, indent=2) + "\n").encode())
 
 
 def build_pure_wheel(

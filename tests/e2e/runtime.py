@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import io
+import json
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
+from cyclonedx.schema import SchemaVersion
+from cyclonedx.validation.json import JsonStrictValidator
 from elftools.elf.elffile import ELFFile
 
 from builder.host.emulation import docker_platform
@@ -95,3 +101,54 @@ def inspect_built_wheel(wheel: Path, *, arch: str, grafted: str | None) -> list[
     else:
         assert libs == []
     return names
+
+
+def wheel_sbom(wheel: Path) -> dict[str, Any]:
+    """The wheel's own SBOM (`<dist-info>/sboms/wheelhouse.cdx.json`), checked: valid CycloneDX
+    1.6 by the schema (cyclonedx-python-lib), and every RECORD line's sha256 and size matching
+    its member, the SBOM's included."""
+    with zipfile.ZipFile(wheel) as archive:
+        (record,) = [n for n in archive.namelist() if n.endswith(".dist-info/RECORD")]
+        sbom = record.replace("/RECORD", "/sboms/wheelhouse.cdx.json")
+        listed = set()
+        for line in archive.read(record).decode().splitlines():
+            member, digest, size = line.rsplit(",", 2)
+            listed.add(member)
+            if member == record:
+                continue
+            data = archive.read(member)
+            algorithm, _, expected = digest.partition("=")
+            actual = base64.urlsafe_b64encode(hashlib.new(algorithm, data).digest())
+            assert actual.rstrip(b"=").decode() == expected and int(size) == len(data), member
+        assert sbom in listed, f"{wheel.name}: no {sbom} in RECORD"
+        text = archive.read(sbom).decode()
+    problem = JsonStrictValidator(SchemaVersion.V1_6).validate_str(text)
+    assert problem is None, f"{wheel.name}: {problem}"
+    document: dict[str, Any] = json.loads(text)
+    return document
+
+
+def builder_library_version(pkg_config: str, arch: str = "x86_64") -> str:
+    """The release of a catalogue library in the local builder image, asked of its pkg-config
+    file directly (what the SBOM must say)."""
+    image = local_tags(arch, "musllinux_1_2", recipe_hash())[1]
+    done = subprocess.run(
+        [
+            "docker",
+            "run",
+            "--rm",
+            "--platform",
+            docker_platform(arch),
+            "--network",
+            "none",
+            image,
+            "sed",
+            "-n",
+            "s/^Version: *//p",
+            f"/opt/syslibs/lib/pkgconfig/{pkg_config}.pc",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return done.stdout.strip()

@@ -10,7 +10,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.runtime import inspect_built_wheel, run_in_runtime
+from tests.e2e.runtime import (
+    builder_library_version,
+    inspect_built_wheel,
+    run_in_runtime,
+    wheel_sbom,
+)
 from tests.support import free_port, planned_version, wait_for_http, wheelhouse_cli
 
 COMPILED = {
@@ -140,6 +145,31 @@ def test_built_wheels_are_musllinux_audited_and_carry_no_libc(
         python_tag = "cp" + job["python"].replace(".", "")
         assert wheel.name.endswith(f"-{python_tag}-{python_tag}-musllinux_1_2_x86_64.whl")
         inspect_built_wheel(wheel, arch="x86_64", grafted=GRAFTED.get(job["name"]))
+
+
+def test_every_built_wheel_carries_an_sbom_naming_its_sdist_and_grafted_libraries(
+    first_run: dict[str, Any], e2e_project: Path
+) -> None:
+    """PEP 770: valid CycloneDX, the RECORD still right; psycopg2's names libpq with the release
+    the builder image carries (asked of the image here), and Debian's source package."""
+    wheelhouse = e2e_project / "wheelhouse"
+    manifest = json.loads((wheelhouse / "wheelhouse-manifest.json").read_text())
+    sources = {entry["filename"]: entry["source_sha256"] for entry in manifest["wheels"]}
+    built = [j for j in first_run["report"]["jobs"] if j["action"] == "build" and j["ok"]]
+    assert built
+    for job in built:
+        document = wheel_sbom(wheelhouse / job["wheel"])
+        wheel = document["metadata"]["component"]
+        assert wheel["name"] == job["name"] and wheel["version"] == job["version"]
+        (source,) = wheel["externalReferences"]
+        assert source["hashes"] == [{"alg": "SHA-256", "content": sources[job["wheel"]]}]
+        libraries = {c["name"]: c for c in document["components"]}
+        if job["name"] == "psycopg2":
+            assert libraries["libpq"]["version"] == builder_library_version("libpq")
+            origin = {p["name"]: p["value"] for p in libraries["libpq"]["properties"]}
+            assert "Debian bookworm source package postgresql-15" in origin["wheelhouse:origin"]
+        elif job["name"] not in GRAFTED:
+            assert libraries == {}, job["name"]
 
 
 def test_manifest_says_how_each_wheel_was_made(

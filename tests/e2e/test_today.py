@@ -17,7 +17,7 @@ import pytest
 from packaging.version import Version
 
 from tests.e2e.conftest import make_project
-from tests.e2e.runtime import inspect_built_wheel, run_in_runtime
+from tests.e2e.runtime import inspect_built_wheel, run_in_runtime, wheel_sbom
 from tests.support import wheelhouse_cli
 
 ARCHS = ("x86_64", "aarch64")
@@ -139,6 +139,8 @@ def test_an_openmp_extension_builds_with_the_runtime_grafted_on_both_arches(
         log = Path(job["log"]).read_text(encoding="utf-8")
         assert "-fopenmp" in log, job["log"]
         assert "building the OpenMP runtime for " + job["arch"] in log, job["log"]
+        (library,) = wheel_sbom(wheel)["components"]
+        assert (library["name"], library["version"]) == ("llvm-openmp", "19.1.7")
 
 
 @pytest.mark.parametrize("arch", ARCHS)

@@ -34,6 +34,9 @@ def test_wheelhouse_toml_then_environment_then_flags(tmp_path: Path) -> None:
     flagged = with_overrides(overridden, pythons=["3.12"], images="pypa")
     assert flagged.pythons == ("3.12",)
     assert flagged.images == "pypa"
+    # --wheelhouse wh2: relative to where the command runs, made absolute (builds run elsewhere)
+    relative = with_overrides(overridden, wheelhouse=Path("wh2"))
+    assert relative.wheelhouse == Path.cwd() / "wh2"
 
 
 def test_pyproject_tool_table(tmp_path: Path) -> None:

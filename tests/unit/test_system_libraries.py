@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from builder.inputs.system_libraries import CATALOGUE, system_library
+from builder.inputs.system_libraries import CATALOGUE, library_of, system_library
 
 SCRIPT = (
     Path(__file__).resolve().parents[2]
@@ -31,3 +31,17 @@ def test_spellings() -> None:
     assert system_library("PostgreSQL") == CATALOGUE["libpq"]
     assert system_library("libxml3") is None
     assert CATALOGUE["yaml"].apk_package == "yaml-dev"
+
+
+def test_each_library_s_debian_source_is_one_the_image_recipe_fetches() -> None:
+    """The SBOM names the Debian source package a library was built from: the catalogue must
+    agree with what the image recipe fetches (suite and package)."""
+    recipe = SCRIPT.parent.parent / "sources.txt"
+    fetched = {
+        tuple(line.split())
+        for line in recipe.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    for library in CATALOGUE.values():
+        assert (library.debian_suite, library.debian_source) in fetched, library.name
+        assert library_of(library.sonames[0]) is library
