@@ -27,6 +27,7 @@ from app.options import (
     ImagesOption,
     IncludesOutsideOption,
     IndexUrlOption,
+    JobsOption,
     JsonOption,
     ListOption,
     MinReleaseAgeOption,
@@ -42,7 +43,7 @@ from app.options import (
     settings_from,
     target_of,
 )
-from builder.inputs.settings import Settings
+from builder.inputs.settings import Settings, with_overrides
 from builder.pipeline import BuildRequest
 from builder.plan.due import Held
 from builder.plan.shards import parse_shard
@@ -58,6 +59,7 @@ def build_command(
     images: ImagesOption = None,
     debug_info: DebugInfoOption = None,
     min_release_age: MinReleaseAgeOption = None,
+    jobs: JobsOption = None,
     no_deps: NoDepsOption = False,
     build_from_source: FromSourceOption = False,
     dry_run: DryRunOption = False,
@@ -89,6 +91,8 @@ def build_command(
         settings = _selected(
             config, python, arch, wheelhouse, index_url, images, debug_info, min_release_age
         )
+        if jobs is not None:
+            settings = with_overrides(settings, jobs=jobs)
         held = _held(target_of(target, against, "--against"), endpoint_url)
         request = BuildRequest(
             list_path=list_path,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -59,9 +60,10 @@ def echo_command(line: str) -> None:
 
 
 class LiveProgress:
-    """A spinner naming the step under way (on a terminal), and a line per job step that says
-    which job of how many it is and how long the run has taken: `[3/12 04:41] build numpy ...`.
-    The executor announces every job it will run (`queued`) before it starts the first."""
+    """A spinner naming what is under way (on a terminal), and a line per job step that says
+    which job of how many it is, how long the run has taken and how many jobs are running:
+    `[3/12 04:41, 2 running] build numpy ...`. The executor announces every job it will run
+    (`queued`) before it starts the first; jobs report from their own threads."""
 
     def __init__(self, status: Status, clock: Clock) -> None:
         self._status = status
@@ -70,20 +72,31 @@ class LiveProgress:
         self._total = 0
         self._started = 0
         self._failed = 0
+        self._running: dict[str, None] = {}  # labels of the jobs under way, in start order
+        self._lock = threading.Lock()
 
     def note(self, line: str) -> None:
         say(line)
         self._status.update(line)
 
     def progress(self, job: Job, step: str) -> None:
+        with self._lock:
+            self._step(job, step)
+
+    def _step(self, job: Job, step: str) -> None:
         if step == "queued":
             self._total += 1
             return
-        starting = step in ("build", "mirror", "fail")
-        self._started += starting
-        minutes, seconds = divmod(int(self._clock.monotonic() - self._began), 60)
-        where = f"{self._started}/{self._total} {minutes:02d}:{seconds:02d}"
+        starting = step in ("build", "mirror", "fail", "reuse")
+        self._started += step in ("build", "mirror", "fail")
         if starting:
+            self._running[job.label] = None
+        elif step in ("done", "failed"):
+            self._running.pop(job.label, None)
+        minutes, seconds = divmod(int(self._clock.monotonic() - self._began), 60)
+        running = f", {len(self._running)} running" if len(self._running) > 1 else ""
+        where = f"{self._started}/{self._total} {minutes:02d}:{seconds:02d}{running}"
+        if starting and step != "reuse":
             err.print(f"[bold]\\[{where}][/] {step:6} {job.label}", highlight=False)
         elif step == "failed":
             self._failed += 1
@@ -91,7 +104,8 @@ class LiveProgress:
         elif step == "verify":
             err.print(f"    verify {job.label}", highlight=False)
         failed = f", {self._failed} failed" if self._failed else ""
-        self._status.update(f"{step} {job.label}  ({where}{failed})")
+        under_way = ", ".join(self._running) or f"{step} {job.label}"
+        self._status.update(f"{under_way}  ({where}{failed})")
 
 
 @dataclass

@@ -59,6 +59,16 @@ DebugInfoOption = Annotated[
         "grafted, as upstream's wheels ship; keep: leave them in, for debugging. In the key.",
     ),
 ]
+JobsOption = Annotated[
+    str | None,
+    typer.Option(
+        "--jobs",
+        "-j",
+        help="Jobs built side by side: a number, or auto (default: the machine's cores, at most "
+        "one per 3 GiB of memory). Each job keeps its own log; a recipe's memory-hungry = true "
+        "keeps such jobs apart.",
+    ),
+]
 MinReleaseAgeOption = Annotated[
     str | None,
     typer.Option(

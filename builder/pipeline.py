@@ -11,6 +11,7 @@ from pathlib import Path
 from packaging.version import Version
 
 from builder.errors import EnvironmentProblem, InputError, UpstreamError
+from builder.host.capacity import jobs_for, machine_capacity
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers
 from builder.host.emulation import check_emulation, executions_here, machine_arch
@@ -253,7 +254,12 @@ def build(
         rust=rust,
         versions=LibraryVersions(containers, wheelhouse.cache),
     )
-    result = executor.run(plan)
+    cores, memory = machine_capacity()
+    jobs = jobs_for(settings.jobs, cores=cores, memory=memory)
+    if len([job for job in plan.jobs if job.action != "skip"]) > 1:
+        how = f"up to {jobs} jobs side by side" if jobs > 1 else "one job at a time"
+        note(f"running {how} (jobs = {settings.jobs})")
+    result = executor.run(plan, jobs=jobs)
     return BuildReport(
         plan=plan,
         outcomes=result.outcomes,

@@ -24,6 +24,8 @@ A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key 
     build-constraints = ["cython<3"]     # pins for the isolated build environment (PIP_CONSTRAINT)
     execution = "qemu"                   # a foreign arch compiles under emulation, never cross
                                          # (for builds that run what they compiled)
+    memory-hungry = true                 # never built beside another memory-hungry job
+                                         # (`build --jobs N` runs jobs side by side)
     verify-with = ["ruamel.yaml<0.18"]   # installed beside the wheel (without their own
                                          # dependencies) for the import test: an extension whose
                                          # import needs the package that depends on it; taken
@@ -52,7 +54,7 @@ from builder.inputs.toml_fields import Table, load_toml
 SHIPPED_RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 RECIPE_KEYS = (
     "import, system-libraries, system-packages, before-all, before-build, environment, test-command, "
-    "build-from-source, build-constraints, execution, verify-with, toolchains, skip"
+    "build-from-source, build-constraints, execution, memory-hungry, verify-with, toolchains, skip"
 )
 KNOWN_TOOLCHAINS = ("openmp", "rust")
 
@@ -80,6 +82,7 @@ class Recipe:
     build_from_source: bool = False
     build_constraints: tuple[str, ...] = ()
     execution: str | None = None  # "qemu": never cross-compiled
+    memory_hungry: bool = False  # never built beside another memory-hungry job
     verify_with: tuple[str, ...] = ()  # requirements installed beside the wheel for its test
     toolchains: tuple[str, ...] = ()  # KNOWN_TOOLCHAINS it needs ("openmp")
     skip: tuple[SkipRule, ...] = field(default_factory=tuple)
@@ -108,6 +111,7 @@ class Recipe:
         data.pop("imports")
         data.pop("execution")  # the job's key records its execution itself
         data.pop("verify_with")  # what the test installs beside the wheel, not the wheel
+        data.pop("memory_hungry")  # what runs beside the build, not what it builds
         for optional in ("build_constraints", "system_libraries", "toolchains"):
             if not data[optional]:
                 data.pop(optional)  # keys of recipes without them stay as they were
@@ -156,6 +160,7 @@ def parse_recipe(path: Path) -> Recipe:
         build_from_source=table.boolean("build-from-source", default=False),
         build_constraints=constraint_lines(table.strings("build-constraints"), where=str(path)),
         execution=_execution(table.string("execution"), path),
+        memory_hungry=table.boolean("memory-hungry", default=False),
         verify_with=_requirement_lines(
             table.strings("verify-with"),
             where=str(path),

@@ -14,6 +14,8 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     debug-info = "strip"                # strip (default: symbols and debug information out of
                                         # every ELF file we build or graft, as upstream's
                                         # wheels ship) | keep (for those who debug)
+    jobs = "auto"                       # build jobs side by side: a number, or auto (the
+                                        # machine's cores, one per 3 GiB of memory at most)
     min-release-age = "7d"              # pick only releases uploaded at least this long ago
                                         # (PEP 700 upload times; 0 or absent: off)
     cargo-registry = "sparse+https://.../index/"  # a crates.io mirror for Rust builds, or
@@ -78,6 +80,7 @@ OPTIONS = (
     Option("recipes", "RECIPES", "recipes", "path"),
     Option("build-constraints", "BUILD_CONSTRAINTS", "build_constraints", "lines"),
     Option("debug-info", "DEBUG_INFO", "debug_info", "string"),
+    Option("jobs", "JOBS", "jobs", "string"),
     Option("min-release-age", "MIN_RELEASE_AGE", "min_release_age", "string"),
     Option("cargo-registry", "CARGO_REGISTRY", "cargo_registry", "string"),
     Option("cargo-vendor", "CARGO_VENDOR", "cargo_vendor", "path"),
@@ -109,6 +112,7 @@ class Settings:
     execution: Mapping[str, str] = field(default_factory=dict)  # arch -> auto | cross | qemu
     build_constraints: tuple[str, ...] = ()  # for every package's build environment
     debug_info: str = "strip"  # strip | keep
+    jobs: str = "auto"  # how many jobs run side by side: "auto" or a number
     min_release_age: str | None = None  # "7d": releases younger than that are held back
     cargo_registry: str | None = None  # a registry replacing crates.io (its index URL)
     cargo_vendor: Path | None = None  # a vendored crates directory replacing crates.io
@@ -243,6 +247,7 @@ class Overrides(TypedDict, total=False):
     images: str | None
     debug_info: str | None
     min_release_age: str | None
+    jobs: str | None
 
 
 def with_overrides(settings: Settings, **flags: Unpack[Overrides]) -> Settings:
@@ -251,7 +256,7 @@ def with_overrides(settings: Settings, **flags: Unpack[Overrides]) -> Settings:
     for listed, values in (("pythons", flags.get("pythons")), ("archs", flags.get("archs"))):
         if values:
             changes[listed] = tuple(item for value in values for item in _split(value))
-    keys = ("wheelhouse", "index_url", "images", "debug_info", "min_release_age")
+    keys = ("wheelhouse", "index_url", "images", "debug_info", "min_release_age", "jobs")
     given = {key: flags.get(key) for key in keys}
     changes.update({key: value for key, value in given.items() if value is not None})
     if "wheelhouse" in changes:  # relative to the working directory, as the shell meant it:
@@ -282,6 +287,11 @@ def validate(settings: Settings, *, where: str) -> Settings:
             f"{where}: debug-info = {settings.debug_info!r} is not one of "
             f"{', '.join(DEBUG_INFO_CHOICES)}",
             hint="strip: wheels as small as upstream's; keep: for those who debug",
+        )
+    if settings.jobs != "auto" and not (settings.jobs.isdigit() and int(settings.jobs) > 0):
+        raise InputError(
+            f"{where}: jobs = {settings.jobs!r} is neither a positive number nor auto",
+            hint="e.g. jobs = 4; auto: the machine's cores, one per 3 GiB of memory at most",
         )
     if settings.min_release_age is not None:
         try:

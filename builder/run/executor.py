@@ -8,9 +8,12 @@ wheelhouse, and a wheel already there is never replaced by a different file of t
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import threading
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -102,36 +105,46 @@ class Executor:
         self._versions = versions
         # sdist identity -> the pure or abi3 wheels built from it in this run
         self._shared: dict[str, list[Path]] = {}
+        self._locks_lock = threading.Lock()
+        self._sdist_locks: dict[str, threading.Lock] = {}
+        self._hungry = threading.Lock()  # held by a memory-hungry job while it builds
+        self._setup = threading.Lock()  # held while a toolchain is set up for a job
 
-    def run(self, plan: Plan) -> RunResult:
-        """Target after target: its jobs, then their verification, then acceptance and a saved
-        manifest, so a run stopped late keeps every wheel that passed before it stopped."""
+    def run(self, plan: Plan, *, jobs: int = 1) -> RunResult:
+        """Up to `jobs` jobs side by side, started in the plan's order (target after target).
+        When every job of a target is done, its wheels are verified together, accepted and the
+        manifest saved, while later jobs go on; so a run stopped late keeps every wheel of the
+        targets finished before it stopped. Ctrl-C cancels the jobs not started."""
         house = self._wheelhouse
         house.path.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(house.staging, ignore_errors=True)
+        targets = dict.fromkeys([*plan.targets, *(job.target for job in plan.jobs)])
+        work: list[WorkJob | FailJob] = [job for job in plan.jobs if not isinstance(job, SkipJob)]
+        for job in work:  # what the run will do, so progress can say "3 of 12"
+            self._progress(job, "queued")
+        expected = {target: sum(job.target == target for job in work) for target in targets}
+        order = {id(job): index for index, job in enumerate(work)}
+        finished: dict[BuildTarget, list[JobOutcome]] = {target: [] for target in targets}
         outcomes: list[JobOutcome] = []
         verify_s: dict[str, float] = {}
-        targets = dict.fromkeys([*plan.targets, *(job.target for job in plan.jobs)])
-        for job in plan.jobs:  # what the run will do, so progress can say "3 of 12"
-            if not isinstance(job, SkipJob):
-                self._progress(job, "queued")
-        for target in targets:
-            mine: list[JobOutcome] = []
-            for job in plan.jobs:
-                if job.target != target or isinstance(job, SkipJob):
+        pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="job")
+        try:
+            for done in as_completed([pool.submit(self._one, job) for job in work]):
+                outcome = done.result()
+                target = outcome.job.target
+                finished[target].append(outcome)
+                if len(finished[target]) < expected[target]:
                     continue
-                self._progress(job, job.action)
-                if isinstance(job, FailJob):
-                    mine.append(JobOutcome(job=job, ok=False, message=job.reason))
-                else:
-                    mine.append(self._guard(job))
-                self._progress(job, "done" if mine[-1].ok else "failed")
-            seconds = self._verify(target, mine)
-            verify_s[target.arch] = verify_s.get(target.arch, 0.0) + seconds
-            self._accept(mine)
-            if any(outcome.ok for outcome in mine):
-                house.save()
-            outcomes += mine
+                mine = sorted(finished[target], key=lambda o: order[id(o.job)])
+                seconds = self._verify(target, mine)
+                verify_s[target.arch] = verify_s.get(target.arch, 0.0) + seconds
+                self._accept(mine)
+                if any(outcome.ok for outcome in mine):
+                    house.save()
+                outcomes += mine
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        outcomes.sort(key=lambda o: order[id(o.job)])
         # Counted after acceptance, which can still refuse a wheel (a different file, same name).
         archs = summarize_archs(plan, outcomes, verify_s)
         failed = [outcome.job.key for outcome in outcomes if not outcome.ok and outcome.job.key]
@@ -139,6 +152,27 @@ class Executor:
         house.save()
         shutil.rmtree(house.staging, ignore_errors=True)
         return RunResult(outcomes=outcomes, archs=archs)
+
+    def _one(self, job: WorkJob | FailJob) -> JobOutcome:
+        """One job, in a worker thread: jobs of the same sdist take turns (the second finds the
+        pure or abi3 wheel the first built, never builds a second file of that name), and
+        memory-hungry ones never run side by side."""
+        self._progress(job, job.action)
+        if isinstance(job, FailJob):
+            outcome = JobOutcome(job=job, ok=False, message=job.reason)
+        elif isinstance(job, BuildJob):
+            hungry = self._hungry if job.recipe.memory_hungry else contextlib.nullcontext()
+            with self._sdist_lock(job), hungry:
+                outcome = self._guard(job)
+        else:
+            outcome = self._guard(job)
+        self._progress(job, "done" if outcome.ok else "failed")
+        return outcome
+
+    def _sdist_lock(self, job: BuildJob) -> threading.Lock:
+        identity = job.sdist.identity() or job.sdist.filename
+        with self._locks_lock:
+            return self._sdist_locks.setdefault(identity, threading.Lock())
 
     def _guard(self, job: WorkJob) -> JobOutcome:
         log = self._wheelhouse.job_log(job)
@@ -218,7 +252,8 @@ class Executor:
             return None
         if self._openmp is None:
             raise WheelhouseError(f"{job.label} needs the OpenMP runtime, which was not set up")
-        return ensure_openmp(self._commands, self._openmp, job.arch, zig=self._cxx, log=log)
+        with self._setup:
+            return ensure_openmp(self._commands, self._openmp, job.arch, zig=self._cxx, log=log)
 
     def _rust_for(self, job: BuildJob, log: Path) -> RustToolchain | None:
         """The Rust toolchain to mount for the job (fetched, and std built for its arch, by the
@@ -227,15 +262,16 @@ class Executor:
             return None
         if self._rust is None:
             raise WheelhouseError(f"{job.label} needs the Rust toolchain, which was not set up")
-        return ensure_rust(
-            self._commands,
-            self._containers,
-            self._rust,
-            arch=job.arch,
-            image=job.image.builder,
-            zig=self._cxx,
-            log=log,
-        )
+        with self._setup:
+            return ensure_rust(
+                self._commands,
+                self._containers,
+                self._rust,
+                arch=job.arch,
+                image=job.image.builder,
+                zig=self._cxx,
+                log=log,
+            )
 
     def _stage_shared(self, job: BuildJob | ReuseJob, wheel: Path, log: Path) -> JobOutcome:
         """A pure or abi3 wheel of the same sdist serves this target too: staged for its

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import threading
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -19,9 +21,9 @@ from builder.host.commands import CommandRunner, Result
 from builder.host.containers import Containers, Mount
 from builder.host.http_client import HttpClient
 from builder.inputs.recipes import empty_recipe
-from builder.plan.jobs import MirrorJob, Plan, ToolVersions
+from builder.plan.jobs import BuildJob, MirrorJob, Plan, ToolVersions, WorkJob
 from builder.resolve.build_targets import BuildTarget
-from builder.run.executor import Executor
+from builder.run.executor import Executor, JobOutcome
 from builder.wheelhouse.manifest import load_manifest
 from builder.wheelhouse.store import Wheelhouse
 from index.pages.simple_pages import IndexFile
@@ -148,3 +150,119 @@ def test_verify_with_companions_are_installed_beside_the_wheel_or_fail_it_alone(
     ]
     kept = load_manifest(tmp_path / "wheelhouse").wheels
     assert list(kept) == ["alpha-1.0-py3-none-any.whl"]  # the companion is not kept
+
+
+class Recording(Executor):
+    """Jobs that only take time: records how many ran at once, and in which order they began."""
+
+    def __init__(self, tmp_path: Path, *, seconds: float = 0.05) -> None:
+        super().__init__(
+            commands=CommandRunner(env={}),
+            containers=cast(Containers, Runtime()),
+            client=cast(HttpClient, Upstream(tmp_path)),
+            wheelhouse=Wheelhouse(tmp_path / "wheelhouse", clock=Clock()),
+            tools=ToolVersions(cibuildwheel="4.3.3", auditwheel="6.8.2"),
+            clock=Clock(),
+            progress=lambda _job, _step: None,
+        )
+        self.seconds = seconds
+        self.began: list[str] = []
+        self.running: set[str] = set()
+        self.most = 0
+        self.together: list[set[str]] = []
+        self.lock = threading.Lock()
+
+    def _guard(self, job: WorkJob) -> JobOutcome:
+        with self.lock:
+            self.began.append(job.key)
+            self.running.add(job.key)
+            self.most = max(self.most, len(self.running))
+            self.together.append(set(self.running))
+        time.sleep(self.seconds)
+        with self.lock:
+            self.running.discard(job.key)
+        return JobOutcome(job=job, ok="broken" not in job.name)
+
+
+def build(name: str, target: BuildTarget, *, hungry: bool = False, sdist: str = "") -> BuildJob:
+    recipe = replace(empty_recipe(name), memory_hungry=hungry)
+    filename = f"{sdist or name}-1.0.tar.gz"
+    return BuildJob(
+        name=name,
+        version="1.0",
+        target=target,
+        key=f"{name}-{target.python}",
+        reason="",
+        recipe=recipe,
+        origin="deps.txt:1",
+        direct=True,
+        sdist=IndexFile(filename=filename, url=filename, digests={"sha256": f"sha-{filename}"}),
+        image=IMAGE,
+    )
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3])
+def test_jobs_run_side_by_side_up_to_the_limit_in_the_plan_s_order(
+    tmp_path: Path, jobs: int
+) -> None:
+    names = ("a", "b", "c", "d", "e")
+    plan = Plan(
+        jobs=tuple(build(n, t) for t in (PY311, PY313) for n in names), targets=(PY311, PY313)
+    )
+    run = Recording(tmp_path)
+    result = run.run(plan, jobs=jobs)
+    assert run.most == jobs
+    assert run.began == [job.key for job in plan.jobs]  # started in the plan's order
+    assert [o.job.key for o in result.outcomes] == [job.key for job in plan.jobs]
+
+
+def test_a_failure_stays_its_job_s_when_jobs_run_side_by_side(tmp_path: Path) -> None:
+    plan = Plan(
+        jobs=(build("broken", PY311), build("a", PY311), build("b", PY311)), targets=(PY311,)
+    )
+    result = Recording(tmp_path).run(plan, jobs=2)
+    assert {o.job.name: o.ok for o in result.outcomes} == {"broken": False, "a": True, "b": True}
+
+
+def test_memory_hungry_jobs_and_jobs_of_one_sdist_never_run_together(tmp_path: Path) -> None:
+    plan = Plan(
+        jobs=(
+            build("big", PY311, hungry=True),
+            build("huge", PY311, hungry=True),
+            build("abi3", PY311, sdist="shared"),
+            build("abi3", PY313, sdist="shared"),
+            build("small", PY313),
+        ),
+        targets=(PY311, PY313),
+    )
+    run = Recording(tmp_path)
+    run.run(plan, jobs=4)
+    assert run.most >= 2  # the others did run side by side
+    for together in run.together:
+        assert not {"big-3.11", "huge-3.11"} <= together
+        assert not {"abi3-3.11", "abi3-3.13"} <= together
+
+
+def test_ctrl_c_cancels_the_jobs_not_started(tmp_path: Path) -> None:
+    """Interrupted while the first target is verified: the jobs queued behind the running one
+    never start (test_a_run_stopped_late_keeps_what_passed: what passed before is kept)."""
+    late = tuple(mirror(f"late{n}", PY313) for n in range(6))
+    for job in late:
+        make_wheel(tmp_path / "upstream", job.name, "1.0")
+    plan = Plan(jobs=(mirror("alpha", PY311), *late), targets=(PY311, PY313))
+    run = executor(tmp_path, Runtime(stop_at=1))  # the first verification is a kill
+    fetched: list[str] = []
+    client = cast(Upstream, run._client)
+    original = client.download
+
+    def counted(url: str, dest: Path, *, digests: Mapping[str, str]) -> Path:
+        fetched.append(url)
+        time.sleep(0.05)
+        return original(url, dest, digests=digests)
+
+    client.download = counted  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        run.run(plan, jobs=1)
+    assert fetched[0] == "alpha-1.0-py3-none-any.whl"
+    assert len(fetched) <= 3, fetched  # alpha, then at most the late job already running
+    assert load_manifest(tmp_path / "wheelhouse").wheels == {}

@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 from builder.errors import InputError
+from builder.host.capacity import jobs_for
 from builder.inputs.settings import load_settings, with_overrides
 from builder.pipeline import archs_for_runner, crate_source
 
@@ -148,3 +149,16 @@ def test_cargo_registry_or_cargo_vendor_replaces_crates_io(tmp_path: Path) -> No
         load_settings(config=None, cwd=tmp_path, env={})
     (tmp_path / "wheelhouse.toml").unlink()
     assert crate_source(load_settings(config=None, cwd=tmp_path, env={})).describe() == "crates.io"
+
+
+def test_jobs_is_a_positive_number_or_auto(tmp_path: Path) -> None:
+    assert load_settings(config=None, cwd=tmp_path, env={}).jobs == "auto"
+    assert load_settings(config=None, cwd=tmp_path, env={"WHEELHOUSE_JOBS": "3"}).jobs == "3"
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(InputError, match="is neither a positive number nor auto"):
+            load_settings(config=None, cwd=tmp_path, env={"WHEELHOUSE_JOBS": bad})
+    gib = 1024**3
+    assert jobs_for("auto", cores=2, memory=24 * gib) == 2
+    assert jobs_for("auto", cores=16, memory=8 * gib) == 2  # one per 3 GiB at most
+    assert jobs_for("auto", cores=4, memory=2 * gib) == 1
+    assert jobs_for("5", cores=2, memory=gib) == 5  # as given
