@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from pathlib import Path
 
 from builder.host.containers import Containers
@@ -37,12 +38,17 @@ class LibraryVersions:
         self._containers = containers
         self._directory = cache_dir / "library-versions"
         self._known: dict[str, dict[str, str]] = {}
+        self._lock = threading.Lock()  # jobs side by side ask at once: one container answers
 
     def of(self, image: ImageRef, *, log: Path) -> dict[str, str]:
         """name -> version for the local builder image; {} for other images (their libraries
         are apk's, and auditwheel names those) or when the image does not answer."""
         if image.kind != "local" or not image.builder_id:
             return {}
+        with self._lock:
+            return self._of(image, log=log)
+
+    def _of(self, image: ImageRef, *, log: Path) -> dict[str, str]:
         if image.builder_id in self._known:
             return self._known[image.builder_id]
         path = (

@@ -1,5 +1,7 @@
 """Per-arch totals of one build run: how many jobs of each kind, where and how they ran, and the
-wall time spent on that arch (its jobs, then its verification). Pure: computed from the plan and
+time spent on that arch: its jobs and its verification, each summed, and the wall time from its
+first job's start to its last verification's end (less than the sums when jobs ran side by
+side). Pure: computed from the plan and
 the outcomes, shown in the summary, the --json report and the manifest's run history."""
 
 from __future__ import annotations
@@ -30,11 +32,14 @@ class ArchSummary:
     reused: int  # a pure or abi3 wheel of another target, verified for this one
     skipped: int
     failed: int
-    jobs_s: float  # building and mirroring, job after job
+    jobs_s: float  # building and mirroring: the jobs' durations, summed
     verify_s: float  # installing and importing in the runtime image
+    span_s: float | None = None  # first job's start to last verification's end, if measured
 
     @property
     def wall_s(self) -> float:
+        if self.span_s is not None:
+            return round(self.span_s, 1)
         return round(self.jobs_s + self.verify_s, 1)
 
     def to_json(self) -> dict[str, Any]:
@@ -42,7 +47,10 @@ class ArchSummary:
 
 
 def summarize_archs(
-    plan: Plan, outcomes: Sequence[Outcome], verify_s: Mapping[str, float]
+    plan: Plan,
+    outcomes: Sequence[Outcome],
+    verify_s: Mapping[str, float],
+    spans: Mapping[str, float] | None = None,
 ) -> list[ArchSummary]:
     done = {id(outcome.job): outcome for outcome in outcomes}
     summaries: list[ArchSummary] = []
@@ -62,6 +70,7 @@ def summarize_archs(
                 failed=sum(1 for outcome in mine if not outcome.ok),
                 jobs_s=round(sum(outcome.duration_s for outcome in mine), 1),
                 verify_s=round(verify_s.get(arch, 0.0), 1),
+                span_s=None if spans is None or arch not in spans else round(spans[arch], 1),
             )
         )
     return summaries

@@ -59,6 +59,7 @@ class JobOutcome:
     wheel: Path | None = None  # staged wheel, until accepted
     filename: str = ""
     duration_s: float = 0.0
+    started_s: float = 0.0  # the clock's monotonic reading when the job began
     log: Path | None = None
     grafted: list[str] = field(default_factory=list)
 
@@ -127,6 +128,8 @@ class Executor:
         finished: dict[BuildTarget, list[JobOutcome]] = {target: [] for target in targets}
         outcomes: list[JobOutcome] = []
         verify_s: dict[str, float] = {}
+        first: dict[str, float] = {}  # per arch: when its first job began
+        last: dict[str, float] = {}  # per arch: when its last verification ended
         pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="job")
         try:
             for done in as_completed([pool.submit(self._one, job) for job in work]):
@@ -138,6 +141,9 @@ class Executor:
                 mine = sorted(finished[target], key=lambda o: order[id(o.job)])
                 seconds = self._verify(target, mine)
                 verify_s[target.arch] = verify_s.get(target.arch, 0.0) + seconds
+                began = min(o.started_s for o in mine)
+                first[target.arch] = min(first.get(target.arch, began), began)
+                last[target.arch] = self._clock.monotonic()
                 self._accept(mine)
                 if any(outcome.ok for outcome in mine):
                     house.save()
@@ -146,7 +152,8 @@ class Executor:
             pool.shutdown(wait=True, cancel_futures=True)
         outcomes.sort(key=lambda o: order[id(o.job)])
         # Counted after acceptance, which can still refuse a wheel (a different file, same name).
-        archs = summarize_archs(plan, outcomes, verify_s)
+        spans = {arch: last[arch] - first[arch] for arch in last}
+        archs = summarize_archs(plan, outcomes, verify_s, spans)
         failed = [outcome.job.key for outcome in outcomes if not outcome.ok and outcome.job.key]
         house.record_run([summary.to_json() for summary in archs], failed)
         house.save()
@@ -159,7 +166,8 @@ class Executor:
         memory-hungry ones never run side by side."""
         self._progress(job, job.action)
         if isinstance(job, FailJob):
-            outcome = JobOutcome(job=job, ok=False, message=job.reason)
+            began = self._clock.monotonic()
+            outcome = JobOutcome(job=job, ok=False, message=job.reason, started_s=began)
         elif isinstance(job, BuildJob):
             hungry = self._hungry if job.recipe.memory_hungry else contextlib.nullcontext()
             with self._sdist_lock(job), hungry:
@@ -200,6 +208,7 @@ class Executor:
                 job=job, ok=False, message=f"unexpected {type(exc).__name__}: {exc} (see the log)"
             )
         outcome.duration_s = round(self._clock.monotonic() - started, 1)
+        outcome.started_s = started
         outcome.log = log
         return outcome
 

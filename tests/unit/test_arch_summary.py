@@ -61,3 +61,7 @@ def test_each_arch_gets_its_counts_and_wall_time() -> None:
     assert x86.wall_s == 6.5 and arm.wall_s == 72.5
     assert (x86.execution, arm.execution) == ("native", "qemu")
     assert arm.to_json()["wall_s"] == 72.5 and arm.to_json()["jobs_s"] == 52.5
+    # jobs side by side: the measured span from first start to last verification is the wall
+    spanned = summarize_archs(plan, outcomes, {"x86_64": 2.0}, {"x86_64": 5.04})
+    (x86_side,) = [s for s in spanned if s.arch == "x86_64"]
+    assert x86_side.wall_s == 5.0 and x86_side.jobs_s == 4.5
