@@ -9,13 +9,15 @@ wheelhouse, and a wheel already there is never replaced by a different file of t
 from __future__ import annotations
 
 import contextlib
+import queue
 import shutil
 import threading
 import traceback
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import cast
 
 from packaging.utils import parse_wheel_filename
 
@@ -106,8 +108,6 @@ class Executor:
         self._versions = versions
         # sdist identity -> the pure or abi3 wheels built from it in this run
         self._shared: dict[str, list[Path]] = {}
-        self._locks_lock = threading.Lock()
-        self._sdist_locks: dict[str, threading.Lock] = {}
         self._hungry = threading.Lock()  # held by a memory-hungry job while it builds
         self._setup = threading.Lock()  # held while a toolchain is set up for a job
 
@@ -130,10 +130,11 @@ class Executor:
         verify_s: dict[str, float] = {}
         first: dict[str, float] = {}  # per arch: when its first job began
         last: dict[str, float] = {}  # per arch: when its last verification ended
+        results: queue.Queue[JobOutcome] = queue.Queue()
         pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="job")
         try:
-            for done in as_completed([pool.submit(self._one, job) for job in work]):
-                outcome = done.result()
+            tasks = [pool.submit(self._in_turn, group, results) for group in _groups(work)]
+            for outcome in _as_reported(results, tasks, count=len(work)):
                 target = outcome.job.target
                 finished[target].append(outcome)
                 if len(finished[target]) < expected[target]:
@@ -160,27 +161,26 @@ class Executor:
         shutil.rmtree(house.staging, ignore_errors=True)
         return RunResult(outcomes=outcomes, archs=archs)
 
+    def _in_turn(self, group: list[WorkJob | FailJob], results: queue.Queue[JobOutcome]) -> None:
+        """A worker's task: one job, or the jobs of one sdist one after another in the plan's
+        order (the second finds the pure or abi3 wheel the first built, and never builds a
+        second file of that name)."""
+        for job in group:
+            results.put(self._one(job))
+
     def _one(self, job: WorkJob | FailJob) -> JobOutcome:
-        """One job, in a worker thread: jobs of the same sdist take turns (the second finds the
-        pure or abi3 wheel the first built, never builds a second file of that name), and
-        memory-hungry ones never run side by side."""
+        """One job; a memory-hungry one never runs beside another."""
         self._progress(job, job.action)
         if isinstance(job, FailJob):
             began = self._clock.monotonic()
             outcome = JobOutcome(job=job, ok=False, message=job.reason, started_s=began)
         elif isinstance(job, BuildJob):
-            hungry = self._hungry if job.recipe.memory_hungry else contextlib.nullcontext()
-            with self._sdist_lock(job), hungry:
+            with self._hungry if job.recipe.memory_hungry else contextlib.nullcontext():
                 outcome = self._guard(job)
         else:
             outcome = self._guard(job)
         self._progress(job, "done" if outcome.ok else "failed")
         return outcome
-
-    def _sdist_lock(self, job: BuildJob) -> threading.Lock:
-        identity = job.sdist.identity() or job.sdist.filename
-        with self._locks_lock:
-            return self._sdist_locks.setdefault(identity, threading.Lock())
 
     def _guard(self, job: WorkJob) -> JobOutcome:
         log = self._wheelhouse.job_log(job)
@@ -364,6 +364,43 @@ class Executor:
             if isinstance(accepted, Refused):
                 outcome.ok = False
                 outcome.message = accepted.message
+
+
+def _groups(work: list[WorkJob | FailJob]) -> list[list[WorkJob | FailJob]]:
+    """The jobs as worker tasks, in the plan's order: the build jobs of one sdist together (in
+    the order of their first), every other job alone."""
+    groups: list[list[WorkJob | FailJob]] = []
+    by_sdist: dict[str, list[WorkJob | FailJob]] = {}
+    for job in work:
+        if isinstance(job, BuildJob):
+            identity = job.sdist.identity() or job.sdist.filename
+            if identity in by_sdist:
+                by_sdist[identity].append(job)
+                continue
+            by_sdist[identity] = [job]
+            groups.append(by_sdist[identity])
+        else:
+            groups.append([job])
+    return groups
+
+
+def _as_reported(
+    results: queue.Queue[JobOutcome], tasks: list[Future[None]], *, count: int
+) -> Iterator[JobOutcome]:
+    """The outcomes as the workers report them; a worker that died (a bug outside a job's own
+    guard) is raised here rather than waited for."""
+    for _ in range(count):
+        outcome = None
+        while outcome is None:
+            try:
+                outcome = results.get(timeout=0.5)
+            except queue.Empty:
+                died = [task for task in tasks if task.done() and task.exception() is not None]
+                if died:
+                    break
+        if outcome is None:
+            raise cast(BaseException, died[0].exception())
+        yield outcome
 
 
 def _pin(wheel_filename: str) -> str:

@@ -21,7 +21,7 @@ from builder.host.commands import CommandRunner, Result
 from builder.host.containers import Containers, Mount
 from builder.host.http_client import HttpClient
 from builder.inputs.recipes import empty_recipe
-from builder.plan.jobs import BuildJob, MirrorJob, Plan, ToolVersions, WorkJob
+from builder.plan.jobs import BuildJob, Job, MirrorJob, Plan, ToolVersions, WorkJob
 from builder.resolve.build_targets import BuildTarget
 from builder.run.executor import Executor, JobOutcome
 from builder.wheelhouse.manifest import load_manifest
@@ -207,7 +207,8 @@ def test_jobs_run_side_by_side_up_to_the_limit_in_the_plan_s_order(
 ) -> None:
     names = ("a", "b", "c", "d", "e")
     plan = Plan(
-        jobs=tuple(build(n, t) for t in (PY311, PY313) for n in names), targets=(PY311, PY313)
+        jobs=tuple(build(n, t, sdist=f"{n}{t.python}") for t in (PY311, PY313) for n in names),
+        targets=(PY311, PY313),
     )
     run = Recording(tmp_path)
     result = run.run(plan, jobs=jobs)
@@ -222,6 +223,16 @@ def test_a_failure_stays_its_job_s_when_jobs_run_side_by_side(tmp_path: Path) ->
     )
     result = Recording(tmp_path).run(plan, jobs=2)
     assert {o.job.name: o.ok for o in result.outcomes} == {"broken": False, "a": True, "b": True}
+
+
+def test_jobs_of_one_sdist_take_turns_in_the_plan_s_order(tmp_path: Path) -> None:
+    plan = Plan(
+        jobs=(build("a", PY311), build("b", PY311), build("a", PY313), build("b", PY313)),
+        targets=(PY311, PY313),
+    )
+    run = Recording(tmp_path)
+    run.run(plan, jobs=1)
+    assert run.began == ["a-3.11", "a-3.13", "b-3.11", "b-3.13"]
 
 
 def test_memory_hungry_jobs_and_jobs_of_one_sdist_never_run_together(tmp_path: Path) -> None:
@@ -266,3 +277,18 @@ def test_ctrl_c_cancels_the_jobs_not_started(tmp_path: Path) -> None:
     assert fetched[0] == "alpha-1.0-py3-none-any.whl"
     assert len(fetched) <= 3, fetched  # alpha, then at most the late job already running
     assert load_manifest(tmp_path / "wheelhouse").wheels == {}
+
+
+def test_a_worker_that_dies_outside_a_job_s_guard_stops_the_run_instead_of_hanging(
+    tmp_path: Path,
+) -> None:
+    run = Recording(tmp_path)
+
+    def broken(job: Job, step: str) -> None:
+        if step == "build":
+            raise RuntimeError(f"progress display broke on {job.name}")
+
+    run._progress = broken
+    plan = Plan(jobs=(build("a", PY311), build("b", PY311)), targets=(PY311,))
+    with pytest.raises(RuntimeError, match="progress display broke on a"):
+        run.run(plan, jobs=2)
