@@ -32,10 +32,12 @@ def run_in_runtime(
     mount_at: str = "/work",
     arch: str = "x86_64",
     extra: tuple[str, ...] | list[str] = (),
+    image: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """sh -c SCRIPT in arch's runtime image (aarch64 runs under emulation on x86_64). network
-    "host" shares the host's loopback (and nothing else reachable here); "none" cuts it off.
-    mount is bind-mounted read-only at mount_at. extra: sh's $0, $1, ... for the script."""
+    """sh -c SCRIPT in arch's runtime image, or `image` (aarch64 runs under emulation on
+    x86_64). network "host" shares the host's loopback (and nothing else reachable here); "none"
+    cuts it off. mount is bind-mounted read-only at mount_at. extra: sh's $0, $1, ... for the
+    script."""
     volume = ["-v", f"{mount}:{mount_at}:ro"] if mount is not None else []
     # Emulated aarch64 runs as a Neoverse N1 (a common server core), not QEMU's default "max"
     # CPU: that one advertises SME, for which upstream numpy's OpenBLAS picks kernels that
@@ -52,7 +54,7 @@ def run_in_runtime(
             network,
             *emulated,
             *volume,
-            runtime_image(arch),
+            image or runtime_image(arch),
             "sh",
             "-c",
             script,
@@ -131,24 +133,12 @@ def wheel_sbom(wheel: Path) -> dict[str, Any]:
 def builder_library_version(pkg_config: str, arch: str = "x86_64") -> str:
     """The release of a catalogue library in the local builder image, asked of its pkg-config
     file directly (what the SBOM must say)."""
-    image = local_tags(arch, "musllinux_1_2", recipe_hash())[1]
-    done = subprocess.run(
-        [
-            "docker",
-            "run",
-            "--rm",
-            "--platform",
-            docker_platform(arch),
-            "--network",
-            "none",
-            image,
-            "sed",
-            "-n",
-            "s/^Version: *//p",
-            f"/opt/syslibs/lib/pkgconfig/{pkg_config}.pc",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
+    done = run_in_runtime(
+        'sed -n "s/^Version: *//p" "$0"',
+        network="none",
+        arch=arch,
+        extra=[f"/opt/syslibs/lib/pkgconfig/{pkg_config}.pc"],
+        image=local_tags(arch, "musllinux_1_2", recipe_hash())[1],
     )
+    assert done.returncode == 0, done.stderr
     return done.stdout.strip()

@@ -77,34 +77,46 @@ class Runtime:
         return Result(returncode=0, output="\n".join(lines))
 
 
+def job_fields(name: str, target: BuildTarget) -> dict[str, Any]:
+    """What every kind of job has, for package `name` 1.0 on `target`."""
+    return {
+        "name": name,
+        "version": "1.0",
+        "target": target,
+        "key": f"{name}-{target.python}",
+        "reason": "",
+        "recipe": empty_recipe(name),
+        "origin": "deps.txt:1",
+        "direct": True,
+    }
+
+
 def mirror(name: str, target: BuildTarget) -> MirrorJob:
     filename = f"{name}-1.0-py3-none-any.whl"
     return MirrorJob(
-        name=name,
-        version="1.0",
-        target=target,
-        key=f"{name}-{target.python}",
-        reason="",
-        recipe=empty_recipe(name),
-        origin="deps.txt:1",
-        direct=True,
+        **job_fields(name, target),
         wheel=IndexFile(filename=filename, url=filename, digests={}),
         image=IMAGE,
     )
 
 
+def doors(tmp_path: Path, runtime: Runtime) -> dict[str, Any]:
+    """The executor's doors, faked: wheels come from tmp_path/upstream, go to tmp_path/wheelhouse."""
+    return {
+        "commands": CommandRunner(env={}),
+        "containers": cast(Containers, runtime),
+        "client": cast(HttpClient, Upstream(tmp_path / "upstream")),
+        "wheelhouse": Wheelhouse(tmp_path / "wheelhouse", clock=Clock()),
+        "tools": ToolVersions(cibuildwheel="4.3.3", auditwheel="6.8.2"),
+        "clock": Clock(),
+        "progress": lambda _job, _step: None,
+    }
+
+
 def executor(tmp_path: Path, runtime: Runtime) -> Executor:
     for name in ("alpha", "beta"):
         make_wheel(tmp_path / "upstream", name, "1.0")
-    return Executor(
-        commands=CommandRunner(env={}),
-        containers=cast(Containers, runtime),
-        client=cast(HttpClient, Upstream(tmp_path / "upstream")),
-        wheelhouse=Wheelhouse(tmp_path / "wheelhouse", clock=Clock()),
-        tools=ToolVersions(cibuildwheel="4.3.3", auditwheel="6.8.2"),
-        clock=Clock(),
-        progress=lambda _job, _step: None,
-    )
+    return Executor(**doors(tmp_path, runtime))
 
 
 def test_an_unexpected_error_fails_its_job_alone(tmp_path: Path) -> None:
@@ -156,15 +168,7 @@ class Recording(Executor):
     """Jobs that only take time: records how many ran at once, and in which order they began."""
 
     def __init__(self, tmp_path: Path, *, seconds: float = 0.05) -> None:
-        super().__init__(
-            commands=CommandRunner(env={}),
-            containers=cast(Containers, Runtime()),
-            client=cast(HttpClient, Upstream(tmp_path)),
-            wheelhouse=Wheelhouse(tmp_path / "wheelhouse", clock=Clock()),
-            tools=ToolVersions(cibuildwheel="4.3.3", auditwheel="6.8.2"),
-            clock=Clock(),
-            progress=lambda _job, _step: None,
-        )
+        super().__init__(**doors(tmp_path, Runtime()))
         self.seconds = seconds
         self.began: list[str] = []
         self.running: set[str] = set()
@@ -185,17 +189,10 @@ class Recording(Executor):
 
 
 def build(name: str, target: BuildTarget, *, hungry: bool = False, sdist: str = "") -> BuildJob:
-    recipe = replace(empty_recipe(name), memory_hungry=hungry)
     filename = f"{sdist or name}-1.0.tar.gz"
+    fields = job_fields(name, target)
     return BuildJob(
-        name=name,
-        version="1.0",
-        target=target,
-        key=f"{name}-{target.python}",
-        reason="",
-        recipe=recipe,
-        origin="deps.txt:1",
-        direct=True,
+        **{**fields, "recipe": replace(fields["recipe"], memory_hungry=hungry)},
         sdist=IndexFile(filename=filename, url=filename, digests={"sha256": f"sha-{filename}"}),
         image=IMAGE,
     )

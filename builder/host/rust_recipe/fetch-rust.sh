@@ -23,15 +23,12 @@ if [ ! -x /usr/bin/apt-get ] || ! command -v dpkg-deb >/dev/null; then
   echo "fetch-rust: fetching Debian's Rust packages needs a Debian host (apt-get, dpkg-deb)" >&2
   exit 2
 fi
-mirror=$(grep -h -m1 -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | head -n1 || true)
-if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
-  mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list)
-fi
-if [ -z "$mirror" ]; then
+# shellcheck source=../private-apt.sh
+. "$(dirname "$0")/../private-apt.sh"
+if ! mirror=$(debian_mirror); then
   echo "fetch-rust: cannot find a Debian mirror in the host's apt sources" >&2
   exit 2
 fi
-mirror=${mirror%/}
 
 # rustc, cargo, std's sources, the host's std (build scripts and proc-macros are compiled for
 # x86_64 glibc), and the libraries they load, closed under their dependencies (measured with
@@ -47,20 +44,9 @@ libraries=(
   zlib1g
 )
 
-state="$downloads/apt"
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$downloads/debs"
-printf 'deb [arch=amd64] %s bookworm main\ndeb [arch=amd64] %s-security bookworm-security main\n' \
-  "$mirror" "$mirror" > "$state/sources.list"
-apt_opts=(
-  -o "Dir::Etc::SourceList=$state/sources.list"
-  -o "Dir::Etc::SourceParts=-"
-  -o "Dir::State::Lists=$state/lists"
-  -o "Dir::State::status=/dev/null"
-  -o "Dir::Cache=$state/cache"
-  -o "APT::Architectures::=amd64"
-  -o "APT::Sandbox::User=root"
-  -o "Debug::NoLocking=true"
-)
+mkdir -p "$downloads/debs"
+private_apt "$downloads/apt" "deb [arch=amd64] $mirror bookworm main" \
+  "deb [arch=amd64] $mirror-security bookworm-security main"
 apt-get "${apt_opts[@]}" -q update
 offered=$(apt-cache "${apt_opts[@]}" show rustc-web 2>/dev/null | awk '/^Version:/ {print $2}' | sort -rV | head -n1)
 if [ "$offered" != "$version" ]; then

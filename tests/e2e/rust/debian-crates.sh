@@ -16,25 +16,12 @@ out=${1:?usage: debian-crates.sh OUT SUITE PACKAGE...}
 suite=${2:?} && shift 2
 [ "$#" -gt 0 ] || { echo "debian-crates: name at least one librust-*-dev package" >&2; exit 2; }
 
-mirror=$(grep -h -m1 -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | head -n1 || true)
-if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
-  mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list)
-fi
-[ -n "$mirror" ] || { echo "debian-crates: no Debian mirror in the host's apt sources" >&2; exit 2; }
-
+# shellcheck source=../../../builder/host/private-apt.sh
+. "$(dirname "$0")/../../../builder/host/private-apt.sh"
+mirror=$(debian_mirror) || { echo "debian-crates: no Debian mirror in the host's apt sources" >&2; exit 2; }
 state="$out.apt"
-mkdir -p "$state/lists/partial" "$state/cache/archives/partial" "$state/debs"
-echo "deb [arch=amd64] ${mirror%/} $suite main" > "$state/sources.list"
-apt_opts=(
-  -o "Dir::Etc::SourceList=$state/sources.list"
-  -o "Dir::Etc::SourceParts=-"
-  -o "Dir::State::Lists=$state/lists"
-  -o "Dir::State::status=/dev/null"
-  -o "Dir::Cache=$state/cache"
-  -o "APT::Architectures::=amd64"
-  -o "APT::Sandbox::User=root"
-  -o "Debug::NoLocking=true"
-)
+mkdir -p "$state/debs"
+private_apt "$state" "deb [arch=amd64] $mirror $suite main"
 apt-get "${apt_opts[@]}" -q update >/dev/null
 mapfile -t crates < <(apt-cache "${apt_opts[@]}" depends --recurse --no-recommends --no-suggests \
   --no-conflicts --no-breaks --no-replaces --no-enhances "$@" | grep '^librust-' | sort -u)

@@ -1,0 +1,33 @@
+# Sourced by scripts that fetch Debian packages without touching the host's apt configuration:
+#   debian_mirror            prints the mirror the host's apt sources name (fails when none)
+#   private_apt STATE LINE…  a private apt state under STATE whose sources.list holds the given
+#                            lines; sets the array apt_opts for apt-get and apt-cache
+# (builder/host/image_recipe/ and openmp_recipe/ keep their own copies: they are hashed into
+# image tags and build keys.)
+
+debian_mirror() {
+  local mirror
+  mirror=$(grep -h -m1 -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | head -n1 || true)
+  if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
+    mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list)
+  fi
+  [ -n "$mirror" ] || return 1
+  echo "${mirror%/}"
+}
+
+private_apt() {
+  local state=$1
+  shift
+  mkdir -p "$state/lists/partial" "$state/cache/archives/partial"
+  printf '%s\n' "$@" > "$state/sources.list"
+  apt_opts=(
+    -o "Dir::Etc::SourceList=$state/sources.list"
+    -o "Dir::Etc::SourceParts=-"
+    -o "Dir::State::Lists=$state/lists"
+    -o "Dir::State::status=/dev/null"
+    -o "Dir::Cache=$state/cache"
+    -o "APT::Architectures::=amd64"
+    -o "APT::Sandbox::User=root"
+    -o "Debug::NoLocking=true"
+  )
+}
