@@ -111,12 +111,14 @@ class Executor:
         self._hungry = threading.Lock()  # held by a memory-hungry job while it builds
         self._setup = threading.Lock()  # held while a toolchain is set up for a job
         self._cores: int | None = None  # each job's share of the cores, when jobs overlap
+        self._stop = threading.Event()  # set when the run ends or is interrupted
 
     def run(self, plan: Plan, *, jobs: int = 1, cores: int | None = None) -> RunResult:
-        """Up to `jobs` jobs side by side (each given its share of the machine's `cores`), started in the plan's order (target after target).
-        When every job of a target is done, its wheels are verified together, accepted and the
-        manifest saved, while later jobs go on; so a run stopped late keeps every wheel of the
-        targets finished before it stopped. Ctrl-C cancels the jobs not started."""
+        """Up to `jobs` jobs side by side (each given its share of the machine's `cores`),
+        started in the plan's order (target after target). When every job of a target is done,
+        its wheels are verified together, accepted and the manifest saved, while later jobs go
+        on; so a run stopped late keeps every wheel of the targets finished before it stopped.
+        Ctrl-C (or any error here) lets the running jobs end and starts no other."""
         house = self._wheelhouse
         house.path.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(house.staging, ignore_errors=True)
@@ -133,6 +135,7 @@ class Executor:
         last: dict[str, float] = {}  # per arch: when its last verification ended
         self._cores = max(1, cores // jobs) if jobs > 1 and cores else None
         results: queue.Queue[JobOutcome] = queue.Queue()
+        self._stop.clear()
         pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="job")
         try:
             tasks = [pool.submit(self._in_turn, group, results) for group in _groups(work)]
@@ -152,6 +155,7 @@ class Executor:
                     house.save()
                 outcomes += mine
         finally:
+            self._stop.set()  # a task with jobs left starts none of them
             pool.shutdown(wait=True, cancel_futures=True)
         outcomes.sort(key=lambda o: order[id(o.job)])
         # Counted after acceptance, which can still refuse a wheel (a different file, same name).
@@ -168,6 +172,8 @@ class Executor:
         order (the second finds the pure or abi3 wheel the first built, and never builds a
         second file of that name)."""
         for job in group:
+            if self._stop.is_set():
+                return
             results.put(self._one(job))
 
     def _one(self, job: WorkJob | FailJob) -> JobOutcome:

@@ -289,3 +289,19 @@ def test_a_worker_that_dies_outside_a_job_s_guard_stops_the_run_instead_of_hangi
     plan = Plan(jobs=(build("a", PY311), build("b", PY311)), targets=(PY311,))
     with pytest.raises(RuntimeError, match="progress display broke on a"):
         run.run(plan, jobs=2)
+
+
+def test_ctrl_c_also_stops_the_jobs_left_in_a_running_task(tmp_path: Path) -> None:
+    """Jobs of one sdist are one worker task: interrupted, the task starts none of its jobs
+    left (the one under way ends)."""
+
+    class Interrupted(Recording):
+        def _verify(self, target: BuildTarget, outcomes: list[JobOutcome]) -> float:
+            raise KeyboardInterrupt(f"while verifying {target} ({len(outcomes)} wheels)")
+
+    same = [build("a", PY311, sdist="s")] + [build(n, PY313, sdist="s") for n in "bcde"]
+    run = Interrupted(tmp_path, seconds=0.2)
+    with pytest.raises(KeyboardInterrupt):
+        run.run(Plan(jobs=tuple(same), targets=(PY311, PY313)), jobs=2)
+    assert run.began[0] == "a-3.11"
+    assert len(run.began) <= 2, run.began  # a, and b if it had begun before the interrupt
