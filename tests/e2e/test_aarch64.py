@@ -140,9 +140,11 @@ def test_manifest_and_summary_show_wall_time_per_arch(
     for arch in ("x86_64", "aarch64"):
         assert last[arch]["built"] == len(COMPILED)
         assert last[arch]["jobs_s"] > 0 and last[arch]["verify_s"] > 0
-        assert last[arch]["wall_s"] == pytest.approx(
-            last[arch]["jobs_s"] + last[arch]["verify_s"], abs=0.11
-        )
+        # wall: the arch's first job's start to its last verification's end, measured (jobs
+        # run side by side, so it is not the sum of the two); it holds its longest job and
+        # its verification at least
+        longest = max(e["duration_s"] for e in manifest["wheels"] if e["arch"] == arch)
+        assert last[arch]["wall_s"] >= max(longest, last[arch]["verify_s"]) - 0.11
     assert arm_run["report"]["archs"] == manifest["runs"][-1]["archs"]
     entries = [e for e in manifest["wheels"] if e["arch"] == "aarch64"]
     assert len(entries) == len(COMPILED)
