@@ -259,7 +259,7 @@ def build(
     if len([job for job in plan.jobs if job.action != "skip"]) > 1:
         how = f"up to {jobs} jobs side by side" if jobs > 1 else "one job at a time"
         note(f"running {how} (jobs = {settings.jobs})")
-    result = executor.run(plan, jobs=jobs, cores=cores)
+    result = executor.run(plan, jobs=jobs)
     return BuildReport(
         plan=plan,
         outcomes=result.outcomes,

@@ -110,15 +110,15 @@ class Executor:
         self._shared: dict[str, list[Path]] = {}
         self._hungry = threading.Lock()  # held by a memory-hungry job while it builds
         self._setup = threading.Lock()  # held while a toolchain is set up for a job
-        self._cores: int | None = None  # each job's share of the cores, when jobs overlap
         self._stop = threading.Event()  # set when the run ends or is interrupted
 
-    def run(self, plan: Plan, *, jobs: int = 1, cores: int | None = None) -> RunResult:
-        """Up to `jobs` jobs side by side (each given its share of the machine's `cores`),
-        started in the plan's order (target after target). When every job of a target is done,
-        its wheels are verified together, accepted and the manifest saved, while later jobs go
-        on; so a run stopped late keeps every wheel of the targets finished before it stopped.
-        Ctrl-C (or any error here) lets the running jobs end and starts no other."""
+    def run(self, plan: Plan, *, jobs: int = 1) -> RunResult:
+        """Up to `jobs` jobs side by side, started in the plan's order (target after target);
+        each compiles with every core it sees (one compile left alone finishes sooner than with
+        a fixed share). When every job of a target is done, its wheels are verified together,
+        accepted and the manifest saved, while later jobs go on; so a run stopped late keeps
+        every wheel of the targets finished before it stopped. Ctrl-C (or any error here) lets
+        the running jobs end and starts no other."""
         house = self._wheelhouse
         house.path.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(house.staging, ignore_errors=True)
@@ -133,7 +133,6 @@ class Executor:
         verify_s: dict[str, float] = {}
         first: dict[str, float] = {}  # per arch: when its first job began
         last: dict[str, float] = {}  # per arch: when its last verification ended
-        self._cores = max(1, cores // jobs) if jobs > 1 and cores else None
         results: queue.Queue[JobOutcome] = queue.Queue()
         self._stop.clear()
         pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="job")
@@ -252,7 +251,6 @@ class Executor:
             openmp=self._openmp_for(job, log),
             rust=self._rust_for(job, log),
             versions=self._versions,
-            cores=self._cores,
         )
         if built.wheel is not None and not built.problems and shareable(built.wheel.name):
             self._shared.setdefault(identity, []).append(built.wheel)

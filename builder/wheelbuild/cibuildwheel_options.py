@@ -81,29 +81,22 @@ def before_build_command(job: BuildJob) -> str:
     return " && ".join(f"{{ {step}; }}" for step in steps)
 
 
-# The cores a job is given reach its compiles (setuptools compiles one file at a time, but make,
-# CMake and numpy's distutils run this many; meson's ninja and cargo already use every core they
-# see). Alone, a job gets every core the container sees ($(nproc), evaluated by cibuildwheel in
-# the container); beside others (`--jobs N`), its share. A recipe's own values come later and win.
-def parallel_environment(cores: int | None = None) -> str:
-    count = str(cores) if cores else "$(nproc)"
-    return " ".join(
-        f'{name}="{value}"'
-        for name, value in (
-            ("MAKEFLAGS", f"-j{count}"),
-            ("CMAKE_BUILD_PARALLEL_LEVEL", count),
-            ("NPY_NUM_BUILD_JOBS", count),
-        )
+# Every core the build container sees reaches the compiles of its one job (setuptools compiles
+# one file at a time, but make, CMake and numpy's distutils run this many; meson's ninja and
+# cargo already do). Evaluated by cibuildwheel in the container, so it counts what the
+# container may use; a recipe's own values come later and win.
+PARALLEL_ENVIRONMENT = " ".join(
+    f'{name}="{value}"'
+    for name, value in (
+        ("MAKEFLAGS", "-j$(nproc)"),
+        ("CMAKE_BUILD_PARALLEL_LEVEL", "$(nproc)"),
+        ("NPY_NUM_BUILD_JOBS", "$(nproc)"),
     )
+)
 
 
 def environment_option(
-    job: BuildJob,
-    cxx: CxxToolchain | None = None,
-    *,
-    openmp: bool = False,
-    rust: bool = False,
-    cores: int | None = None,
+    job: BuildJob, cxx: CxxToolchain | None = None, *, openmp: bool = False, rust: bool = False
 ) -> str:
     pairs = list(job.recipe.environment)
     if rust:
@@ -116,7 +109,7 @@ def environment_option(
         pairs = [*tools.items(), *pairs]
     if job.build_constraints:  # pip, in the isolated build environment, honours it
         pairs.append(("PIP_CONSTRAINT", CONSTRAINTS_FILE))
-    return " ".join([parallel_environment(cores), *(f"{n}={_value(v)}" for n, v in pairs)])
+    return " ".join([PARALLEL_ENVIRONMENT, *(f"{n}={_value(v)}" for n, v in pairs)])
 
 
 def _value(value: str) -> str:
@@ -131,9 +124,8 @@ def cibuildwheel_env(
     cxx: CxxToolchain | None = None,
     openmp: Path | None = None,
     rust: RustToolchain | None = None,
-    cores: int | None = None,
 ) -> dict[str, str]:
-    """The job's cibuildwheel settings (`cores`: its share when jobs run side by side); `cxx` (the local images' C++ toolchain), `openmp` (the
+    """The job's cibuildwheel settings; `cxx` (the local images' C++ toolchain), `openmp` (the
     OpenMP runtime's directory for the job's arch) and `rust` (the Rust toolchain) are mounted
     into the builder container when the job was planned with them."""
     arch_key = job.arch.upper()
@@ -161,7 +153,7 @@ def cibuildwheel_env(
         "CIBW_BEFORE_ALL": before_all_command(job),
         "CIBW_BEFORE_BUILD": before_build_command(job),
         "CIBW_ENVIRONMENT": environment_option(
-            job, cxx, openmp=openmp is not None, rust=rust is not None, cores=cores
+            job, cxx, openmp=openmp is not None, rust=rust is not None
         ),
         "CIBW_REPAIR_WHEEL_COMMAND": repair_command(job),
         "CIBW_TEST_COMMAND": job.recipe.test_command or "",

@@ -57,7 +57,6 @@ def build_wheel(
     openmp: Path | None = None,
     rust: RustToolchain | None = None,
     versions: LibraryVersions | None = None,
-    cores: int | None = None,
 ) -> Built:
     """Raises CommandFailed when cibuildwheel fails; a wheel that fails a check comes back with
     its problems (and is logged). A wheel that passes gets its SBOM (checks/sbom.py), the
@@ -79,7 +78,7 @@ def build_wheel(
             str(out),
             str(sdist),
         ],
-        env=cibuildwheel_env(job, cxx, openmp, rust, cores),
+        env=cibuildwheel_env(job, cxx, openmp, rust),
         log=log,
         cwd=work,
         timeout=3600,

@@ -255,9 +255,3 @@ def test_without_apk_a_missing_system_library_fails_naming_it() -> None:
     assert done.returncode == 1
     assert "recipe demo needs libpq, which this builder image does not provide" in done.stderr
     assert "wheelhouse images build" in done.stderr
-
-
-def test_a_job_beside_others_compiles_with_its_share_of_the_cores() -> None:
-    env = evaluated(cibuildwheel_env(job_with(Recipe(name="demo")), cores=3)["CIBW_ENVIRONMENT"])
-    assert env["MAKEFLAGS"] == "-j3"
-    assert env["CMAKE_BUILD_PARALLEL_LEVEL"] == env["NPY_NUM_BUILD_JOBS"] == "3"
