@@ -26,8 +26,8 @@ from builder.wheelbuild.openmp_runtime import LLVM_VERSION
 SBOM_NAME = "wheelhouse.cdx.json"
 AUDITWHEEL_SBOM = "auditwheel.cdx.json"
 SPEC_VERSION = "1.6"
+_SHA256 = re.compile(r"[0-9a-fA-F]{64}")  # what CycloneDX accepts as a SHA-256 hash
 # auditwheel names a grafted copy <stem>-<8 hex>.so<suffix> (libxml2-5f0d2e1a.so.2.9.14)
-_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 _GRAFTED = re.compile(r"^(?P<stem>.+?)-[0-9a-f]{8}\.so(?:\.[0-9.]*)?$")
 
 
@@ -58,7 +58,7 @@ def wheel_sbom(
         "url": job.sdist.url,
         **(
             {"hashes": [{"alg": "SHA-256", "content": job.sdist.sha256}]}
-            if job.sdist.sha256
+            if job.sdist.sha256 and _SHA256.fullmatch(job.sdist.sha256)
             else {}
         ),
     }

@@ -137,3 +137,16 @@ def test_the_sbom_is_added_with_its_record_line(tmp_path: Path) -> None:
         names = archive.namelist()
         assert names.count(f"{info}/sboms/wheelhouse.cdx.json") == 1
         assert archive.testzip() is None
+
+
+def test_a_digest_that_is_no_sha256_is_left_out_rather_than_break_the_schema() -> None:
+    document = wheel_sbom(
+        job_with(Recipe(name="demo")),  # its sdist's "sha256" is "0"
+        "demo-1.0-py3-none-any.whl",
+        grafted=[],
+        versions={},
+        wheelhouse_version="0.1.0",
+    )
+    valid(document)
+    (source,) = document["metadata"]["component"]["externalReferences"]
+    assert "hashes" not in source
