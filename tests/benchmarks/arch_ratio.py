@@ -40,11 +40,7 @@ def run_build(
         f'images = "local"\nrecipes = "{REPO / "configs" / "recipes"}"\n'
         f'[execution]\naarch64 = "{execution}"\n'
     )
-    command = [
-        sys.executable,
-        "-m",
-        "app",
-        "build",
+    report, _ = wheelhouse_build(
         "--config",
         str(config),
         "--list",
@@ -55,6 +51,19 @@ def run_build(
         python,
         "--arch",
         archs,
+    )
+    return report
+
+
+def wheelhouse_build(*arguments: str) -> tuple[dict[str, Any], str]:
+    """`wheelhouse build ARGUMENTS --no-deps --build-from-source --json` from this checkout: its
+    --json report and its stderr (echoed); a failed build ends the benchmark."""
+    command = [
+        sys.executable,
+        "-m",
+        "app",
+        "build",
+        *arguments,
         "--no-deps",
         "--build-from-source",
         "--json",
@@ -65,7 +74,16 @@ def run_build(
     if result.returncode != 0:
         raise SystemExit(f"the build failed (exit {result.returncode}); see above")
     report: dict[str, Any] = json.loads(result.stdout)
-    return report
+    return report, result.stderr
+
+
+def list_in(work: Path, given: Path | None) -> Path:
+    """The curated list to build: the one given, else DEFAULT_LIST written into `work`."""
+    if given is not None:
+        return given.resolve()
+    written = work / "list.txt"
+    written.write_text(DEFAULT_LIST)
+    return written.resolve()
 
 
 def _times(report: dict[str, Any], arch: str) -> dict[str, float]:
@@ -117,10 +135,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-archs-") as tmp:
         work = Path(tmp)
-        list_file = args.list or work / "list.txt"
-        if args.list is None:
-            list_file.write_text(DEFAULT_LIST)
-        list_file = list_file.resolve()
+        list_file = list_in(work, args.list)
         cross = run_build(list_file, work, args.python, archs="x86_64,aarch64", execution="cross")
         # Kept beside the table: a failed second half does not lose the first.
         args.output.with_suffix(".cross.json").write_text(json.dumps(cross, indent=1))

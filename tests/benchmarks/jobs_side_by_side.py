@@ -12,9 +12,7 @@ fresh wheelhouse. Writes a Markdown table (default tests/benchmarks/results/jobs
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,7 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks.arch_ratio import DEFAULT_LIST
+from tests.benchmarks.arch_ratio import list_in, wheelhouse_build
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -38,20 +36,13 @@ def busy_cpu_seconds() -> float:
 def run_build(list_file: Path, work: Path, python: str, jobs: str) -> dict[str, Any]:
     config = work / "wheelhouse.toml"
     config.write_text(f'images = "local"\nrecipes = "{REPO / "configs" / "recipes"}"\n')
-    command = [
-        sys.executable, "-m", "app", "build", "--config", str(config), "--list", str(list_file),
-        "--wheelhouse", str(work / f"wheelhouse-{jobs}"), "--python", python, "--arch", "x86_64",
-        "--no-deps", "--build-from-source", "--jobs", jobs, "--json",
-    ]  # fmt: skip
-    sys.stderr.write("$ " + " ".join(command) + "\n")
     cpu, wall = busy_cpu_seconds(), time.monotonic()
-    result = subprocess.run(command, cwd=REPO, capture_output=True, text=True, check=False)
+    report, stderr = wheelhouse_build(
+        "--config", str(config), "--list", str(list_file), "--wheelhouse",
+        str(work / f"wheelhouse-{jobs}"), "--python", python, "--arch", "x86_64", "--jobs", jobs,
+    )  # fmt: skip
     cpu, wall = busy_cpu_seconds() - cpu, time.monotonic() - wall
-    sys.stderr.write(result.stderr[-3000:])
-    if result.returncode != 0:
-        raise SystemExit(f"the build failed (exit {result.returncode}); see above")
-    report: dict[str, Any] = json.loads(result.stdout)
-    note = next((line for line in result.stderr.splitlines() if "running " in line), "")
+    note = next((line for line in stderr.splitlines() if "running " in line), "")
     return {"report": report, "wall_s": wall, "cpu_s": cpu, "note": note.strip("> ")}
 
 
@@ -78,12 +69,8 @@ def main() -> None:
     args = parser.parse_args()
     cores = len(os.sched_getaffinity(0))
     with tempfile.TemporaryDirectory(prefix="bench-jobs-") as tmp:
-        work = Path(tmp)
-        list_file = args.list or work / "list.txt"
-        if args.list is None:
-            list_file.write_text(DEFAULT_LIST)
-        list_file = list_file.resolve()
-        runs = {jobs: run_build(list_file, work, args.python, jobs) for jobs in ("1", "auto")}
+        list_file = list_in(Path(tmp), args.list)
+        runs = {jobs: run_build(list_file, Path(tmp), args.python, jobs) for jobs in ("1", "auto")}
     names = ", ".join(sorted({f"{j['name']} {j['version']}" for j in runs["1"]["report"]["jobs"]}))
     text = (
         "# One job at a time against jobs side by side\n\n"
