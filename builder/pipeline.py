@@ -36,6 +36,11 @@ from builder.resolve.verify_with import verify_with_wheels
 from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, JobProgress
 from builder.wheelbuild.cxx_toolchain import cxx_toolchain, toolchain_version
+from builder.wheelbuild.fortran_toolchain import (
+    FortranToolchain,
+    fortran_toolchain,
+    fortran_version,
+)
 from builder.wheelbuild.openmp_runtime import OpenMPRuntime, openmp_runtime, openmp_version
 from builder.wheelbuild.rust_toolchain import (
     CrateSource,
@@ -229,12 +234,17 @@ def build(
         toolchains=_mountable_toolchains(crates) if mounted else {},
     )
     warnings += plan.notes
-    openmp, rust = (
-        (openmp_runtime(wheelhouse.cache), rust_toolchain(wheelhouse.cache, crates))
+    openmp, rust, fortran = (
+        (
+            openmp_runtime(wheelhouse.cache),
+            rust_toolchain(wheelhouse.cache, crates),
+            fortran_toolchain(wheelhouse.cache),
+        )
         if mounted
-        else (None, None)
+        else (None, None, None)
     )
     warnings += _openmp_notes(plan, openmp) + _rust_notes(plan, rust)
+    warnings += _fortran_notes(plan, fortran)
     if request.against is not None and request.against.files is not None:
         plan = held_by_files(plan, request.against.files)
     if request.shard is not None:
@@ -252,6 +262,7 @@ def build(
         cxx=cxx,
         openmp=openmp,
         rust=rust,
+        fortran=fortran,
         versions=LibraryVersions(containers, wheelhouse.cache),
     )
     cores, memory = machine_capacity()
@@ -344,7 +355,11 @@ def crate_source(settings: Settings) -> CrateSource:
 def _mountable_toolchains(crates: CrateSource) -> dict[str, str]:
     """The toolchains beyond C and C++ that wheelhouse mounts, by their identities; where the
     crates come from is part of Rust's (another source can resolve other versions)."""
-    return {"openmp": openmp_version(), "rust": f"{rust_version()}; {crates.describe()}"}
+    return {
+        "openmp": openmp_version(),
+        "rust": f"{rust_version()}; {crates.describe()}",
+        "fortran": fortran_version(),
+    }
 
 
 def _rust_notes(plan: Plan, rust: RustToolchain | None) -> list[str]:
@@ -358,6 +373,22 @@ def _rust_notes(plan: Plan, rust: RustToolchain | None) -> list[str]:
         f"the Rust toolchain (Debian's rustc for musl targets) is {fetch}given std for "
         f"{', '.join(missing)} on first use, about a minute per arch, then kept in the "
         "wheelhouse's cache"
+    ]
+
+
+def _fortran_notes(plan: Plan, fortran: FortranToolchain | None) -> list[str]:
+    """A note naming what a run adds for its Fortran jobs that is not on this machine yet."""
+    archs = {job.arch for job in plan.jobs if isinstance(job, BuildJob) and job.fortran}
+    missing = sorted(arch for arch in archs if fortran is not None and not fortran.ready(arch))
+    if not missing:
+        return []
+    fetch = (
+        "" if fortran is None or fortran.fetched() else "fetched from Debian (about 115 MB) and "
+    )
+    return [
+        f"the Fortran compiler (Debian's flang, for musl targets) is {fetch}given its runtime "
+        f"for {', '.join(missing)} on first use, about three minutes per arch, then kept in "
+        "the wheelhouse's cache"
     ]
 
 

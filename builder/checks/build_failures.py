@@ -4,7 +4,8 @@ Two causes: a build that downloads sources while it builds (CMake's FetchContent
 ExternalProject, a git clone, curl) and could not reach them, as in an air-gapped site or a
 build container that reaches only the package index; its log ends in a CMake call stack or a
 compiler's complaint far from the cause, and the reason names the URL and what to do instead.
-And a Rust extension (maturin, setuptools-rust) built without a recipe that asks for Rust.
+And a Rust extension (maturin, setuptools-rust) or a build with Fortran sources built without a
+recipe that asks for that toolchain.
 """
 
 from __future__ import annotations
@@ -27,18 +28,32 @@ _NO_RUST = re.compile(
 )
 
 
+# What meson (its list of Fortran compilers tried, the first of them gfortran), CMake and
+# numpy.distutils print when there is no Fortran compiler.
+_NO_FORTRAN = re.compile(
+    r"Unknown compiler\(s\): \[\['gfortran'\]"
+    r"|No CMAKE_Fortran_COMPILER could be found"
+    r"|has Fortran sources but no Fortran compiler found"
+)
+
+
 def failure_reason(log: str) -> str | None:
     """One line naming why the build failed, when its log says so plainly, or None."""
-    return network_fetch_reason(log) or missing_rust_reason(log)
+    return network_fetch_reason(log) or missing_toolchain_reason(log)
 
 
-def missing_rust_reason(log: str) -> str | None:
-    if _NO_RUST.search(log) is None:
-        return None
-    return (
-        "the build needs Rust (cargo and rustc) and its recipe does not ask for it: add "
-        'toolchains = ["rust"] to its recipe (configs/recipes/<name>.toml)'
-    )
+def missing_toolchain_reason(log: str) -> str | None:
+    """The toolchain a build looked for and its recipe did not ask for, or None."""
+    for pattern, what, name in (
+        (_NO_RUST, "Rust (cargo and rustc)", "rust"),
+        (_NO_FORTRAN, "a Fortran compiler", "fortran"),
+    ):
+        if pattern.search(log) is not None:
+            return (
+                f"the build needs {what} and its recipe does not ask for it: add "
+                f'toolchains = ["{name}"] to its recipe (configs/recipes/<name>.toml)'
+            )
+    return None
 
 
 def network_fetch_reason(log: str) -> str | None:

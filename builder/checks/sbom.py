@@ -5,8 +5,8 @@ its version and origin, so a scanner sees what the wheel carries. Pure: the call
 wheel and asks the builder image for the library versions.
 
 Origins: on the local images a grafted library was built from a Debian source package against
-musl (the catalogue says which; the image says which release); the OpenMP runtime from LLVM's
-sources. On the pypa images auditwheel records the apk packages it grafted from in its own SBOM
+musl (the catalogue says which; the image says which release); the OpenMP and Fortran runtimes
+from LLVM's sources. On the pypa images auditwheel records the apk packages it grafted from in its own SBOM
 (`auditwheel.cdx.json`), whose components are taken over as they are."""
 
 from __future__ import annotations
@@ -121,6 +121,12 @@ def _grafted_component(filename: str, versions: Mapping[str, str], job: BuildJob
         origin = (
             f"LLVM {LLVM_VERSION} OpenMP runtime (Debian's llvm-toolchain-19 source tarball), "
             "built against musl by wheelhouse"
+        )
+    elif stem == "libFortranRuntime":
+        name, release = "llvm-flang-runtime", LLVM_VERSION
+        origin = (
+            f"LLVM {LLVM_VERSION} flang Fortran runtime (Debian's llvm-toolchain-19 source "
+            "tarball), built against musl by wheelhouse"
         )
     else:
         name, release = stem, ""

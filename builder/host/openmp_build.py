@@ -11,6 +11,7 @@ import ninja
 
 from builder.errors import EnvironmentProblem
 from builder.host.commands import CommandRunner
+from builder.host.toolchain_files import note
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.openmp_runtime import RECIPE_DIR, OpenMPRuntime
 
@@ -37,8 +38,7 @@ def ensure_openmp(
         )
     cmake_bin = Path(cmake.CMAKE_BIN_DIR) / "cmake"
     ninja_bin = Path(ninja.BIN_DIR) / "ninja"
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(f"# building the OpenMP runtime for {arch} (once, into {runtime.root})\n")
+    note(log, f"# building the OpenMP runtime for {arch} (once, into {runtime.root})")
     path = commands.env.get("PATH", "")
     commands.run(
         [

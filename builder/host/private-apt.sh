@@ -2,6 +2,10 @@
 #   debian_mirror            prints the mirror the host's apt sources name (fails when none)
 #   private_apt STATE LINE…  a private apt state under STATE whose sources.list holds the given
 #                            lines; sets the array apt_opts for apt-get and apt-cache
+#   newest_version PACKAGE   the newest version of PACKAGE that state's sources offer
+#   unpack_packages DOWNLOADS WORK NAME[=VERSION]…
+#                            the packages downloaded into DOWNLOADS/debs and unpacked into WORK,
+#                            with one x86_64 library directory (usr/lib/x86_64-linux-gnu)
 # (builder/host/image_recipe/ and openmp_recipe/ keep their own copies: they are hashed into
 # image tags and build keys.)
 
@@ -30,4 +34,23 @@ private_apt() {
     -o "APT::Sandbox::User=root"
     -o "Debug::NoLocking=true"
   )
+}
+
+newest_version() {
+  apt-cache "${apt_opts[@]}" show "$1" 2>/dev/null | awk '/^Version:/ {print $2}' | sort -rV | head -n1
+}
+
+unpack_packages() {
+  local downloads=$1 work=$2 spec deb
+  shift 2
+  mkdir -p "$downloads/debs"
+  (cd "$downloads/debs" && apt-get "${apt_opts[@]}" -q download "$@")
+  for spec in "$@"; do
+    deb=$(ls -t "$downloads/debs/${spec%%=*}_"*_{amd64,all}.deb 2>/dev/null | head -n1 || true)
+    [ -n "$deb" ] || { echo "${spec%%=*} was not downloaded" >&2; return 1; }
+    dpkg-deb -x "$deb" "$work"
+  done
+  # The packages split their libraries between /lib and /usr/lib.
+  cp -a "$work/lib/x86_64-linux-gnu/." "$work/usr/lib/x86_64-linux-gnu/"
+  rm -rf "$work/lib" "$work/lib64"
 }

@@ -13,6 +13,7 @@ from pathlib import Path
 from builder.errors import CommandFailed, EnvironmentProblem
 from builder.host.commands import CommandRunner, tail
 from builder.host.containers import Containers, Mount
+from builder.host.toolchain_files import note, write_wrappers
 from builder.wheelbuild.cxx_toolchain import CACHE_MOUNT as ZIG_CACHE_MOUNT
 from builder.wheelbuild.cxx_toolchain import MOUNT as CXX_MOUNT
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
@@ -51,7 +52,7 @@ def ensure_rust(
             hint="pip install ziglang (a dependency of wheelhouse), or use the pypa images",
         )
     if not rust.fetched():
-        _note(log, f"# fetching Debian's Rust toolchain {RUSTC_VERSION} (once, into {rust.root})")
+        note(log, f"# fetching Debian's Rust toolchain {RUSTC_VERSION} (once, into {rust.root})")
         commands.run(
             [
                 "bash",
@@ -66,21 +67,12 @@ def ensure_rust(
             timeout=1800,
             what="fetching the Rust toolchain",
         )
-    _write_wrappers(rust.toolchain / "bin")
+    write_wrappers(rust.toolchain / "bin", WRAPPERS)
     rust.cargo_home.mkdir(parents=True, exist_ok=True)
     (rust.cargo_home / "config.toml").write_text(rust.crates.cargo_config(), encoding="utf-8")
     if not rust.ready(arch):
         _build_std(containers, rust, arch=arch, image=image, zig=zig, log=log)
     return rust
-
-
-def _write_wrappers(directory: Path) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
-    for name, text in WRAPPERS.items():
-        path = directory / name
-        if not path.is_file() or path.read_text() != text:
-            path.write_text(text)
-        path.chmod(0o755)
 
 
 def _build_std(
@@ -96,7 +88,7 @@ def _build_std(
     cargo's build-std (RUSTC_BOOTSTRAP lets the stable compiler do it) and installed where
     rustc looks for a target's libraries, so later builds need no build-std."""
     triple = target_triple(arch)
-    _note(log, f"# compiling Rust's std for {triple} (once, about a minute)")
+    note(log, f"# compiling Rust's std for {triple} (once, about a minute)")
     with tempfile.TemporaryDirectory(prefix="wheelhouse-rust-std-") as scratch:
         work = Path(scratch)
         (work / "crate" / "src").mkdir(parents=True)
@@ -156,8 +148,3 @@ def _build_std(
         (staging / ".complete").write_text(f"{RUSTC_VERSION}\n")
         shutil.rmtree(destination, ignore_errors=True)
         staging.rename(destination)
-
-
-def _note(log: Path, line: str) -> None:
-    with log.open("a", encoding="utf-8") as handle:
-        handle.write(line + "\n")

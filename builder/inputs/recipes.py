@@ -20,7 +20,9 @@ A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key 
                                          # compiles and links, and auditwheel grafts it);
                                          # "rust" (maturin, setuptools-rust: on the local
                                          # images Debian's rustc with std built for musl, on
-                                         # the pypa images Alpine's cargo)
+                                         # the pypa images Alpine's cargo); "fortran" (LLVM's
+                                         # flang and its runtime built for musl on the local
+                                         # images, FC set; Alpine's gfortran on the pypa ones)
     build-constraints = ["cython<3"]     # pins for the isolated build environment (PIP_CONSTRAINT)
     execution = "qemu"                   # a foreign arch compiles under emulation, never cross
                                          # (for builds that run what they compiled)
@@ -56,7 +58,7 @@ RECIPE_KEYS = (
     "import, system-libraries, system-packages, before-all, before-build, environment, test-command, "
     "build-from-source, build-constraints, execution, memory-hungry, verify-with, toolchains, skip"
 )
-KNOWN_TOOLCHAINS = ("openmp", "rust")
+KNOWN_TOOLCHAINS = ("openmp", "rust", "fortran")
 
 
 @dataclass(frozen=True, kw_only=True)

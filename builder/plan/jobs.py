@@ -97,7 +97,7 @@ class BuildJob(JobBase):
     cxx: str = ""  # the C++ toolchain mounted for it ("zig 0.17.1"; local images), in the key
     debug_info: str = "strip"  # strip: auditwheel strips every ELF file (in the key); keep
     # what is mounted for it beyond C and C++, by name ("openmp": "llvm-openmp 19.1.7, ...",
-    # "rust": "rustc 1.96.0..."), each in the key
+    # "rust": "rustc 1.96.0...", "fortran": "flang 1:19.1.7..."), each in the key
     toolchains: tuple[tuple[str, str], ...] = ()
 
     def toolchain(self, name: str) -> str:
@@ -111,6 +111,10 @@ class BuildJob(JobBase):
     @property
     def rust(self) -> str:
         return self.toolchain("rust")
+
+    @property
+    def fortran(self) -> str:
+        return self.toolchain("fortran")
 
     def to_json(self) -> dict[str, Any]:
         return {**super().to_json(), "debug_info": self.debug_info, **dict(self.toolchains)}

@@ -26,6 +26,7 @@ from builder.checks.wheel_checks import tag_problems
 from builder.errors import CommandFailed, WheelhouseError
 from builder.host.commands import CommandRunner, tail
 from builder.host.containers import Containers
+from builder.host.fortran_build import ensure_fortran
 from builder.host.http_client import HttpClient
 from builder.host.library_versions import LibraryVersions
 from builder.host.openmp_build import ensure_openmp
@@ -47,6 +48,8 @@ from builder.verify.imports import import_plan
 from builder.verify.runtime import VerifyItem, verify_in_runtime
 from builder.wheelbuild.compile import build_wheel, shareable
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
+from builder.wheelbuild.fortran_toolchain import FortranToolchain
+from builder.wheelbuild.layers import Layer
 from builder.wheelbuild.openmp_runtime import OpenMPRuntime
 from builder.wheelbuild.rust_toolchain import RustToolchain
 from builder.wheelhouse.store import Made, Refused, Wheelhouse
@@ -93,6 +96,7 @@ class Executor:
         cxx: CxxToolchain | None = None,
         openmp: OpenMPRuntime | None = None,
         rust: RustToolchain | None = None,
+        fortran: FortranToolchain | None = None,
         versions: LibraryVersions | None = None,
     ) -> None:
         self._commands = commands
@@ -105,6 +109,7 @@ class Executor:
         self._cxx = cxx
         self._openmp = openmp
         self._rust = rust
+        self._fortran = fortran
         self._versions = versions
         # sdist identity -> the pure or abi3 wheels built from it in this run
         self._shared: dict[str, list[Path]] = {}
@@ -248,8 +253,7 @@ class Executor:
             work=work,
             log=log,
             cxx=self._cxx,
-            openmp=self._openmp_for(job, log),
-            rust=self._rust_for(job, log),
+            layers=self._layers_for(job, log),
             versions=self._versions,
         )
         if built.wheel is not None and not built.problems and shareable(built.wheel.name):
@@ -261,33 +265,33 @@ class Executor:
         wheel = _require(built.wheel, job)
         return JobOutcome(job=job, ok=True, wheel=wheel, filename=wheel.name, grafted=built.grafted)
 
-    def _openmp_for(self, job: BuildJob, log: Path) -> Path | None:
-        """The OpenMP runtime directory to mount for the job (built by the first job that
-        needs it, in that job's log), or None when the job needs none."""
-        if not job.openmp:
-            return None
-        if self._openmp is None:
-            raise WheelhouseError(f"{job.label} needs the OpenMP runtime, which was not set up")
+    def _layers_for(self, job: BuildJob, log: Path) -> list[Layer]:
+        """What to mount for the job beyond C and C++, each toolchain set up by the first job
+        that needs it (in that job's log, one set-up at a time)."""
+        there = {"openmp": self._openmp, "rust": self._rust, "fortran": self._fortran}
+        missing = [name for name, set_up in there.items() if job.toolchain(name) and not set_up]
+        if missing:
+            raise WheelhouseError(f"{job.label} needs {', '.join(missing)}, which was not set up")
+        layers: list[Layer] = []
         with self._setup:
-            return ensure_openmp(self._commands, self._openmp, job.arch, zig=self._cxx, log=log)
-
-    def _rust_for(self, job: BuildJob, log: Path) -> RustToolchain | None:
-        """The Rust toolchain to mount for the job (fetched, and std built for its arch, by the
-        first job that needs it, in that job's log), or None when the job needs none."""
-        if not job.rust:
-            return None
-        if self._rust is None:
-            raise WheelhouseError(f"{job.label} needs the Rust toolchain, which was not set up")
-        with self._setup:
-            return ensure_rust(
-                self._commands,
-                self._containers,
-                self._rust,
-                arch=job.arch,
-                image=job.image.builder,
-                zig=self._cxx,
-                log=log,
-            )
+            if self._openmp is not None and job.openmp:
+                ensure_openmp(self._commands, self._openmp, job.arch, zig=self._cxx, log=log)
+                layers.append(self._openmp.layer(job.arch))
+            if self._rust is not None and job.rust:
+                rust = ensure_rust(
+                    self._commands,
+                    self._containers,
+                    self._rust,
+                    arch=job.arch,
+                    image=job.image.builder,
+                    zig=self._cxx,
+                    log=log,
+                )
+                layers.append(rust.layer(job.arch, job.target.python, job.target.abi_dir))
+            if self._fortran is not None and job.fortran:
+                ensure_fortran(self._commands, self._fortran, job.arch, zig=self._cxx, log=log)
+                layers.append(self._fortran.layer(job.arch))
+        return layers
 
     def _stage_shared(self, job: BuildJob | ReuseJob, wheel: Path, log: Path) -> JobOutcome:
         """A pure or abi3 wheel of the same sdist serves this target too: staged for its

