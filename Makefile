@@ -28,8 +28,8 @@ engine:  ## install and start the Docker engine if needed (Debian, root)
 emulation:  ## run the other arch's binaries and containers (QEMU + binfmt_misc; Debian, root)
 	bash infra/host/ensure-emulation.sh
 
-tools:  ## nginx, wrk, docker-compose, Node.js + npm and actionlint (self-hosted deployment, infra/ validators, benchmarks)
-	bash infra/host/ensure-tools.sh nginx=nginx-light wrk=wrk docker-compose=docker-compose node=nodejs npm=npm
+tools:  ## nginx, wrk, docker-compose, Node.js + npm, actionlint and Chromium (self-hosted deployment, infra/ validators, benchmarks, the pages for people in a browser)
+	bash infra/host/ensure-tools.sh nginx=nginx-light wrk=wrk docker-compose=docker-compose node=nodejs npm=npm chromium=chromium
 	cd infra/validate && npm ci --no-audit --no-fund --loglevel=error
 
 images: $(BIN)/wheelhouse engine emulation  ## build the local musllinux images, x86_64 and aarch64 (cached by recipe hash)

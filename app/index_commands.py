@@ -71,8 +71,10 @@ def serve_command(
     from index.serve.server import ServeOptions, serve  # noqa: PLC0415  (pypiserver is heavy)
 
     def run() -> None:
+        settings = settings_from(config, wheelhouse=wheelhouse)
         options = ServeOptions(
-            wheelhouse=settings_from(config, wheelhouse=wheelhouse).wheelhouse,
+            wheelhouse=settings.wheelhouse,
+            show_logs=settings.publish_logs == "tail",
             host=host,
             port=port,
             htpasswd=htpasswd,
@@ -116,16 +118,19 @@ def publish_command(
     Every wheel is checked first (name, zip, METADATA, the manifest's sha256): a bad file stops
     the publish before anything is sent. Files already there with the same sha256 are skipped; a
     different file under a published name is refused unless --overwrite. Static targets get the
-    files first, then project pages, then the root, so a reader never sees a dangling link.
+    files first, then project pages, then the root, so a reader never sees a dangling link; then
+    the pages for people under /-/ (the tails of build logs only with publish-logs = "tail").
     """
 
     def run() -> None:
         where = target_of(target, to, "--to")
         if where is None:
             raise InputError("publish needs --target", hint="e.g. --target dir:/srv/index")
+        settings = settings_from(config, wheelhouse=wheelhouse)
         run_publish(
             where,
-            wheelhouse=settings_from(config, wheelhouse=wheelhouse).wheelhouse,
+            wheelhouse=settings.wheelhouse,
+            show_logs=settings.publish_logs == "tail",
             manifest=manifest,
             endpoint_url=endpoint_url,
             overwrite=overwrite,
@@ -219,12 +224,22 @@ def report_command(
     markdown: Annotated[
         Path | None, typer.Option("--markdown", help="Also write the Markdown report here.")
     ] = None,
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html", help="Also write the run's page for people here (with a build-time chart)."
+        ),
+    ] = None,
     as_json: JsonOption = False,
 ) -> None:
     """One pipeline run's report: per shard what was due, built, mirrored, reused, skipped and
     failed (with log tails), wall time per arch and the size of the new wheels. Markdown on
-    stdout (or --markdown FILE, e.g. for $GITHUB_STEP_SUMMARY); --json for machines."""
-    guarded("report", lambda: run_reporting(reports, markdown=markdown, as_json=as_json))
+    stdout (or --markdown FILE, e.g. for $GITHUB_STEP_SUMMARY); --html FILE for people (per
+    package, and a chart of build time per package and arch); --json for machines."""
+    guarded(
+        "report",
+        lambda: run_reporting(reports, markdown=markdown, html=html, as_json=as_json),
+    )
 
 
 def yank_command(

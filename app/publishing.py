@@ -16,8 +16,13 @@ from app.held import MANIFEST_KEY, record_published
 from builder.errors import InputError
 from builder.wheelhouse.manifest import load_manifest
 from index.clock import SYSTEM_CLOCK, Clock
-from index.dist_files import LocalDist, inspect_wheel
+from index.dist_files import LocalDist, inspect_wheel, wheel_libraries
+from index.people.model import project_views
+from index.people.render import PREFIX as PEOPLE_PREFIX
+from index.people.render import people_pages
+from index.people.sources import directory_log_tail, read_manifest
 from index.publish.destinations import parse_published
+from index.publish.publishers import Publisher
 
 
 def collect_wheels(
@@ -62,8 +67,10 @@ def run_publish(
     endpoint_url: str | None,
     overwrite: bool,
     as_json: bool,
+    show_logs: bool = False,
 ) -> None:
-    """Check every wheel, publish them, then record their manifest entries at the target."""
+    """Check every wheel, publish them, record their manifest entries at the target, then write
+    its pages for people."""
     destination = parse_published(target)  # a wrong one is reported before any wheel is read
     dists = collect_wheels(wheelhouse, manifest=manifest)
     say(f"{len(dists)} wheels checked")
@@ -76,9 +83,28 @@ def run_publish(
         report = publisher.publish(dists, overwrite=overwrite, progress=say)
         if record_published(publisher, local, {dist.entry.filename for dist in dists}):
             say(f"recorded their manifest entries in {MANIFEST_KEY}")
+        written = write_people_pages(publisher, wheelhouse=wheelhouse, show_logs=show_logs)
+        if written:
+            say(f"wrote {written} pages for people under /{PEOPLE_PREFIX}/")
     if as_json:
         write_json(asdict(report))
     done(
         f"published to {report.target}: {len(report.uploaded)} uploaded, "
         f"{len(report.unchanged)} already there, {len(report.pages)} pages written"
     )
+
+
+def write_people_pages(publisher: Publisher, *, wheelhouse: Path, show_logs: bool) -> int:
+    """The target's pages for people, from what it holds now (its pages and manifest), the SBOMs
+    of the wheels this wheelhouse has and, when asked for, its logs. How many were written (0
+    for a target with pages of its own)."""
+    if publisher.wheel_files() is not None:  # a pypiserver: no records, its own pages
+        return 0
+    views = project_views(
+        publisher.read_index(),
+        read_manifest(publisher.read_record(MANIFEST_KEY)),
+        libraries=lambda filename: wheel_libraries(wheelhouse / filename),
+        log_tail=directory_log_tail(wheelhouse) if show_logs else None,
+    )
+    pages = people_pages(views)
+    return len(pages) if publisher.write_pages(pages) else 0

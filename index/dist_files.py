@@ -4,6 +4,7 @@ refused here, before anything leaves the machine."""
 from __future__ import annotations
 
 import hashlib
+import json
 import zipfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -155,3 +156,33 @@ def _normalized_version(text: str) -> Version | None:
         return Version(text)
     except InvalidVersion:
         return None
+
+
+def wheel_libraries(wheel: Path) -> list[tuple[str, str]]:
+    """The native libraries a wheel's SBOMs (PEP 770: `<dist-info>/sboms/*.json`, CycloneDX)
+    say it carries, as (name, version); empty when it has none or they cannot be read. Each
+    library once, even when two SBOMs (ours and auditwheel's) both name it."""
+    found: dict[str, str] = {}
+    try:
+        with zipfile.ZipFile(wheel) as archive:
+            for member in archive.namelist():
+                parts = member.split("/")
+                if len(parts) == 3 and parts[0].endswith(".dist-info") and parts[1] == "sboms":
+                    _sbom_libraries(archive.read(member), found)
+    except (OSError, zipfile.BadZipFile):
+        return []
+    return sorted(found.items())
+
+
+def _sbom_libraries(data: bytes, found: dict[str, str]) -> None:
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return
+    components = document.get("components") if isinstance(document, dict) else None
+    for component in components if isinstance(components, list) else []:
+        if not isinstance(component, dict) or component.get("type") != "library":
+            continue
+        name, version = component.get("name"), component.get("version", "")
+        if isinstance(name, str) and isinstance(version, str) and not found.get(name):
+            found[name] = version

@@ -21,6 +21,9 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     cargo-registry = "sparse+https://.../index/"  # a crates.io mirror for Rust builds, or
     cargo-vendor = "vendor/crates"      # a vendored crates directory (offline; relative to
                                         # the config file); default: crates.io
+    publish-logs = "no"                 # no (default) | tail: the pages for people (`serve`'s
+                                        # and a published static tree's /-/) show the tail of
+                                        # each wheel's build log and of each failure's
     [custom-images.x86_64]              # explicit images for one arch, overriding `images`
     builder = "my/musllinux-builder@sha256:..."
     runtime = "my/musl-python:3.11"
@@ -49,6 +52,7 @@ from builder.plan.run_modes import EXECUTION_CHOICES
 SUPPORTED_ARCHS = ("x86_64", "aarch64")
 IMAGE_MODES = ("auto", "pypa", "local")
 DEBUG_INFO_CHOICES = ("strip", "keep")
+PUBLISH_LOGS_CHOICES = ("no", "tail")
 DEFAULT_RUNNER = "local"
 ENV_PREFIX = "WHEELHOUSE_"
 
@@ -84,6 +88,7 @@ OPTIONS = (
     Option("min-release-age", "MIN_RELEASE_AGE", "min_release_age", "string"),
     Option("cargo-registry", "CARGO_REGISTRY", "cargo_registry", "string"),
     Option("cargo-vendor", "CARGO_VENDOR", "cargo_vendor", "path"),
+    Option("publish-logs", "PUBLISH_LOGS", "publish_logs", "string"),
 )
 TABLE_KEYS = ("custom-images", "runners", "execution")
 IMAGE_OVERRIDE_KEYS = ("builder", "runtime", "runtime-python")
@@ -116,6 +121,7 @@ class Settings:
     min_release_age: str | None = None  # "7d": releases younger than that are held back
     cargo_registry: str | None = None  # a registry replacing crates.io (its index URL)
     cargo_vendor: Path | None = None  # a vendored crates directory replacing crates.io
+    publish_logs: str = "no"  # no | tail: build logs' tails on the pages for people
     source: str = "defaults"
 
     def runner_for(self, arch: str) -> str:
@@ -287,6 +293,12 @@ def validate(settings: Settings, *, where: str) -> Settings:
             f"{where}: debug-info = {settings.debug_info!r} is not one of "
             f"{', '.join(DEBUG_INFO_CHOICES)}",
             hint="strip: wheels as small as upstream's; keep: for those who debug",
+        )
+    if settings.publish_logs not in PUBLISH_LOGS_CHOICES:
+        raise InputError(
+            f"{where}: publish-logs = {settings.publish_logs!r} is not one of "
+            f"{', '.join(PUBLISH_LOGS_CHOICES)}",
+            hint="logs can name internal paths and hosts: they are shown only when asked for",
         )
     if settings.jobs != "auto" and not (settings.jobs.isdigit() and int(settings.jobs) > 0):
         raise InputError(

@@ -166,7 +166,8 @@ class Executor:
         spans = {arch: last[arch] - first[arch] for arch in last}
         archs = summarize_archs(plan, outcomes, verify_s, spans)
         failed = [outcome.job.key for outcome in outcomes if not outcome.ok and outcome.job.key]
-        house.record_run([summary.to_json() for summary in archs], failed)
+        failures = [_failure(outcome, house.path) for outcome in outcomes if not outcome.ok]
+        house.record_run([summary.to_json() for summary in archs], failed, failures)
         house.save()
         shutil.rmtree(house.staging, ignore_errors=True)
         return RunResult(outcomes=outcomes, archs=archs)
@@ -430,6 +431,20 @@ def _link_or_copy(source: Path, dest: Path) -> None:
 
 def _staged(outcome: JobOutcome) -> Path:
     return _require(outcome.wheel, outcome.job)
+
+
+def _failure(outcome: JobOutcome, house: Path) -> dict[str, str]:
+    """What the manifest's run record keeps of a failed job, for the pages for people."""
+    job = outcome.job
+    log = outcome.log
+    return {
+        "name": job.name,
+        "version": job.version,
+        "python": job.python,
+        "arch": job.arch,
+        "reason": outcome.message.splitlines()[0] if outcome.message else "",
+        "log": str(log.relative_to(house)) if log is not None and log.is_relative_to(house) else "",
+    }
 
 
 def _require(wheel: Path | None, job: Job) -> Path:

@@ -41,6 +41,7 @@ class WheelEntry:
     recipe: str = ""  # build: the recipe's digest, so a later plan can say "recipe changed"
     execution: str = ""  # build: native, qemu or cross (the compiler ran natively, emulated, cross)
     toolchain: str = ""  # the mounted compiler, when one was ("zig 0.17.1")
+    toolchains: list[str] = field(default_factory=list)  # beyond C/C++ ("fortran: flang ...")
     debug_info: str = ""  # build: strip or keep ("": made before stripping existed, so kept)
     duration_s: float = 0.0
     log: str = ""
@@ -54,12 +55,20 @@ class Manifest:
     runs: list[dict[str, Any]] = field(default_factory=list)  # per-arch totals of each build run
 
     def record_run(
-        self, *, finished: str, archs: list[dict[str, Any]], failed: list[str] | None = None
+        self,
+        *,
+        finished: str,
+        archs: list[dict[str, Any]],
+        failed: list[str] | None = None,
+        failures: list[dict[str, str]] | None = None,
     ) -> None:
-        """Keep a run's per-arch totals and the keys of the jobs that failed in it (due again)."""
+        """Keep a run's per-arch totals, the keys of the jobs that failed in it (due again) and
+        what failed (name, version, python, arch, reason, log: for the pages for people)."""
         run: dict[str, Any] = {"finished": finished, "archs": archs}
         if failed:
             run["failed"] = sorted(failed)
+        if failures:
+            run["failures"] = failures
         self.runs = [*self.runs, run][-RUNS_KEPT:]
 
     def failed_last_time(self) -> set[str]:

@@ -140,6 +140,11 @@ class Wheelhouse:
             recipe=job.recipe.digest() if built else "",
             execution=job.execution if built else "",
             toolchain=job.cxx if isinstance(job, BuildJob) else "",
+            toolchains=(
+                [f"{name}: {identity}" for name, identity in job.toolchains]
+                if isinstance(job, BuildJob)
+                else []
+            ),
             debug_info=job.debug_info if isinstance(job, BuildJob) else "",
             duration_s=made.duration_s,
             log=str(made.log.relative_to(self.path)) if made.log else "",
@@ -163,11 +168,17 @@ class Wheelhouse:
         self.manifest.add(entry)
         return added
 
-    def record_run(self, archs: list[dict[str, Any]], failed: list[str] | None = None) -> None:
+    def record_run(
+        self,
+        archs: list[dict[str, Any]],
+        failed: list[str] | None = None,
+        failures: list[dict[str, str]] | None = None,
+    ) -> None:
         run: dict[str, Any] = {
             "finished": self._clock.now().isoformat(timespec="seconds"),
             "archs": archs,
             "failed": failed or [],
+            "failures": failures or [],
         }
         self.manifest.record_run(**run)
         self._new_runs.append(run)
@@ -175,7 +186,10 @@ class Wheelhouse:
     def add_run(self, run: dict[str, Any]) -> None:
         """A run recorded elsewhere (a shard's wheelhouse), kept as it was."""
         self.manifest.record_run(
-            finished=run.get("finished", ""), archs=run.get("archs", []), failed=run.get("failed")
+            finished=run.get("finished", ""),
+            archs=run.get("archs", []),
+            failed=run.get("failed"),
+            failures=run.get("failures"),
         )
         self._new_runs.append(run)
 
@@ -191,6 +205,7 @@ class Wheelhouse:
                     finished=run.get("finished", ""),
                     archs=run.get("archs", []),
                     failed=run.get("failed"),
+                    failures=run.get("failures"),
                 )
             text = json.dumps(merged.to_json(), indent=2) + "\n"
             write_atomically(self.manifest_path, text.encode())

@@ -10,6 +10,8 @@ from typing import Protocol, TypeVar
 from index.dist_files import LocalDist
 from index.errors import IndexProblem
 from index.pages.model import ProjectPage
+from index.pages.render import HTML
+from index.people.render import PREFIX as PEOPLE_PREFIX
 from index.publish.destinations import (
     Destination,
     DirDestination,
@@ -36,7 +38,7 @@ from index.publish.static_tree import (
     read_index,
     yank,
 )
-from index.publish.storage import Storage
+from index.publish.storage import REVALIDATE, Storage
 
 Record = TypeVar("Record")
 RECORD_ATTEMPTS = 8
@@ -81,6 +83,11 @@ class Publisher(Protocol):
     ) -> bool:
         """Replace the record at key with `change` of what is there, only if nobody wrote it in
         between (retried); False when the target keeps no records."""
+        ...
+
+    def write_pages(self, pages: Mapping[str, str]) -> bool:
+        """The pages for people (name -> HTML) under /-/; False when the target has its own
+        (a pypiserver)."""
         ...
 
 
@@ -137,6 +144,16 @@ class StaticPublisher:
             content_type="application/json",
             attempts=RECORD_ATTEMPTS,
         )
+        return True
+
+    def write_pages(self, pages: Mapping[str, str]) -> bool:
+        for name, text in sorted(pages.items()):
+            self.storage.put(
+                f"{PEOPLE_PREFIX}/{name}",
+                text.encode(),
+                content_type=HTML,
+                cache_control=REVALIDATE,
+            )
         return True
 
 
@@ -200,6 +217,9 @@ class PypiserverPublisher:
         change: Callable[[Record], Record],  # noqa: ARG002
         render: Callable[[Record], str],  # noqa: ARG002
     ) -> bool:
+        return False
+
+    def write_pages(self, pages: Mapping[str, str]) -> bool:  # noqa: ARG002  (see Publisher)
         return False
 
 

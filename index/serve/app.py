@@ -28,8 +28,11 @@ from index.errors import IndexProblem
 from index.pages.negotiation import Format, choose_format
 from index.pages.render import HTML
 from index.pages.simple_pages import PEP691_JSON
+from index.people.render import INDEX_PAGE
+from index.people.render import PREFIX as PEOPLE_PREFIX
 from index.publish.storage import IMMUTABLE, REVALIDATE
 from index.serve.listing import DirectoryListing, Snapshot
+from index.serve.people_pages import PeoplePages
 from index.serve.rendered_pages import PagePair, Rendered, RenderedPages, rendered
 from index.serve.upload_gate import MalformedUpload, Upload, find_upload, upload_problem
 from index.serve.upload_store import Clash, UploadStore
@@ -54,9 +57,11 @@ class IndexApp:
         may_read: Callable[[str | None], bool] = lambda _authorization: True,
         may_write: Callable[[str | None], bool] = lambda _authorization: False,
         after_write: Callable[[Snapshot], object] = lambda _snapshot: None,
+        show_logs: bool = False,
     ) -> None:
         self.listing = listing
         self.pages = RenderedPages()
+        self.people = PeoplePages(listing.root, show_logs=show_logs)
         self._writer = writer
         self._store = store
         self._may_read = may_read
@@ -101,11 +106,29 @@ class IndexApp:
             return _answer(start_response, environ, "404 Not Found", [], b"not found\n")
         if path == "/":
             return self._welcome(environ, start_response, snapshot)
+        if parts[1] == PEOPLE_PREFIX:
+            return self._people_page(environ, start_response, snapshot, parts)
         name = parts[1] if len(parts) == 2 or (len(parts) == 3 and not parts[2]) else ""
         if PROJECT_NAME.fullmatch(name):  # `/<project>/`, as pypiserver answers it
             return _redirect(start_response, environ, f"/simple/{canonicalize_name(name)}/")
         # Nothing else is read here: pypiserver's JSON API and listings rescan the directory.
         return _answer(start_response, environ, "404 Not Found", [], b"not found\n")
+
+    def _people_page(
+        self,
+        environ: WSGIEnvironment,
+        start_response: StartResponse,
+        snapshot: Snapshot,
+        parts: list[str],
+    ) -> Iterable[bytes]:
+        """`/-/` (the project list) and `/-/<project>.html`: the pages for people."""
+        if len(parts) == 2:  # "/-"
+            return _redirect(start_response, environ, f"/{PEOPLE_PREFIX}/")
+        name = "/".join(parts[2:]) or INDEX_PAGE
+        page = self.people.page(snapshot, name) if "/" not in name else None
+        if page is None:
+            return _answer(start_response, environ, "404 Not Found", [], b"not found\n")
+        return _send(start_response, environ, page, HTML)
 
     def _write(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         """A write from a stranger is refused here (401 without credentials, 403 with wrong ones,
@@ -257,7 +280,9 @@ class IndexApp:
             f"<h1>wheelhouse</h1><p>{len(snapshot.files)} files of "
             f"{len(snapshot.projects)} projects.</p>\n"
             f"<pre>pip install --extra-index-url http://{host}/simple/ --only-binary :all: PACKAGE"
-            '</pre>\n<p><a href="/simple/">simple index</a></p>\n</body></html>\n'
+            '</pre>\n<p><a href="/simple/">simple index</a> · '
+            f'<a href="/{PEOPLE_PREFIX}/">projects, wheels and how they were made</a></p>\n'
+            "</body></html>\n"
         )
         return _send(start_response, environ, rendered(body), HTML)
 

@@ -52,6 +52,7 @@ class ServeOptions:
     authenticate_reads: bool = False
     threads: int = 8
     mirror_to: Path | None = None
+    show_logs: bool = False  # the pages for people show build logs' tails
 
 
 def pypiserver_arguments(options: ServeOptions, *, password_file: Path) -> list[str]:
@@ -106,6 +107,7 @@ def serve(options: ServeOptions, *, announce: Callable[[str], None]) -> int:
             may_read=_readers(options),
             may_write=_writers(options),
             after_write=mirror.sync if mirror is not None else lambda _snapshot: None,
+            show_logs=options.show_logs,
         )
         server = _listen(app, options)
         url = index_url(replace(options, port=int(server.effective_port)))  # the real one for 0

@@ -108,6 +108,12 @@ def test_publish_is_read_by_pypi_simple_and_increments_touch_only_their_project(
     head = s3.client.head_object(Bucket=BUCKET, Key=f"{PREFIX}/simple/alpha/index.json")
     assert head["ContentType"] == "application/vnd.pypi.simple.v1+json"
     assert head["CacheControl"] == "no-cache"
+    # the pages for people, beside the simple index and never in it
+    assert {"-/index.html", "-/alpha.html", "-/beta.html"} <= s3.object_keys()
+    page = s3.client.head_object(Bucket=BUCKET, Key=f"{PREFIX}/-/alpha.html")
+    assert page["ContentType"].startswith("text/html") and page["CacheControl"] == "no-cache"
+    assert 'data-name="alpha"' in s3.read("-/index.html")
+    assert "/-/" not in s3.read("simple/index.html")
     wheel_head = s3.client.head_object(
         Bucket=BUCKET, Key=f"{PREFIX}/files/alpha-1.0-py3-none-any.whl"
     )
