@@ -58,9 +58,11 @@ def build_time_chart(jobs: Sequence[dict[str, Any]]) -> str:
             f'<text x="{LABEL_WIDTH + width + 4:.1f}" y="{y + 13}">{seconds:.0f} s</text>'
         )
     return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{CHART_WIDTH}" height="{height}" '
-        f'viewBox="0 0 {CHART_WIDTH} {height}" font-size="12" font-family="sans-serif" '
-        f'role="img" aria-label="build time per package and arch">{"".join(bars)}</svg>'
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {CHART_WIDTH} {height}" '
+        f'style="width:100%;min-width:{CHART_WIDTH * 3 // 4}px;max-width:{CHART_WIDTH}px;height:auto" '
+        'font-size="12" '
+        'font-family="sans-serif" role="img" aria-label="build time per package and arch">'
+        f"{''.join(bars)}</svg>"
     )
 
 

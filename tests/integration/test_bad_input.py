@@ -66,6 +66,7 @@ CASES = [
     (["serve", "--threads", "100000"], 2, "less than or equal to 256"),
     (["build", "--list", "long-name.txt", "--dry-run"], 2, "a project name of 1000000 char"),
     (["report", "good.json", "--markdown", "a-directory"], 2, "cannot write it"),
+    (["report", "good.json", "--html", "a-directory"], 2, "--html a-directory: cannot write it"),
     *(
         (["report", f"{name}.json"], 2, "not a `wheelhouse build --json` report")
         for name in (

@@ -217,3 +217,36 @@ def test_pages_are_not_on_the_simple_api(served: str, published: Path) -> None:
         ["curl", "-sf", f"{served}/simple/"], capture_output=True, text=True, check=True
     ).stdout
     assert "/-/" not in listing
+
+
+def test_report_writes_the_run_page_with_its_build_time_chart(tmp_path: Path) -> None:
+    def job(name: str, arch: str, seconds: float, *, ok: bool = True) -> dict[str, Any]:
+        return {
+            "name": name,
+            "version": "1.0",
+            "python": "3.13",
+            "arch": arch,
+            "action": "build",
+            "ok": ok,
+            "duration_s": seconds,
+            "size": 1000,
+            "error": None,
+            "reason": None if ok else "the build needs a Fortran compiler",
+        }
+
+    shard = {
+        "shard": "1/1",
+        "jobs": [
+            job("lxmlish", "x86_64", 95.0),
+            job("lxmlish", "aarch64", 180.0),
+            job("fortranish", "x86_64", 20.0, ok=False),
+        ],
+        "archs": [{"arch": "x86_64", "wall_s": 120.0, "execution": "native"}],
+    }
+    (tmp_path / "report-1.json").write_text(json.dumps(shard))
+    result = wheelhouse_cli("report", "report-1.json", "--html", "run.html", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    html = dom(f"file://{tmp_path}/run.html")
+    assert html.count("<rect ") == 3 and "lxmlish 1.0 cp3.13 aarch64" in html
+    assert "the build needs a Fortran compiler" in html
+    screenshot(f"file://{tmp_path}/run.html", "run-page.png")

@@ -52,6 +52,7 @@ def test_pyproject_tool_table(tmp_path: Path) -> None:
         ('pythons = ["3"]\n', r"Python version '3' is not of the form 3\.N"),
         ('images = "registry"\n', r"images = 'registry' is not one of auto, pypa, local"),
         ('debug-info = "split"\n', r"debug-info = 'split' is not one of strip, keep"),
+        ('publish-logs = "all"\n', r"publish-logs = 'all' is not one of no, tail"),
         ('pyhtons = ["3.11"]\n', r"wheelhouse\.toml: unknown key 'pyhtons'"),
         ("pythons = 3.11\n", r"key 'pythons' must be a list of strings"),
     ],
