@@ -5,7 +5,10 @@ isolated build installs today's CMake and numpy wheels from upstream builds, rep
 verifies. Both need musl 1.2.5 in the images: those wheels are built on current Alpine and carry
 DT_RELR relocations, which older musl does not apply. And an OpenMP extension: the OpenMP runtime
 is built for musl on first use, mounted into its builds, grafted into its wheels, and its loop
-runs on several threads in the runtime image."""
+runs on several threads in the runtime image. And Fortran: a meson-python fixture whose C
+extension calls Fortran kernels (DOT_PRODUCT, MATMUL and an internal WRITE: the last two run in
+the Fortran runtime), built with Debian's flang and flang's runtime compiled for musl on first
+use, the runtime grafted. (One run for all of them: they share its zig cache and set-up.)"""
 
 from __future__ import annotations
 
@@ -22,9 +25,12 @@ from tests.support import wheelhouse_cli
 
 ARCHS = ("x86_64", "aarch64")
 MIRRORED = ("numpy", "pandas", "scipy")
-LIST = "numpy\npandas\nscipy\nskbuilddemo==1.0.0\nmesoncxxdemo==1.0.0\nompdemo==1.0.0\n"
+LIST = (
+    "numpy\npandas\nscipy\nskbuilddemo==1.0.0\nmesoncxxdemo==1.0.0\nompdemo==1.0.0\n"
+    "fortrandemo==1.0.0\n"
+)
 CHECK = """
-import os, numpy, pandas, scipy, scipy.linalg, skbuilddemo, mesoncxxdemo, ompdemo
+import os, numpy, pandas, scipy, scipy.linalg, skbuilddemo, mesoncxxdemo, ompdemo, fortrandemo
 a = numpy.random.default_rng(0).random((500, 500))
 b = a @ a.T
 assert b.shape == (500, 500) and numpy.allclose(b, b.T)
@@ -47,6 +53,11 @@ else:
 threads, total, worked = ompdemo.parallel_sum(1_000_000)
 assert os.environ["OMP_NUM_THREADS"] == "4"
 assert (threads, total, worked) == (4, 499999500000, 4), (threads, total, worked)
+assert fortrandemo.dot([1, 2, 3], [4, 5, 6]) == 32.0
+# columns (1, 2), (3, 4) times columns (5, 6), (7, 8)
+assert fortrandemo.matmul([1, 2, 3, 4], [5, 6, 7, 8], 2) == [23.0, 34.0, 31.0, 46.0]
+assert fortrandemo.formatted(1234.5) == "1.2345E+03", fortrandemo.formatted(1234.5)
+assert fortrandemo.formatted(-0.000125) == "-1.2500E-04", fortrandemo.formatted(-0.000125)
 print("ok", numpy.__version__, pandas.__version__, scipy.__version__)
 """
 
@@ -61,7 +72,7 @@ def today_run(
     (project / "today.txt").write_text(LIST)
     result = wheelhouse_cli("build", "--list", "today.txt", "--json", cwd=project)
     assert result.returncode == 0, result.stderr[-4000:]
-    return {"project": project, "report": json.loads(result.stdout)}
+    return {"project": project, "report": json.loads(result.stdout), "stderr": result.stderr}
 
 
 def _jobs(report: dict[str, Any], name: str) -> list[dict[str, Any]]:
@@ -143,6 +154,29 @@ def test_an_openmp_extension_builds_with_the_runtime_grafted_on_both_arches(
         assert (library["name"], library["version"]) == ("llvm-openmp", "19.1.7")
 
 
+def test_a_fortran_project_builds_with_flang_and_its_runtime_grafted_on_both_arches(
+    today_run: dict[str, Any],
+) -> None:
+    assert "the Fortran compiler (Debian's flang, for musl targets) is fetched" in " ".join(
+        today_run["stderr"].split()
+    )
+    jobs = _jobs(today_run["report"], "fortrandemo")
+    assert {(j["arch"], j["action"], j["ok"]) for j in jobs} == {
+        (arch, "build", True) for arch in ARCHS
+    }, jobs
+    for job in jobs:
+        assert job["fortran"].startswith("flang 1:19.1.7"), job
+        log = Path(job["log"]).read_text(encoding="utf-8")
+        assert f"compiling the Fortran runtime for {job['arch']}" in log, job["log"]
+        assert "Fortran compiler for the host machine: /opt/wheelhouse-fortran/bin/flang" in log
+        (wheel,) = (today_run["project"] / "wheelhouse").glob(
+            f"fortrandemo-1.0.0-cp313-cp313-musllinux_1_2_{job['arch']}.whl"
+        )
+        inspect_built_wheel(wheel, arch=job["arch"], grafted="fortrandemo.libs/libFortranRuntime")
+        (library,) = wheel_sbom(wheel)["components"]
+        assert (library["name"], library["version"]) == ("llvm-flang-runtime", "19.1.7")
+
+
 @pytest.mark.parametrize("arch", ARCHS)
 def test_pip_installs_them_in_the_runtime_image_offline(
     today_run: dict[str, Any], arch: str
@@ -150,7 +184,8 @@ def test_pip_installs_them_in_the_runtime_image_offline(
     house = today_run["project"] / "wheelhouse"
     done = run_in_runtime(
         "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
-        "/tmp/venv/bin/pip install -q --no-index --find-links /work numpy pandas scipy skbuilddemo mesoncxxdemo ompdemo; "
+        "/tmp/venv/bin/pip install -q --no-index --find-links /work numpy pandas scipy skbuilddemo mesoncxxdemo ompdemo "
+        "fortrandemo; "
         'OMP_NUM_THREADS=4 /tmp/venv/bin/python -c "$0"',
         network="none",
         mount=house,
