@@ -20,13 +20,11 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from builder.host.containers import Mount
 from builder.wheelbuild.cxx_toolchain import MOUNT as CXX_MOUNT
-from builder.wheelbuild.layers import Layer
+from builder.wheelbuild.layers import Layer, recipe_digest
 
 MOUNT = "/opt/wheelhouse-fortran"  # flang, its modules and libraries, the wrappers: read-only
 RUNTIME_MOUNT = "/opt/wheelhouse-fortran-runtime"  # the arch's Fortran runtime, read-only
@@ -34,7 +32,6 @@ RUNTIME_MOUNT = "/opt/wheelhouse-fortran-runtime"  # the arch's Fortran runtime,
 # is compiled from the same LLVM release (19.1.7). The security suite keeps only its newest
 # version: fetching checks this one, and a newer one is a deliberate change of this line.
 FLANG_VERSION = "1:19.1.7-3~deb12u1"
-LLVM_VERSION = "19.1.7"
 HOST_DIR = Path(__file__).resolve().parent.parent / "host"
 RECIPE_DIR = HOST_DIR / "fortran_recipe"
 LLVM_SOURCES_SCRIPT = HOST_DIR / "llvm-sources.sh"
@@ -102,17 +99,8 @@ def fortran_version() -> str:
     """What a job's key records ("flang 1:19.1.7-3~deb12u1, recipe 1a2b3c4d"): the recipe's
     hash covers the fetch and build scripts, the wrappers and the zig that compiles the
     runtime."""
-    digest = hashlib.sha256()
-    for path in [*sorted(RECIPE_DIR.iterdir()), LLVM_SOURCES_SCRIPT]:
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for name, text in sorted(WRAPPERS.items()):
-        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-    try:
-        digest.update(f"zig {installed_version('ziglang')}".encode())
-    except PackageNotFoundError:
-        digest.update(b"no zig")
-    return f"flang {FLANG_VERSION}, recipe {digest.hexdigest()[:8]}"
+    files = [*sorted(RECIPE_DIR.iterdir()), LLVM_SOURCES_SCRIPT]
+    return f"flang {FLANG_VERSION}, recipe {recipe_digest(files, WRAPPERS, with_zig=True)}"
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,12 @@ and the executor treat every toolchain alike. Pure."""
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as installed_version
+from pathlib import Path
 
 from builder.host.containers import Mount
 
@@ -20,3 +25,22 @@ class Layer:
     def create_args(self) -> str:
         """The container engine's `create_args` for the mounts (cibuildwheel's)."""
         return " ".join(f"--volume {mount.option()}" for mount in self.mounts)
+
+
+def recipe_digest(
+    files: Iterable[Path], texts: Mapping[str, str] | None = None, *, with_zig: bool = False
+) -> str:
+    """The short digest a toolchain's identity carries: its scripts (`files`), the wrappers it
+    writes (`texts`, by name) and, for what zig compiles, zig's version."""
+    digest = hashlib.sha256()
+    for path in files:
+        if path.is_file():
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for name, text in sorted((texts or {}).items()):
+        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
+    if with_zig:
+        try:
+            digest.update(f"zig {installed_version('ziglang')}".encode())
+        except PackageNotFoundError:
+            digest.update(b"no zig")
+    return digest.hexdigest()[:8]

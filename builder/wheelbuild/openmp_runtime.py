@@ -15,15 +15,13 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as installed_version
 from pathlib import Path
 
 from builder.host.containers import Mount
-from builder.wheelbuild.layers import Layer
+from builder.wheelbuild.layers import Layer, recipe_digest
 
 MOUNT = "/opt/wheelhouse-openmp"
-LLVM_VERSION = "19.1.7"
+LLVM_VERSION = "19.1.7"  # of llvm-sources.sh's tarball: the OpenMP and Fortran runtimes
 HOST_DIR = Path(__file__).resolve().parent.parent / "host"
 RECIPE_DIR = HOST_DIR / "openmp_recipe"
 LLVM_SOURCES_SCRIPT = HOST_DIR / "llvm-sources.sh"
@@ -32,15 +30,8 @@ LLVM_SOURCES_SCRIPT = HOST_DIR / "llvm-sources.sh"
 def openmp_version() -> str:
     """What a job's key records ("llvm-openmp 19.1.7, recipe 1a2b3c4d"): the recipe's hash
     covers its script, its recorded compiler checks and the zig that compiles it."""
-    digest = hashlib.sha256()
-    for path in [*sorted(RECIPE_DIR.iterdir()), LLVM_SOURCES_SCRIPT]:
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    try:
-        digest.update(f"zig {installed_version('ziglang')}".encode())
-    except PackageNotFoundError:
-        digest.update(b"no zig")
-    return f"llvm-openmp {LLVM_VERSION}, recipe {digest.hexdigest()[:8]}"
+    files = [*sorted(RECIPE_DIR.iterdir()), LLVM_SOURCES_SCRIPT]
+    return f"llvm-openmp {LLVM_VERSION}, recipe {recipe_digest(files, with_zig=True)}"
 
 
 def openmp_environment() -> dict[str, str]:

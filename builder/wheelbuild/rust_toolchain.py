@@ -25,7 +25,7 @@ from pathlib import Path
 
 from builder.host.containers import Mount
 from builder.wheelbuild.cxx_toolchain import MOUNT as CXX_MOUNT
-from builder.wheelbuild.layers import Layer
+from builder.wheelbuild.layers import Layer, recipe_digest
 
 MOUNT = "/opt/wheelhouse-rust"  # the toolchain, read-only
 CARGO_HOME_MOUNT = "/opt/wheelhouse-cargo"  # cargo's home: its config and download cache
@@ -73,13 +73,8 @@ def target_triple(arch: str) -> str:
 def rust_version() -> str:
     """What a job's key records ("rustc 1.96.0+dfsg1-1~deb12u2, recipe 1a2b3c4d"): the recipe's
     hash covers the fetch script and the wrappers."""
-    digest = hashlib.sha256()
-    for path in sorted(RECIPE_DIR.iterdir()):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for name, text in sorted(WRAPPERS.items()):
-        digest.update(name.encode() + b"\0" + text.encode() + b"\0")
-    return f"rustc {RUSTC_VERSION}, recipe {digest.hexdigest()[:8]}"
+    digest = recipe_digest(sorted(RECIPE_DIR.iterdir()), WRAPPERS)
+    return f"rustc {RUSTC_VERSION}, recipe {digest}"
 
 
 @dataclass(frozen=True)
