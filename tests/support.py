@@ -469,3 +469,21 @@ def planned_version(report: dict[str, Any], name: str) -> str:
     versions = {str(job["version"]) for job in report["jobs"] if job["name"] == name}
     assert len(versions) == 1, versions
     return versions.pop()
+
+
+def report_job(
+    name: str, arch: str, seconds: float, *, ok: bool = True, reason: str = "it failed"
+) -> dict[str, Any]:
+    """One build job as `wheelhouse build --json` reports it (CPython 3.13, version 1.0)."""
+    return {
+        "name": name,
+        "version": "1.0",
+        "python": "3.13",
+        "arch": arch,
+        "action": "build",
+        "ok": ok,
+        "duration_s": seconds,
+        "size": 1000,
+        "error": None,
+        "reason": None if ok else reason,
+    }

@@ -6,6 +6,11 @@
 #   unpack_packages DOWNLOADS WORK NAME[=VERSION]…
 #                            the packages downloaded into DOWNLOADS/debs and unpacked into WORK,
 #                            with one x86_64 library directory (usr/lib/x86_64-linux-gnu)
+#   fetch_toolchain WHO WHAT VERSION PIN DOWNLOADS WORK
+#                            on an x86_64 Debian host, the caller's arrays `toolchain` (at
+#                            VERSION, which must be the newest bookworm-security offers of its
+#                            first package; PIN says where wheelhouse names that version) and
+#                            `libraries` unpacked into WORK; otherwise exits 2 saying why
 # (builder/host/image_recipe/ and openmp_recipe/ keep their own copies: they are hashed into
 # image tags and build keys.)
 
@@ -53,4 +58,33 @@ unpack_packages() {
   # The packages split their libraries between /lib and /usr/lib.
   cp -a "$work/lib/x86_64-linux-gnu/." "$work/usr/lib/x86_64-linux-gnu/"
   rm -rf "$work/lib" "$work/lib64"
+}
+
+fetch_toolchain() {
+  local who=$1 what=$2 version=$3 pin=$4 downloads=$5 work=$6 mirror offered name
+  local pinned=()
+  if [ "$(uname -m)" != x86_64 ]; then
+    echo "$who: $what for the local images is taken from Debian's x86_64 packages and needs" \
+      "an x86_64 machine; on $(uname -m), use the pypa images" >&2
+    exit 2
+  fi
+  if [ ! -x /usr/bin/apt-get ] || ! command -v dpkg-deb >/dev/null; then
+    echo "$who: fetching $what needs a Debian host (apt-get, dpkg-deb)" >&2
+    exit 2
+  fi
+  if ! mirror=$(debian_mirror); then
+    echo "$who: cannot find a Debian mirror in the host's apt sources" >&2
+    exit 2
+  fi
+  private_apt "$downloads/apt" "deb [arch=amd64] $mirror bookworm main" \
+    "deb [arch=amd64] $mirror-security bookworm-security main"
+  apt-get "${apt_opts[@]}" -q update
+  offered=$(newest_version "${toolchain[0]}")
+  if [ "$offered" != "$version" ]; then
+    echo "$who: the mirror offers ${toolchain[0]} ${offered:-(none)}, wheelhouse is set up for" \
+      "$version ($pin); a different one is a deliberate change there" >&2
+    exit 2
+  fi
+  for name in "${toolchain[@]}"; do pinned+=("$name=$version"); done
+  unpack_packages "$downloads" "$work" "${pinned[@]}" "${libraries[@]}"
 }

@@ -21,6 +21,7 @@ from tests.support import (
     background_process,
     free_port,
     pack_wheel,
+    report_job,
     serve_command,
     wheelhouse_cli,
 )
@@ -219,27 +220,16 @@ def test_pages_are_not_on_the_simple_api(served: str, published: Path) -> None:
     assert "/-/" not in listing
 
 
-def test_report_writes_the_run_page_with_its_build_time_chart(tmp_path: Path) -> None:
-    def job(name: str, arch: str, seconds: float, *, ok: bool = True) -> dict[str, Any]:
-        return {
-            "name": name,
-            "version": "1.0",
-            "python": "3.13",
-            "arch": arch,
-            "action": "build",
-            "ok": ok,
-            "duration_s": seconds,
-            "size": 1000,
-            "error": None,
-            "reason": None if ok else "the build needs a Fortran compiler",
-        }
+FORTRAN_REASON = "the build needs a Fortran compiler"
 
+
+def test_report_writes_the_run_page_with_its_build_time_chart(tmp_path: Path) -> None:
     shard = {
         "shard": "1/1",
         "jobs": [
-            job("lxmlish", "x86_64", 95.0),
-            job("lxmlish", "aarch64", 180.0),
-            job("fortranish", "x86_64", 20.0, ok=False),
+            report_job("lxmlish", "x86_64", 95.0),
+            report_job("lxmlish", "aarch64", 180.0),
+            report_job("fortranish", "x86_64", 20.0, ok=False, reason=FORTRAN_REASON),
         ],
         "archs": [{"arch": "x86_64", "wall_s": 120.0, "execution": "native"}],
     }
@@ -248,5 +238,5 @@ def test_report_writes_the_run_page_with_its_build_time_chart(tmp_path: Path) ->
     assert result.returncode == 0, result.stderr
     html = dom(f"file://{tmp_path}/run.html")
     assert html.count("<rect ") == 3 and "lxmlish 1.0 cp3.13 aarch64" in html
-    assert "the build needs a Fortran compiler" in html
+    assert FORTRAN_REASON in html
     screenshot(f"file://{tmp_path}/run.html", "run-page.png")

@@ -11,6 +11,7 @@ from app.run_page import build_time_chart, render_run_page
 from index.pages.model import DistFile, ProjectPage
 from index.people.model import project_views, wheel_columns
 from index.people.render import people_pages, render_project
+from tests.support import report_job
 
 WHEN = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -107,23 +108,11 @@ def test_the_columns_a_wheel_s_tags_name() -> None:
 
 
 def test_the_run_page_charts_build_time_per_package_and_arch() -> None:
-    def job(name: str, arch: str, seconds: float, *, ok: bool = True) -> dict[str, Any]:
-        return {
-            "name": name,
-            "version": "1.0",
-            "python": "3.13",
-            "arch": arch,
-            "action": "build",
-            "ok": ok,
-            "duration_s": seconds,
-            "reason": None if ok else "compile error\nno libxslt",
-        }
-
     jobs = [
-        job("lxml", "x86_64", 120.0),
-        job("lxml", "aarch64", 240.0),
-        job("ujson", "x86_64", 12.0, ok=False),
-        {**job("numpy", "x86_64", 0.0), "action": "mirror"},
+        report_job("lxml", "x86_64", 120.0),
+        report_job("lxml", "aarch64", 240.0),
+        report_job("ujson", "x86_64", 12.0, ok=False, reason="compile error\nno libxslt"),
+        {**report_job("numpy", "x86_64", 0.0), "action": "mirror"},
     ]
     chart = build_time_chart(jobs)
     bars = chart.count("<rect ")

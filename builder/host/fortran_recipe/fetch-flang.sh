@@ -14,21 +14,8 @@ set -euo pipefail
 downloads=${1:?usage: fetch-flang.sh DOWNLOADS OUT MOUNT VERSION PATCHELF}
 out=${2:?} mount=${3:?} version=${4:?} patchelf=${5:?}
 
-if [ "$(uname -m)" != x86_64 ]; then
-  echo "fetch-flang: the Fortran compiler for the local images is taken from Debian's x86_64" \
-    "packages and needs an x86_64 machine; on $(uname -m), use the pypa images" >&2
-  exit 2
-fi
-if [ ! -x /usr/bin/apt-get ] || ! command -v dpkg-deb >/dev/null; then
-  echo "fetch-flang: fetching Debian's flang packages needs a Debian host (apt-get, dpkg-deb)" >&2
-  exit 2
-fi
 # shellcheck source=../private-apt.sh
 . "$(dirname "$0")/../private-apt.sh"
-if ! mirror=$(debian_mirror); then
-  echo "fetch-flang: cannot find a Debian mirror in the host's apt sources" >&2
-  exit 2
-fi
 
 # flang-new (flang-19), its intrinsic modules (libflang-19-dev: the rest of that package, the
 # compiler's own static libraries, is left out), LLVM and clang's libraries, and what they load,
@@ -40,22 +27,11 @@ libraries=(
   libtinfo6 libxml2 libz3-4 libzstd1 zlib1g
 )
 
-private_apt "$downloads/apt" "deb [arch=amd64] $mirror bookworm main" \
-  "deb [arch=amd64] $mirror-security bookworm-security main"
-apt-get "${apt_opts[@]}" -q update
-offered=$(newest_version flang-19)
-if [ "$offered" != "$version" ]; then
-  echo "fetch-flang: the mirror offers flang-19 ${offered:-(none)}, wheelhouse is set up for" \
-    "$version (builder/wheelbuild/fortran_toolchain.py: FLANG_VERSION); a different flang is a" \
-    "deliberate change there" >&2
-  exit 2
-fi
 mkdir -p "$(dirname "$out")"
 work=$(mktemp -d "${out%/}.part.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-pinned=()
-for name in "${toolchain[@]}"; do pinned+=("$name=$version"); done
-unpack_packages "$downloads" "$work" "${pinned[@]}" "${libraries[@]}"
+fetch_toolchain fetch-flang "the Fortran compiler" "$version" \
+  "builder/wheelbuild/fortran_toolchain.py: FLANG_VERSION" "$downloads" "$work"
 llvm="$work/usr/lib/llvm-19"
 find "$llvm/bin" -mindepth 1 ! -name flang-new -delete
 find "$llvm/lib" -mindepth 1 -maxdepth 1 ! -name 'lib*.so*' -exec rm -rf {} +

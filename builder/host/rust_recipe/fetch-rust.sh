@@ -14,21 +14,8 @@ set -euo pipefail
 downloads=${1:?usage: fetch-rust.sh DOWNLOADS OUT MOUNT VERSION PATCHELF}
 out=${2:?} mount=${3:?} version=${4:?} patchelf=${5:?}
 
-if [ "$(uname -m)" != x86_64 ]; then
-  echo "fetch-rust: the Rust toolchain for the local images is taken from Debian's x86_64" \
-    "packages and needs an x86_64 machine; on $(uname -m), use the pypa images" >&2
-  exit 2
-fi
-if [ ! -x /usr/bin/apt-get ] || ! command -v dpkg-deb >/dev/null; then
-  echo "fetch-rust: fetching Debian's Rust packages needs a Debian host (apt-get, dpkg-deb)" >&2
-  exit 2
-fi
 # shellcheck source=../private-apt.sh
 . "$(dirname "$0")/../private-apt.sh"
-if ! mirror=$(debian_mirror); then
-  echo "fetch-rust: cannot find a Debian mirror in the host's apt sources" >&2
-  exit 2
-fi
 
 # rustc, cargo, std's sources, the host's std (build scripts and proc-macros are compiled for
 # x86_64 glibc), and the libraries they load, closed under their dependencies (measured with
@@ -44,22 +31,11 @@ libraries=(
   zlib1g
 )
 
-private_apt "$downloads/apt" "deb [arch=amd64] $mirror bookworm main" \
-  "deb [arch=amd64] $mirror-security bookworm-security main"
-apt-get "${apt_opts[@]}" -q update
-offered=$(newest_version rustc-web)
-if [ "$offered" != "$version" ]; then
-  echo "fetch-rust: the mirror offers rustc-web ${offered:-(none)}, wheelhouse is set up for" \
-    "$version (builder/wheelbuild/rust_toolchain.py: RUSTC_VERSION); a different rustc is a" \
-    "deliberate change there" >&2
-  exit 2
-fi
 mkdir -p "$(dirname "$out")"
 work=$(mktemp -d "${out%/}.part.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-pinned=()
-for name in "${toolchain[@]}"; do pinned+=("$name=$version"); done
-unpack_packages "$downloads" "$work" "${pinned[@]}" "${libraries[@]}"
+fetch_toolchain fetch-rust "the Rust toolchain" "$version" \
+  "builder/wheelbuild/rust_toolchain.py: RUSTC_VERSION" "$downloads" "$work"
 rm -rf "$work/usr/share/doc" "$work/usr/share/man"
 libs="$mount/usr/lib/x86_64-linux-gnu"
 for program in rustc cargo rustdoc; do
