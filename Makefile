@@ -10,7 +10,7 @@ ARCH ?= $(shell uname -m)
 # for the internet fails instead of passing on a connected machine.
 OFFLINE := bash infra/host/offline.sh
 
-.PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs bench-coverage bench-install bench-jobs bench-plan lint test unit integration e2e clean
+.PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs bench-coverage bench-install bench-jobs bench-blas bench-plan lint test unit integration e2e clean
 
 help:  ## this list
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -44,7 +44,7 @@ serve: $(BIN)/wheelhouse  ## serve ./wheelhouse on $(PORT) (the embedded default
 serve-static: $(BIN)/wheelhouse tools  ## the self-hosted deployment: nginx on $(PORT) over a static tree, uploads to wheelhouse
 	WHEELHOUSE=$(BIN)/wheelhouse bash infra/selfhosted/run.sh --packages wheelhouse --static wheelhouse/.static-index --port $(PORT) --backend-port $$(( $(PORT) + 1 ))
 
-bench: bench-index bench-plan bench-archs bench-coverage bench-install bench-jobs  ## every benchmark (writes tables into tests/benchmarks/results/)
+bench: bench-index bench-plan bench-archs bench-coverage bench-install bench-jobs bench-blas  ## every benchmark (writes tables into tests/benchmarks/results/)
 
 bench-index: $(BIN)/wheelhouse tools  ## index serving at 10,000 files: pypiserver vs wheelhouse serve vs infra
 	$(BIN)/python -m tests.benchmarks.index_serving
@@ -60,6 +60,9 @@ bench-coverage: setup  ## a real requirements list (C, C++, system libraries, pu
 
 bench-jobs: setup  ## one job at a time vs the default --jobs: wall time of each and the CPU floor
 	$(BIN)/python -m tests.benchmarks.jobs_side_by_side
+
+bench-blas: setup  ## numpy built here (OpenBLAS) vs upstream's musllinux wheel: a 1000x1000 matmul in the runtime image
+	$(BIN)/python -m tests.benchmarks.blas_matmul
 
 bench-install: setup  ## pandas + numpy + Django on musl: pip from sources vs from wheelhouse serve
 	$(BIN)/python -m tests.benchmarks.alpine_install

@@ -128,6 +128,12 @@ def _grafted_component(filename: str, versions: Mapping[str, str], job: BuildJob
             f"LLVM {LLVM_VERSION} flang Fortran runtime (Debian's llvm-toolchain-19 source "
             "tarball), built against musl by wheelhouse"
         )
+    elif stem == "libscipy_openblas":
+        name, release = "openblas", ""
+        origin = (
+            "OpenBLAS with LAPACK from the scipy-openblas32 wheel (the OpenBLAS-libs project's "
+            "musllinux build), installed for the build by the recipe"
+        )
     else:
         name, release = stem, ""
         origin = "not in wheelhouse's catalogue: found by auditwheel in the builder image"

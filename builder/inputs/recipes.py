@@ -5,6 +5,9 @@ A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key 
 
     import = ["yaml.cyaml"]              # modules the clean-environment test imports, besides
                                          # the wheel's top-level packages and every extension
+    skip-imports = ["numpy.core._umath_tests"]  # extensions it must not import: test-only
+                                         # modules that refuse to load without a switch of
+                                         # their own (named, so nothing else goes untested)
     system-libraries = ["libxml2"]       # native libraries it links: apk's -dev packages on the
                                          # pypa images, /opt/syslibs on the local images
                                          # (builder/inputs/system_libraries.py lists them)
@@ -55,8 +58,9 @@ from builder.inputs.toml_fields import Table, load_toml
 # The recipes wheelhouse ships for well-known packages (package data).
 SHIPPED_RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 RECIPE_KEYS = (
-    "import, system-libraries, system-packages, before-all, before-build, environment, test-command, "
-    "build-from-source, build-constraints, execution, memory-hungry, verify-with, toolchains, skip"
+    "import, skip-imports, system-libraries, system-packages, before-all, before-build, "
+    "environment, test-command, build-from-source, build-constraints, execution, memory-hungry, "
+    "verify-with, toolchains, skip"
 )
 KNOWN_TOOLCHAINS = ("openmp", "rust", "fortran")
 
@@ -75,6 +79,7 @@ class SkipRule:
 class Recipe:
     name: str
     imports: tuple[str, ...] = ()
+    skip_imports: tuple[str, ...] = ()  # modules the clean test leaves out
     system_libraries: tuple[str, ...] = ()  # catalogue names (system_libraries.py)
     system_packages: tuple[str, ...] = ()
     before_all: str | None = None
@@ -111,6 +116,7 @@ class Recipe:
         data.pop("path")
         data.pop("skip")
         data.pop("imports")
+        data.pop("skip_imports")
         data.pop("execution")  # the job's key records its execution itself
         data.pop("verify_with")  # what the test installs beside the wheel, not the wheel
         data.pop("memory_hungry")  # what runs beside the build, not what it builds
@@ -153,6 +159,7 @@ def parse_recipe(path: Path) -> Recipe:
     recipe = Recipe(
         name=name,
         imports=_module_names(table.strings("import"), path),
+        skip_imports=_module_names(table.strings("skip-imports"), path, "skip-imports"),
         system_libraries=_system_libraries(table.strings("system-libraries"), path),
         system_packages=table.strings("system-packages"),
         before_all=table.string("before-all"),
@@ -222,10 +229,10 @@ def _system_libraries(names: tuple[str, ...], path: Path) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _module_names(names: tuple[str, ...], path: Path) -> tuple[str, ...]:
+def _module_names(names: tuple[str, ...], path: Path, key: str = "import") -> tuple[str, ...]:
     for module in names:
         if not all(part.isidentifier() for part in module.split(".")):
-            raise InputError(f"{path}: key 'import': {module!r} is not a module name")
+            raise InputError(f"{path}: key '{key}': {module!r} is not a module name")
     return names
 
 

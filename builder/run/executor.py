@@ -334,7 +334,11 @@ class Executor:
             VerifyItem(
                 name=o.job.name,
                 version=o.job.version,
-                imports=tuple(dict.fromkeys([*plan.modules, *o.job.recipe.imports])),
+                imports=tuple(
+                    module
+                    for module in dict.fromkeys([*plan.modules, *o.job.recipe.imports])
+                    if module not in o.job.recipe.skip_imports
+                ),
                 extensions=plan.extensions,
                 own=plan.own,
                 with_=tuple(_pin(companion.filename) for companion in o.job.verify_with),

@@ -59,6 +59,18 @@ def test_recipe_digest_changes_with_build_inputs_only(tmp_path: Path) -> None:
     assert parse_recipe(path).digest() != first
 
 
+def test_skip_imports_names_modules_and_leaves_the_digest_alone(tmp_path: Path) -> None:
+    path = tmp_path / "numpy.toml"
+    path.write_text('before-build = "true"\n')
+    first = parse_recipe(path).digest()
+    path.write_text('before-build = "true"\nskip-imports = ["numpy.core._umath_tests"]\n')
+    recipe = parse_recipe(path)
+    assert recipe.skip_imports == ("numpy.core._umath_tests",) and recipe.digest() == first
+    path.write_text('skip-imports = ["numpy core"]\n')
+    with pytest.raises(InputError, match=r"numpy\.toml: key 'skip-imports': 'numpy core'"):
+        parse_recipe(path)
+
+
 def test_build_constraints_must_be_requirements(tmp_path: Path) -> None:
     good = tmp_path / "pyyaml.toml"
     good.write_text(

@@ -24,7 +24,13 @@ from builder.wheelbuild.wheel_members import add_member, dist_info, read_member
 from tests.support import make_wheel
 from tests.unit.test_wheel_checks import job_with
 
-GRAFTED = ["libxml2-5f0d2e1a.so.2.9.14", "libexslt-0a1b2c3d.so.0.8.20", "libomp-89abcdef.so"]
+GRAFTED = [
+    "libxml2-5f0d2e1a.so.2.9.14",
+    "libexslt-0a1b2c3d.so.0.8.20",
+    "libomp-89abcdef.so",
+    "libFortranRuntime-01234567.so",
+    "libscipy_openblas-76543210.so",
+]
 VERSIONS = {"libxml2": "2.9.14", "libxslt": "1.1.35"}
 
 
@@ -63,11 +69,14 @@ def test_a_wheel_with_grafted_libraries_names_each_with_its_release_and_origin()
     assert libraries["libxml2"]["version"] == "2.9.14"
     assert libraries["libxslt"]["version"] == "1.1.35"  # libexslt ships with libxslt
     assert libraries["llvm-openmp"]["version"] == "19.1.7"
+    assert libraries["llvm-flang-runtime"]["version"] == "19.1.7"
+    openblas = {p["name"]: p["value"] for p in libraries["openblas"]["properties"]}
+    assert "scipy-openblas32 wheel" in openblas["wheelhouse:origin"]
     origin = {p["name"]: p["value"] for p in libraries["libxml2"]["properties"]}
     assert origin["wheelhouse:origin"].startswith("Debian bookworm source package libxml2")
     assert origin["wheelhouse:grafted-file"] == GRAFTED[0]
     (depends,) = [d for d in document["dependencies"] if d["ref"] == wheel["bom-ref"]]
-    assert len(depends["dependsOn"]) == 3
+    assert len(depends["dependsOn"]) == len(GRAFTED)
 
 
 def test_on_the_pypa_images_auditwheel_s_apk_components_are_taken_over() -> None:
