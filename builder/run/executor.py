@@ -268,7 +268,10 @@ class Executor:
 
     def _layers_for(self, job: BuildJob, log: Path) -> list[Layer]:
         """What to mount for the job beyond C and C++, each toolchain set up by the first job
-        that needs it (in that job's log, one set-up at a time)."""
+        that needs it (in that job's log, one set-up at a time; a job that needs none never
+        waits for another's set-up)."""
+        if not job.toolchains:
+            return []
         there = {"openmp": self._openmp, "rust": self._rust, "fortran": self._fortran}
         missing = [name for name, set_up in there.items() if job.toolchain(name) and not set_up]
         if missing:
