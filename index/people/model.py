@@ -153,7 +153,7 @@ def _wheel_view(
         status=status,
         how=how,
         duration_s=float(entry.get("duration_s") or 0.0) if entry is not None else 0.0,
-        libraries=tuple(libraries(item.filename)),
+        libraries=tuple(libraries(item.filename)) or _grafted(entry),
         log_tail=log_tail(log) if log_tail is not None and log else None,
     )
 
@@ -217,6 +217,15 @@ def _last_failures(
             )
         )
     return {name: tuple(items) for name, items in found.items()}
+
+
+def _grafted(entry: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """A wheel without an SBOM (made before wheelhouse wrote them): the files auditwheel
+    grafted, as the manifest recorded them, without versions."""
+    grafted = entry.get("grafted") if entry is not None else None
+    if not isinstance(grafted, list):
+        return ()
+    return tuple((str(name).rsplit("/", 1)[-1], "") for name in grafted)
 
 
 def _text(value: object) -> str:

@@ -41,7 +41,11 @@ def test_each_cell_says_how_the_index_got_it_or_why_it_has_nothing() -> None:
                 "duration_s": 12.5,
                 "log": ".logs/demo.log",
             },
-            {"filename": "demo-1.0-cp313-cp313-musllinux_1_2_aarch64.whl", "action": "mirror"},
+            {
+                "filename": "demo-1.0-cp313-cp313-musllinux_1_2_aarch64.whl",
+                "action": "mirror",
+                "grafted": ["demo.libs/libgfortran-0a1b2c3d.so.5"],
+            },
         ],
         "runs": [
             {
@@ -90,6 +94,9 @@ def test_each_cell_says_how_the_index_got_it_or_why_it_has_nothing() -> None:
     # without log tails asked for, none is shown
     quiet = project_views([page], manifest, libraries=lambda _name: [])
     assert "the end" not in render_project(quiet[0])
+    # a wheel without an SBOM: what the manifest says was grafted, without versions
+    mirrored = next(w for w in quiet[0].wheels if w.status == "mirrored")
+    assert mirrored.libraries == (("libgfortran-0a1b2c3d.so.5", ""),)
     assert set(people_pages(views)) == {"index.html", "demo.html", "newcomer.html"}
 
 
