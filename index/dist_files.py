@@ -161,14 +161,21 @@ def _normalized_version(text: str) -> Version | None:
 def wheel_libraries(wheel: Path) -> list[tuple[str, str]]:
     """The native libraries a wheel's SBOMs (PEP 770: `<dist-info>/sboms/*.json`, CycloneDX)
     say it carries, as (name, version); empty when it has none or they cannot be read. Each
-    library once, even when two SBOMs (ours and auditwheel's) both name it."""
+    library once, even when two SBOMs (ours and auditwheel's) both name it: ours wins."""
     found: dict[str, str] = {}
     try:
         with zipfile.ZipFile(wheel) as archive:
-            for member in archive.namelist():
-                parts = member.split("/")
-                if len(parts) == 3 and parts[0].endswith(".dist-info") and parts[1] == "sboms":
-                    _sbom_libraries(archive.read(member), found)
+            sboms = [
+                member
+                for member in archive.namelist()
+                if (parts := member.split("/"))
+                and len(parts) == 3
+                and parts[0].endswith(".dist-info")
+                and parts[1] == "sboms"
+            ]
+            # wheelhouse's own first: it names the releases the builder image carries
+            for member in sorted(sboms, key=lambda m: (not m.endswith("/wheelhouse.cdx.json"), m)):
+                _sbom_libraries(archive.read(member), found)
     except (OSError, zipfile.BadZipFile):
         return []
     return sorted(found.items())
@@ -179,10 +186,17 @@ def _sbom_libraries(data: bytes, found: dict[str, str]) -> None:
         document = json.loads(data)
     except ValueError:
         return
-    components = document.get("components") if isinstance(document, dict) else None
+    if not isinstance(document, dict):
+        return
+    components = document.get("components")
+    metadata = document.get("metadata")
+    described = metadata.get("component") if isinstance(metadata, dict) else None
+    itself = described.get("bom-ref") if isinstance(described, dict) else None
     for component in components if isinstance(components, list) else []:
         if not isinstance(component, dict) or component.get("type") != "library":
             continue
+        if itself is not None and component.get("bom-ref") == itself:
+            continue  # auditwheel's SBOM lists the wheel itself among its components
         name, version = component.get("name"), component.get("version", "")
         if isinstance(name, str) and isinstance(version, str) and not found.get(name):
             found[name] = version

@@ -8,9 +8,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from index.dist_files import wheel_libraries
 from index.pages.model import ProjectPage
-from index.people.model import LogTail, ProjectView, project_views
+from index.people.model import Libraries, LogTail, ProjectView, project_views
 
 MANIFEST_NAME = "wheelhouse-manifest.json"  # the builder's name for it, at the index's root
 LOG_TAIL_LINES = 40
@@ -48,19 +47,14 @@ def directory_log_tail(directory: Path) -> LogTail:
 def directory_views(
     directory: Path,
     pages: Sequence[ProjectPage],
-    paths: Mapping[str, Path],
+    libraries: Libraries,
     *,
     show_logs: bool,
 ) -> list[ProjectView]:
-    """The views of a wheelhouse directory: its pages, its manifest, the SBOMs of its wheels
-    (`paths`: filename -> file) and, when asked for, its logs."""
+    """The views of a wheelhouse directory: its pages, its manifest, what its wheels carry
+    (`libraries`, read from their SBOMs) and, when asked for, its logs."""
     manifest_path = directory / MANIFEST_NAME
     manifest = read_manifest(manifest_path.read_bytes() if manifest_path.is_file() else None)
-
-    def libraries(filename: str) -> list[tuple[str, str]]:
-        path = paths.get(filename)
-        return wheel_libraries(path) if path is not None else []
-
     return project_views(
         pages,
         manifest,

@@ -4,14 +4,17 @@ and the run page's build-time chart."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from app.run_page import build_time_chart, render_run_page
+from index.dist_files import wheel_libraries
 from index.pages.model import DistFile, ProjectPage
 from index.people.model import project_views, wheel_columns
 from index.people.render import people_pages, render_project
-from tests.support import report_job
+from tests.support import pack_wheel, report_job
 
 WHEN = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -129,3 +132,33 @@ def test_the_run_page_charts_build_time_per_package_and_arch() -> None:
     page = render_run_page([("shard-1.json", {"jobs": jobs, "archs": []})])
     assert "<svg" in page and "no libxslt" in page and "<script" not in page
     assert build_time_chart([]).startswith('<p class="muted">')
+
+
+def test_the_libraries_a_wheel_carries_come_from_its_sboms(tmp_path: Path) -> None:
+    ours = {"components": [{"type": "library", "name": "libxml2", "version": "2.9.14"}]}
+    auditwheel = {
+        "metadata": {"component": {"bom-ref": "pkg:pypi/lxml@5.3.0"}},
+        "components": [
+            {"type": "library", "bom-ref": "pkg:pypi/lxml@5.3.0", "name": "lxml"},
+            {
+                "type": "library",
+                "bom-ref": "pkg:apk/libxslt",
+                "name": "libxslt",
+                "version": "1.1.42",
+            },
+            {"type": "library", "name": "libxml2", "version": "2.13"},  # ours came first
+        ],
+    }
+    wheel = pack_wheel(
+        tmp_path,
+        "lxml",
+        "5.3.0",
+        tag="cp313-cp313-musllinux_1_2_x86_64",
+        files={
+            "lxml-5.3.0.dist-info/sboms/auditwheel.cdx.json": json.dumps(auditwheel).encode(),
+            "lxml-5.3.0.dist-info/sboms/wheelhouse.cdx.json": json.dumps(ours).encode(),
+            "lxml-5.3.0.dist-info/sboms/broken.cdx.json": b"{not json",
+        },
+    )
+    assert wheel_libraries(wheel) == [("libxml2", "2.9.14"), ("libxslt", "1.1.42")]
+    assert wheel_libraries(tmp_path / "missing.whl") == []
