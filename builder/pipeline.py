@@ -280,10 +280,16 @@ def build(
     )
 
 
+def _not_ready(plan: Plan, name: str, ready: Callable[[str], bool] | None) -> list[str]:
+    """The archs whose jobs need the named toolchain and for which it is not set up here yet
+    (none when this run mounts no toolchains: `ready` is None)."""
+    archs = {job.arch for job in plan.jobs if isinstance(job, BuildJob) and job.toolchain(name)}
+    return sorted(arch for arch in archs if ready is not None and not ready(arch))
+
+
 def _openmp_notes(plan: Plan, runtime: OpenMPRuntime | None) -> list[str]:
     """A note naming the archs whose jobs need the OpenMP runtime not built here yet."""
-    archs = {job.arch for job in plan.jobs if isinstance(job, BuildJob) and job.openmp}
-    missing = sorted(arch for arch in archs if runtime is not None and not runtime.ready(arch))
+    missing = _not_ready(plan, "openmp", runtime.ready if runtime is not None else None)
     if not missing:
         return []
     return [
@@ -364,8 +370,7 @@ def _mountable_toolchains(crates: CrateSource) -> dict[str, str]:
 
 def _rust_notes(plan: Plan, rust: RustToolchain | None) -> list[str]:
     """A note naming what a run adds for its Rust jobs that is not on this machine yet."""
-    archs = {job.arch for job in plan.jobs if isinstance(job, BuildJob) and job.rust}
-    missing = sorted(arch for arch in archs if rust is not None and not rust.ready(arch))
+    missing = _not_ready(plan, "rust", rust.ready if rust is not None else None)
     if not missing:
         return []
     fetch = "" if rust is None or rust.fetched() else "fetched from Debian (about 180 MB) and "
@@ -378,8 +383,7 @@ def _rust_notes(plan: Plan, rust: RustToolchain | None) -> list[str]:
 
 def _fortran_notes(plan: Plan, fortran: FortranToolchain | None) -> list[str]:
     """A note naming what a run adds for its Fortran jobs that is not on this machine yet."""
-    archs = {job.arch for job in plan.jobs if isinstance(job, BuildJob) and job.fortran}
-    missing = sorted(arch for arch in archs if fortran is not None and not fortran.ready(arch))
+    missing = _not_ready(plan, "fortran", fortran.ready if fortran is not None else None)
     if not missing:
         return []
     fetch = (
