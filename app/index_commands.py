@@ -28,7 +28,7 @@ from app.options import (
     settings_from,
     target_of,
 )
-from app.publishing import run_publish
+from app.publishing import PagesSource, run_publish
 from app.reporting import run_reporting
 from app.yanking import run_prune, run_yank
 from builder.errors import InputError
@@ -130,7 +130,7 @@ def publish_command(
         run_publish(
             where,
             wheelhouse=settings.wheelhouse,
-            show_logs=settings.publish_logs == "tail",
+            pages=PagesSource.of(settings),
             manifest=manifest,
             endpoint_url=endpoint_url,
             overwrite=overwrite,
@@ -253,7 +253,8 @@ def yank_command(
 ) -> None:
     """Yank files on a static index (PEP 592): pip skips them unless pinned exactly.
 
-    The files stay, and the HTML and JSON pages both mark them; --undo reverses it.
+    The files stay, and the HTML and JSON pages both mark them; --undo reverses it. The pages
+    for people (/-/) are written again (with this directory's wheelhouse for log tails).
     """
     guarded(
         "yank",
@@ -264,6 +265,7 @@ def yank_command(
             filename=file,
             reason=None if undo else reason,
             endpoint_url=endpoint_url,
+            pages=PagesSource.here(),
         ),
     )
 
@@ -283,7 +285,8 @@ def prune_command(
 ) -> None:
     """Delete every version older than the newest --keep non-yanked ones.
 
-    Pages are rewritten first, then the files deleted, so no page links to a deleted file.
+    Pages are rewritten first, then the files deleted, so no page links to a deleted file;
+    then the pages for people (/-/).
     """
     guarded(
         "prune",
@@ -294,5 +297,6 @@ def prune_command(
             dry_run=dry_run,
             endpoint_url=endpoint_url,
             as_json=as_json,
+            pages=PagesSource.here(),
         ),
     )

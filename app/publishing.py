@@ -7,13 +7,15 @@ byte goes out, so a bad file stops the publish instead of leaving half of it beh
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from app.console import done, say, write_json
 from app.destinations import opened
 from app.held import MANIFEST_KEY, record_published
+from app.options import settings_from
 from builder.errors import InputError
+from builder.inputs.settings import Settings
 from builder.wheelhouse.manifest import load_manifest
 from index.clock import SYSTEM_CLOCK, Clock
 from index.dist_files import LocalDist, inspect_wheel, wheel_libraries
@@ -67,7 +69,7 @@ def run_publish(
     endpoint_url: str | None,
     overwrite: bool,
     as_json: bool,
-    show_logs: bool = False,
+    pages: PagesSource | None = None,
 ) -> None:
     """Check every wheel, publish them, record their manifest entries at the target, then write
     its pages for people."""
@@ -83,9 +85,7 @@ def run_publish(
         report = publisher.publish(dists, overwrite=overwrite, progress=say)
         if record_published(publisher, local, {dist.entry.filename for dist in dists}):
             say(f"recorded their manifest entries in {MANIFEST_KEY}")
-        written = write_people_pages(publisher, wheelhouse=wheelhouse, show_logs=show_logs)
-        if written:
-            say(f"wrote {written} pages for people under /{PEOPLE_PREFIX}/")
+        write_people_pages(publisher, pages or PagesSource(wheelhouse))
     if as_json:
         write_json(asdict(report))
     done(
@@ -94,17 +94,36 @@ def run_publish(
     )
 
 
-def write_people_pages(publisher: Publisher, *, wheelhouse: Path, show_logs: bool) -> int:
-    """The target's pages for people, from what it holds now (its pages and manifest), the SBOMs
-    of the wheels this wheelhouse has and, when asked for, its logs. How many were written (0
-    for a target with pages of its own)."""
+@dataclass(frozen=True)
+class PagesSource:
+    """What a static target's pages for people are written with besides the target itself:
+    a wheelhouse whose wheels' SBOMs stand in where the manifest records no libraries, and
+    whose logs give the tails when `publish-logs = "tail"`."""
+
+    wheelhouse: Path
+    show_logs: bool = False
+
+    @classmethod
+    def of(cls, settings: Settings) -> PagesSource:
+        return cls(settings.wheelhouse, show_logs=settings.publish_logs == "tail")
+
+    @classmethod
+    def here(cls) -> PagesSource:
+        """The settings of the current directory (its config, else the defaults)."""
+        return cls.of(settings_from(None))
+
+
+def write_people_pages(publisher: Publisher, source: PagesSource) -> None:
+    """The target's pages for people, from what it holds now (its pages and manifest); says how
+    many were written. Nothing for a target with pages of its own (a pypiserver)."""
     if publisher.wheel_files() is not None:  # a pypiserver: no records, its own pages
-        return 0
+        return
     views = project_views(
         publisher.read_index(),
         read_manifest(publisher.read_record(MANIFEST_KEY)),
-        libraries=lambda filename: wheel_libraries(wheelhouse / filename),
-        log_tail=directory_log_tail(wheelhouse) if show_logs else None,
+        libraries=lambda filename: wheel_libraries(source.wheelhouse / filename),
+        log_tail=directory_log_tail(source.wheelhouse) if source.show_logs else None,
     )
     pages = people_pages(views)
-    return len(pages) if publisher.write_pages(pages) else 0
+    if publisher.write_pages(pages):
+        say(f"wrote {len(pages)} pages for people under /{PEOPLE_PREFIX}/")

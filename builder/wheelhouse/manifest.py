@@ -46,6 +46,7 @@ class WheelEntry:
     duration_s: float = 0.0
     log: str = ""
     grafted: list[str] = field(default_factory=list)
+    libraries: list[str] = field(default_factory=list)  # "name version", as its SBOMs say
     created: str = ""
 
 

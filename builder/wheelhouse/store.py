@@ -22,7 +22,7 @@ from builder.wheelhouse.manifest import (
     load_manifest,
 )
 from index.clock import Clock
-from index.dist_files import file_sha256
+from index.dist_files import file_sha256, wheel_libraries
 
 
 def shared_wheels(manifest: Manifest | None) -> dict[str, list[str]]:
@@ -149,6 +149,7 @@ class Wheelhouse:
             duration_s=made.duration_s,
             log=str(made.log.relative_to(self.path)) if made.log else "",
             grafted=made.grafted,
+            libraries=[f"{name} {version}".strip() for name, version in wheel_libraries(dest)],
             created=self._clock.now().isoformat(timespec="seconds"),
         )
         self.manifest.add(entry)

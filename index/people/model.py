@@ -15,7 +15,8 @@ from packaging.version import InvalidVersion, Version
 
 from index.pages.model import DistFile, ProjectPage
 
-Libraries = Callable[[str], list[tuple[str, str]]]  # wheel filename -> (name, version) pairs
+# wheel filename -> (name, version) pairs, read from the wheel's SBOMs where the manifest has none
+Libraries = Callable[[str], list[tuple[str, str]]]
 LogTail = Callable[[str], str | None]  # a manifest's log path -> its last lines
 HOW_MADE = (
     ("source_sha256", "source sha256"),
@@ -153,7 +154,7 @@ def _wheel_view(
         status=status,
         how=how,
         duration_s=float(entry.get("duration_s") or 0.0) if entry is not None else 0.0,
-        libraries=tuple(libraries(item.filename)) or _grafted(entry),
+        libraries=_recorded(entry) or tuple(libraries(item.filename)) or _grafted(entry),
         log_tail=log_tail(log) if log_tail is not None and log else None,
     )
 
@@ -217,6 +218,17 @@ def _last_failures(
             )
         )
     return {name: tuple(items) for name, items in found.items()}
+
+
+def _recorded(entry: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:
+    """What the manifest recorded the wheel's SBOMs to name ("libxml2 2.9.14"), so a static
+    tree's pages need no wheel at hand."""
+    recorded = entry.get("libraries") if entry is not None else None
+    if not isinstance(recorded, list):
+        return ()
+    return tuple(
+        (name, version) for name, _, version in (str(item).partition(" ") for item in recorded)
+    )
 
 
 def _grafted(entry: Mapping[str, Any] | None) -> tuple[tuple[str, str], ...]:

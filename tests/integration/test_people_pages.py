@@ -163,6 +163,24 @@ def published(wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory) -> Pat
     return tree
 
 
+def test_a_yank_shows_on_the_static_tree_s_pages(
+    wheelhouse: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Yank and prune change what a static tree offers: its pages for people follow."""
+    tree = tmp_path_factory.mktemp("yanked") / "index"
+    assert wheelhouse_cli("publish", "--target", f"dir:{tree}", cwd=wheelhouse).returncode == 0
+    result = wheelhouse_cli(
+        "yank", "lxmlish", "--target", f"dir:{tree}", "--version", "1.0", "--reason", "broken",
+        cwd=wheelhouse,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    page = (tree / "-" / "lxmlish.html").read_text()
+    rows = dict(re.findall(r'<tr><th><a href="#v[^"]+">([^<]+)</a></th>(.*?)</tr>', page))
+    assert re.findall(r'<td class="(\w*)">', rows["1.0"]) == ["yanked"] * 4
+    assert "yanked (broken)" in page
+    assert "libxml2 2.9.14" in page and "compiled etree.c for aarch64" in page
+
+
 def _visible_projects(html: str) -> list[str]:
     return re.findall(r'<li data-name="([^"]+)"(?! hidden)>', html)
 

@@ -49,6 +49,10 @@ def test_each_cell_says_how_the_index_got_it_or_why_it_has_nothing() -> None:
                 "action": "mirror",
                 "grafted": ["demo.libs/libgfortran-0a1b2c3d.so.5"],
             },
+            {
+                "filename": "demo-0.9-cp313-cp313-musllinux_1_2_aarch64.whl",
+                "libraries": ["libpq 15.10", "llvm-flang-runtime 19.1.7"],
+            },
         ],
         "runs": [
             {
@@ -97,6 +101,13 @@ def test_each_cell_says_how_the_index_got_it_or_why_it_has_nothing() -> None:
     # without log tails asked for, none is shown
     quiet = project_views([page], manifest, libraries=lambda _name: [])
     assert "the end" not in render_project(quiet[0])
+    # what the manifest recorded comes first: a static tree's pages need no wheel at hand
+    recorded = next(
+        w
+        for w in quiet[0].wheels
+        if w.file.filename.startswith("demo-0.9-cp313-cp313-musllinux_1_2_aarch64")
+    )
+    assert recorded.libraries == (("libpq", "15.10"), ("llvm-flang-runtime", "19.1.7"))
     # a wheel without an SBOM: what the manifest says was grafted, without versions
     mirrored = next(w for w in quiet[0].wheels if w.status == "mirrored")
     assert mirrored.libraries == (("libgfortran-0a1b2c3d.so.5", ""),)
