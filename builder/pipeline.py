@@ -214,7 +214,11 @@ def build(
     local = any(image.kind == "local" for image in choice.images.values())
     mounted = local or "cross" in executions.values()
     # The toolchain's files are written only for a real run: a dry run writes nothing.
-    cxx = cxx_toolchain(wheelhouse.cache) if mounted and not request.dry_run else None
+    cxx = (
+        cxx_toolchain(wheelhouse.cache, settings.zig_cache)
+        if mounted and not request.dry_run
+        else None
+    )
     plan = make_plan(
         resolved=resolved,
         recipes=recipes,

@@ -21,6 +21,9 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     cargo-registry = "sparse+https://.../index/"  # a crates.io mirror for Rust builds, or
     cargo-vendor = "vendor/crates"      # a vendored crates directory (offline; relative to
                                         # the config file); default: crates.io
+    zig-cache = "/var/cache/zig"        # zig's compile cache (libc++ and musl's objects per
+                                        # target), shared by wheelhouses that name the same
+                                        # one; default: the wheelhouse's .cache/zig-cache
     publish-logs = "no"                 # no (default) | tail: the pages for people (`serve`'s
                                         # and a published static tree's /-/) show the tail of
                                         # each wheel's build log and of each failure's
@@ -88,6 +91,7 @@ OPTIONS = (
     Option("min-release-age", "MIN_RELEASE_AGE", "min_release_age", "string"),
     Option("cargo-registry", "CARGO_REGISTRY", "cargo_registry", "string"),
     Option("cargo-vendor", "CARGO_VENDOR", "cargo_vendor", "path"),
+    Option("zig-cache", "ZIG_CACHE", "zig_cache", "path"),
     Option("publish-logs", "PUBLISH_LOGS", "publish_logs", "string"),
 )
 TABLE_KEYS = ("custom-images", "runners", "execution")
@@ -121,6 +125,7 @@ class Settings:
     min_release_age: str | None = None  # "7d": releases younger than that are held back
     cargo_registry: str | None = None  # a registry replacing crates.io (its index URL)
     cargo_vendor: Path | None = None  # a vendored crates directory replacing crates.io
+    zig_cache: Path | None = None  # zig's compile cache, when not the wheelhouse's own
     publish_logs: str = "no"  # no | tail: build logs' tails on the pages for people
     source: str = "defaults"
 

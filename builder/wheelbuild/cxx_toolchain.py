@@ -146,8 +146,9 @@ def toolchain_version() -> str:
     return f"zig {version}, wrappers {wrappers}"
 
 
-def cxx_toolchain(cache_dir: Path) -> CxxToolchain | None:
-    """The toolchain, its wrapper written under `cache_dir` (None without `ziglang`)."""
+def cxx_toolchain(cache_dir: Path, zig_cache: Path | None = None) -> CxxToolchain | None:
+    """The toolchain, its wrapper written under `cache_dir` (None without `ziglang`); zig's
+    compile cache in `zig_cache` (shared by several wheelhouses) or under `cache_dir`."""
     spec = importlib.util.find_spec("ziglang")
     if spec is None or spec.origin is None or not toolchain_version():
         return None
@@ -160,6 +161,6 @@ def cxx_toolchain(cache_dir: Path) -> CxxToolchain | None:
         if not path.is_file() or path.read_text() != text:
             path.write_text(text)
         path.chmod(0o755)
-    cache = cache_dir / "zig-cache"
+    cache = zig_cache or cache_dir / "zig-cache"
     cache.mkdir(parents=True, exist_ok=True)
     return CxxToolchain(zig_dir=zig_dir, version=version, work=work, cache=cache)

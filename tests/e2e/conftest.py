@@ -67,7 +67,9 @@ def make_project(
     directory: Path, fixture_index: str, *, pythons: list[str], archs: list[str]
 ) -> Path:
     """A copy of tests/e2e/project with a config pointing at the fixture index, then the
-    upstream index (pip's default)."""
+    upstream index (pip's default). Every project of the session shares one zig cache (beside
+    them, under pytest's base directory): zig compiles libc++ and musl's objects once per
+    target for the whole run, not once per test module."""
     shutil.copytree(PROJECT, directory, dirs_exist_ok=True)
     (directory / "wheelhouse.toml").write_text(
         f"pythons = {json.dumps(pythons)}\n"
@@ -75,6 +77,7 @@ def make_project(
         f'images = "{os.environ.get("WHEELHOUSE_IMAGES", "local")}"\n'
         f'index-url = "{fixture_index}"\n'
         f'extra-index-urls = ["{default_index_url()}"]\n'
+        f'zig-cache = "{directory.parent / "shared-zig-cache"}"\n'
     )
     return directory
 

@@ -243,7 +243,10 @@ def test_local_images_get_the_cxx_toolchain_in_the_key_and_the_container(tmp_pat
     pypa = plan_for([C_EXT], cxx="zig 0.17.1", images={"x86_64": replace(IMAGE, kind="pypa")})
     assert isinstance(pypa.jobs[0], BuildJob) and pypa.jobs[0].cxx == ""  # they have g++
     toolchain = cxx_toolchain(tmp_path)
-    assert toolchain is not None
+    assert toolchain is not None and toolchain.cache == tmp_path / "zig-cache"
+    shared = cxx_toolchain(tmp_path, tmp_path / "shared" / "zig")  # the zig-cache setting
+    assert shared is not None and shared.cache.is_dir()
+    assert f"--volume {shared.cache}:/opt/wheelhouse-cxx-cache" in shared.create_args()
     env = cibuildwheel_env(job, toolchain)
     assert env["CIBW_CONTAINER_ENGINE"].startswith("docker; create_args: --volume ")
     assert f"{toolchain.zig_dir}:/opt/wheelhouse-cxx/zig:ro" in env["CIBW_CONTAINER_ENGINE"]

@@ -163,3 +163,11 @@ def test_jobs_is_a_positive_number_or_auto(tmp_path: Path) -> None:
     assert jobs_for("auto", cores=16, memory=8 * gib) == 2  # one per 3 GiB at most
     assert jobs_for("auto", cores=4, memory=2 * gib) == 1
     assert jobs_for("5", cores=2, memory=gib) == 5  # as given
+
+
+def test_a_shared_zig_cache_is_a_path_from_the_config_or_the_environment(tmp_path: Path) -> None:
+    assert load_settings(config=None, cwd=tmp_path, env={}).zig_cache is None
+    (tmp_path / "wheelhouse.toml").write_text('zig-cache = "../shared/zig"\n')
+    assert load_settings(config=None, cwd=tmp_path, env={}).zig_cache == tmp_path / "../shared/zig"
+    env = {"WHEELHOUSE_ZIG_CACHE": "/var/cache/zig"}
+    assert load_settings(config=None, cwd=tmp_path, env=env).zig_cache == Path("/var/cache/zig")
