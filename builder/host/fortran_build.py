@@ -8,12 +8,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import cmake
-import ninja
-
 from builder.errors import EnvironmentProblem
 from builder.host.commands import CommandRunner
-from builder.host.toolchain_files import note, write_wrappers
+from builder.host.toolchain_files import note, run_llvm_build, write_wrappers
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.fortran_toolchain import (
     FLANG_VERSION,
@@ -61,22 +58,14 @@ def ensure_fortran(
     write_wrappers(fortran.toolchain / "bin", WRAPPERS)
     if not fortran.ready(arch):
         note(log, f"# compiling the Fortran runtime for {arch} (once, a few minutes)")
-        path = commands.env.get("PATH", "")
-        commands.run(
-            [
-                "bash",
-                str(RECIPE_DIR / "build-flang-runtime.sh"),
-                str(fortran.sources),
-                arch,
-                str(fortran.runtime(arch)),
-                str(zig.zig_dir),
-                str(zig.cache),
-                str(Path(cmake.CMAKE_BIN_DIR) / "cmake"),
-                str(Path(ninja.BIN_DIR) / "ninja"),
-            ],
-            env={"PATH": f"{tools}:{path}"},
+        run_llvm_build(
+            commands,
+            RECIPE_DIR / "build-flang-runtime.sh",
+            sources=fortran.sources,
+            arch=arch,
+            out=fortran.runtime(arch),
+            zig=zig,
             log=log,
-            timeout=3600,
             what=f"compiling the Fortran runtime for {arch}",
         )
     return fortran

