@@ -46,9 +46,11 @@ def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> Merge
         else:
             report.already.append(filename)
     for source in sources:
-        for run in load_manifest(source).runs:
+        shard = load_manifest(source)
+        for run in shard.runs:
             house.add_run(run)
             report.runs += 1
+        house.manifest.sdist_toolchains.update(shard.sdist_toolchains)
     house.save()
     return report
 

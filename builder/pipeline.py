@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
@@ -35,6 +36,7 @@ from builder.resolve.upstream import Upstream
 from builder.resolve.verify_with import verify_with_wheels
 from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, JobProgress
+from builder.run.toolchain_probe import sdist_toolchains
 from builder.wheelbuild.cxx_toolchain import cxx_toolchain, toolchain_version
 from builder.wheelbuild.fortran_toolchain import (
     FortranToolchain,
@@ -219,7 +221,8 @@ def build(
         if mounted and not request.dry_run
         else None
     )
-    plan = make_plan(
+    plan_for = partial(
+        make_plan,
         resolved=resolved,
         recipes=recipes,
         images=choice.images,
@@ -237,18 +240,16 @@ def build(
         debug_info=settings.debug_info,
         toolchains=_mountable_toolchains(crates) if mounted else {},
     )
-    warnings += plan.notes
-    openmp, rust, fortran = (
-        (
-            openmp_runtime(wheelhouse.cache),
-            rust_toolchain(wheelhouse.cache, crates),
-            fortran_toolchain(wheelhouse.cache),
-        )
-        if mounted
-        else (None, None, None)
+    plan = _plan_with_sdist_toolchains(
+        plan_for, wheelhouse, held_manifest, client, dry_run=request.dry_run, note=note
     )
-    warnings += _openmp_notes(plan, openmp) + _rust_notes(plan, rust)
-    warnings += _fortran_notes(plan, fortran)
+    warnings += plan.notes
+    openmp, rust, fortran = _layered_toolchains(wheelhouse.cache, crates, mounted=mounted)
+    warnings += [
+        *_openmp_notes(plan, openmp),
+        *_rust_notes(plan, rust),
+        *_fortran_notes(plan, fortran),
+    ]
     if request.against is not None and request.against.files is not None:
         plan = held_by_files(plan, request.against.files)
     if request.shard is not None:
@@ -282,6 +283,42 @@ def build(
         warnings=warnings,
         manifest_path=wheelhouse.manifest_path,
     )
+
+
+def _plan_with_sdist_toolchains(
+    plan_for: Callable[..., Plan],
+    wheelhouse: Wheelhouse,
+    held: Manifest | None,
+    client: HttpClient,
+    *,
+    dry_run: bool,
+    note: Callable[[str], None],
+) -> Plan:
+    """What the sdists of a plan's builds show they need joins their recipes (and keys): the
+    plan is made again with it, and a real run records it in the manifest. A wheel the first
+    plan finds present (built under its recipe alone, as before sdists were looked into)
+    stays, and its sdist is not looked into."""
+    found = sdist_toolchains(
+        plan_for(),
+        records=[m.sdist_toolchains for m in (wheelhouse.manifest, held) if m],
+        client=client,
+        cache=wheelhouse.cache,
+        keep=not dry_run,
+        note=note,
+    )
+    if not dry_run:
+        wheelhouse.manifest.sdist_toolchains.update(found)
+    plan: Plan = plan_for(sdist_toolchains=found)
+    return plan
+
+
+def _layered_toolchains(
+    cache: Path, crates: CrateSource, *, mounted: bool
+) -> tuple[OpenMPRuntime | None, RustToolchain | None, FortranToolchain | None]:
+    """The toolchains a run mounts for the jobs that need them (none where it mounts none)."""
+    if not mounted:
+        return None, None, None
+    return openmp_runtime(cache), rust_toolchain(cache, crates), fortran_toolchain(cache)
 
 
 def _not_ready(plan: Plan, name: str, ready: Callable[[str], bool] | None) -> list[str]:

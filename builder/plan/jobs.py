@@ -99,6 +99,9 @@ class BuildJob(JobBase):
     # what is mounted for it beyond C and C++, by name ("openmp": "llvm-openmp 19.1.7, ...",
     # "rust": "rustc 1.96.0...", "fortran": "flang 1:19.1.7..."), each in the key
     toolchains: tuple[tuple[str, str], ...] = ()
+    # those of its recipe's toolchains the sdist showed it needs, with why ("rust", "build-system
+    # requires maturin"); the recipe names them (toolchain_hints.py), this says where they came from
+    toolchains_found: tuple[tuple[str, str], ...] = ()
 
     def toolchain(self, name: str) -> str:
         """The identity of the named toolchain mounted for the job, "" when none is."""
@@ -117,7 +120,13 @@ class BuildJob(JobBase):
         return self.toolchain("fortran")
 
     def to_json(self) -> dict[str, Any]:
-        return {**super().to_json(), "debug_info": self.debug_info, **dict(self.toolchains)}
+        found = {"toolchains_found": dict(self.toolchains_found)} if self.toolchains_found else {}
+        return {
+            **super().to_json(),
+            "debug_info": self.debug_info,
+            **dict(self.toolchains),
+            **found,
+        }
 
 
 @dataclass(frozen=True, kw_only=True)

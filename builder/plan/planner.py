@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from builder.inputs.recipes import Recipe, empty_recipe
@@ -104,6 +105,7 @@ def make_plan(
     held_shared: Mapping[str, Sequence[str]] | None = None,
     debug_info: str = "strip",
     toolchains: Mapping[str, str] | None = None,
+    sdist_toolchains: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Plan:
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
     already in the wheelhouse (and verified). `executions` says how each arch's compiler runs
@@ -114,11 +116,17 @@ def make_plan(
     target as it is, since building it again would make a second file of the same name.
     `toolchains` names the toolchains beyond C and C++ that wheelhouse can mount (the OpenMP
     runtime, Rust) by their identities: a job gets one (and its key records it) when its recipe
-    asks for it and its compiler is one wheelhouse mounts (local images, cross)."""
+    asks for it and its compiler is one wheelhouse mounts (local images, cross).
+    `sdist_toolchains` maps an sdist's identity to the toolchains its files show it needs, with
+    why (toolchain_hints.py): they are added to the job's recipe, so its key, its set-up (mount
+    or apk) and its plan line name them as if the recipe had."""
     jobs: list[Job] = []
     for target, closure in resolved.items():
         for item in closure:
             recipe = recipes.get(item.release.name) or empty_recipe(item.release.name)
+            found = _found_toolchains(item, recipe, sdist_toolchains or {})
+            if found:
+                recipe = replace(recipe, toolchains=(*recipe.toolchains, *sorted(found)))
             common: dict[str, Any] = {
                 "name": item.release.name,
                 "version": str(item.release.version),
@@ -152,6 +160,7 @@ def make_plan(
                         for name, identity in sorted((toolchains or {}).items())
                         if mounted and name in recipe.toolchains
                     ),
+                    found=found,
                 )
             )
     return Plan(jobs=tuple(jobs), targets=tuple(resolved), notes=tuple(notes))
@@ -171,6 +180,7 @@ def _job_for(
     cxx: str,
     debug_info: str,
     toolchains: tuple[tuple[str, str], ...],
+    found: Mapping[str, str],
 ) -> Job:
     """The one job for a resolved item; `common` holds the fields every kind of job has."""
     release, target, recipe = item.release, common["target"], common["recipe"]
@@ -225,6 +235,10 @@ def _job_for(
             reason = f"present in the target ({filename}, built from the same sdist)"
             return SkipJob(**common, key=key, reason=reason, present_filename=filename)
     reason = "forced source build" if forced else "no compatible upstream wheel"
+    if found:
+        reason += "; the sdist needs " + ", ".join(
+            f"{n} ({why})" for n, why in sorted(found.items())
+        )
     return BuildJob(
         **common,
         key=key,
@@ -235,4 +249,15 @@ def _job_for(
         cxx=cxx,
         debug_info=debug_info,
         toolchains=toolchains,
+        toolchains_found=tuple(sorted(found.items())),
     )
+
+
+def _found_toolchains(
+    item: Resolved, recipe: Recipe, sdist_toolchains: Mapping[str, Mapping[str, str]]
+) -> dict[str, str]:
+    """The toolchains the item's sdist shows it needs that its recipe does not name."""
+    sdist = item.release.sdist
+    identity = sdist.identity() if sdist is not None else None
+    needs = sdist_toolchains.get(identity, {}) if identity else {}
+    return {name: why for name, why in needs.items() if name not in recipe.toolchains}

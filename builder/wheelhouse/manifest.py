@@ -54,6 +54,9 @@ class WheelEntry:
 class Manifest:
     wheels: dict[str, WheelEntry] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)  # per-arch totals of each build run
+    # sdist sha256 -> the toolchains its files showed it needs, with why (toolchain_hints.py):
+    # a later plan keys its jobs without looking into the sdist again
+    sdist_toolchains: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def record_run(
         self,
@@ -95,6 +98,10 @@ class Manifest:
             "format": FORMAT_VERSION,
             "wheels": [asdict(self.wheels[name]) for name in sorted(self.wheels)],
             "runs": self.runs,
+            "sdist_toolchains": {
+                sha: dict(sorted(self.sdist_toolchains[sha].items()))
+                for sha in sorted(self.sdist_toolchains)
+            },
         }
 
 
@@ -133,13 +140,16 @@ def parse_manifest(data: bytes, *, where: str) -> Manifest:
         )
     entries = [WheelEntry(**item) for item in parsed["wheels"]]
     runs = list(parsed.get("runs", []))
+    found = {sha: dict(needs) for sha, needs in parsed.get("sdist_toolchains", {}).items()}
     for entry in entries:
         if not _plain_wheel_name(entry.filename):
             raise InputError(
                 f"{where}: entry {entry.filename!r} is not a wheel file name beside the manifest",
                 hint="a manifest names wheels in its own directory; fix or move it aside",
             )
-    return Manifest(wheels={entry.filename: entry for entry in entries}, runs=runs)
+    return Manifest(
+        wheels={entry.filename: entry for entry in entries}, runs=runs, sdist_toolchains=found
+    )
 
 
 _FIELD_CHECKS: dict[str, Callable[[object], bool]] = {
@@ -166,6 +176,8 @@ def _manifest_problem(parsed: object) -> str | None:
     runs = parsed.get("runs", [])
     if not isinstance(runs, list) or not all(isinstance(run, dict) for run in runs):
         return "runs is not a list of objects"
+    if not _string_tables(parsed.get("sdist_toolchains", {})):
+        return "sdist_toolchains is not an object of objects of strings"
     for index, item in enumerate(parsed["wheels"]):
         if not isinstance(item, dict):
             return f"wheel entry {index} is not an object"
@@ -179,6 +191,14 @@ def _manifest_problem(parsed: object) -> str | None:
             if not _FIELD_CHECKS[kind](value):
                 return f"wheel entry {index}: {key} is not {kind}"
     return None
+
+
+def _string_tables(value: object) -> bool:
+    return isinstance(value, dict) and all(
+        isinstance(inner, dict)
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in inner.items())
+        for inner in value.values()
+    )
 
 
 def _plain_wheel_name(filename: str) -> bool:

@@ -22,13 +22,12 @@ CRATES_SCRIPT = Path(__file__).parent / "rust" / "debian-crates.sh"
 # Debian trixie carries exactly the crates rpds-py 0.21.0 names: pyo3 0.22.6, rpds 1.1.0,
 # archery 1.2.1 (and python3-dll-a, which its generate-import-lib feature pulls in).
 CRATES = ("librust-pyo3-dev", "librust-rpds-dev", "librust-archery-dev")
+# No `toolchains`: both sdists' build requirements (maturin, setuptools-rust) show they need Rust.
 RECIPE = """\
-toolchains = ["rust"]
 build-from-source = true  # upstream has musllinux wheels of it; this test builds one
 # The sdist's Cargo.lock pins crates.io's checksums, which Debian's packaged crates do not carry
 before-build = "rm -f Cargo.lock"
 """
-FIXTURE_RECIPE = 'toolchains = ["rust"]\n'
 CHECK = """
 import platform, rpds, rustdemo
 assert rustdemo.total([1, 2, 3]) == 6
@@ -63,7 +62,6 @@ def rust_run(
     with (project / "wheelhouse.toml").open("a") as config:
         config.write(f'cargo-vendor = "{crates}"\n')
     (project / "configs" / "recipes" / "rpds-py.toml").write_text(RECIPE)
-    (project / "configs" / "recipes" / "rustdemo.toml").write_text(FIXTURE_RECIPE)
     (project / "rust.txt").write_text("rpds-py==0.21.0\nrustdemo==1.0.0\n")
     result = wheelhouse_cli("build", "--list", "rust.txt", "--json", cwd=project)
     assert result.returncode == 0, result.stderr[-4000:]
@@ -71,14 +69,14 @@ def rust_run(
 
 
 @pytest.mark.parametrize(
-    ("name", "wheel_name", "frontend"),
+    ("name", "wheel_name", "frontend", "backend"),
     [
-        ("rpds-py", "rpds_py-0.21.0", "maturin"),
-        ("rustdemo", "rustdemo-1.0.0", "running build_rust"),
+        ("rpds-py", "rpds_py-0.21.0", "maturin", "maturin"),
+        ("rustdemo", "rustdemo-1.0.0", "running build_rust", "setuptools-rust"),
     ],
 )
 def test_a_rust_project_builds_for_musl_on_both_arches(
-    rust_run: dict[str, Any], name: str, wheel_name: str, frontend: str
+    rust_run: dict[str, Any], name: str, wheel_name: str, frontend: str, backend: str
 ) -> None:
     jobs = [job for job in rust_run["report"]["jobs"] if job["name"] == name]
     assert {(j["arch"], j["action"], j["ok"]) for j in jobs} == {
@@ -86,6 +84,7 @@ def test_a_rust_project_builds_for_musl_on_both_arches(
     }, jobs
     for job in jobs:
         assert job["rust"].startswith("rustc 1.96.0") and "vendored directory" in job["rust"]
+        assert job["toolchains_found"] == {"rust": f"build-system requires {backend}"}, job
         log = Path(job["log"]).read_text(encoding="utf-8")
         assert f"Compiling {name} v" in log and frontend in log, job["log"]
         (wheel,) = (rust_run["project"] / "wheelhouse").glob(

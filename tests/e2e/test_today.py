@@ -143,6 +143,8 @@ def test_an_openmp_extension_builds_with_the_runtime_grafted_on_both_arches(
         (arch, "build", True) for arch in ARCHS
     }, jobs
     for job in jobs:
+        # no recipe names it: the sdist's setup.py asks for it
+        assert job["toolchains_found"] == {"openmp": "setup.py asks for OpenMP"}, job
         (wheel,) = (today_run["project"] / "wheelhouse").glob(
             f"ompdemo-1.0.0-cp313-cp313-musllinux_1_2_{job['arch']}.whl"
         )
@@ -166,6 +168,9 @@ def test_a_fortran_project_builds_with_flang_and_its_runtime_grafted_on_both_arc
     }, jobs
     for job in jobs:
         assert job["fortran"].startswith("flang 1:19.1.7"), job
+        # no recipe: its Fortran sources and its meson.build show it
+        found = "Fortran sources (src/fortrandemo/kernels.f90) and meson.build names Fortran"
+        assert job["toolchains_found"] == {"fortran": found}, job
         log = Path(job["log"]).read_text(encoding="utf-8")
         assert f"compiling the Fortran runtime for {job['arch']}" in log, job["log"]
         assert "Fortran compiler for the host machine: /opt/wheelhouse-fortran/bin/flang" in log

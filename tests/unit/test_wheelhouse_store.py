@@ -47,6 +47,8 @@ def test_two_builds_into_one_wheelhouse_keep_each_others_entries(tmp_path: Path)
     second = Wheelhouse(house, clock=FixedClock())  # read the same (empty) manifest
     first.accept(job("alpha"), make_wheel(tmp_path / "a", "alpha", "1.0"), MADE, TOOLS)
     second.accept(job("beta"), make_wheel(tmp_path / "b", "beta", "1.0"), MADE, TOOLS)
+    first.manifest.sdist_toolchains["sha-a"] = {"rust": "build-system requires maturin"}
+    second.manifest.sdist_toolchains["sha-b"] = {}
     first.record_run([])
     first.save()
     second.record_run([])
@@ -54,6 +56,10 @@ def test_two_builds_into_one_wheelhouse_keep_each_others_entries(tmp_path: Path)
     manifest = load_manifest(house)
     assert sorted(manifest.wheels) == ["alpha-1.0-py3-none-any.whl", "beta-1.0-py3-none-any.whl"]
     assert len(manifest.runs) == 2
+    assert manifest.sdist_toolchains == {
+        "sha-a": {"rust": "build-system requires maturin"},
+        "sha-b": {},
+    }
 
 
 def test_a_different_file_under_a_name_in_the_wheelhouse_is_refused(tmp_path: Path) -> None:
