@@ -50,7 +50,7 @@ def merge_wheelhouses(sources: list[Path], dest: Path, *, clock: Clock) -> Merge
         for run in shard.runs:
             house.add_run(run)
             report.runs += 1
-        house.manifest.sdist_toolchains.update(shard.sdist_toolchains)
+        house.manifest.sdists.update(shard.sdists)
     house.save()
     return report
 

@@ -28,6 +28,7 @@ from builder.plan.jobs import BuildJob, ImageRef, Plan, ToolVersions
 from builder.plan.planner import make_plan
 from builder.plan.run_modes import choose_executions
 from builder.plan.shards import plan_shards
+from builder.resolve.build_requirements import plan_with_build_requirements
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import ReleaseSource, Resolved, resolve_closure
 from builder.resolve.cooldown import Cooldown
@@ -36,7 +37,7 @@ from builder.resolve.upstream import Upstream
 from builder.resolve.verify_with import verify_with_wheels
 from builder.run.arch_summary import ArchSummary
 from builder.run.executor import Executor, JobOutcome, JobProgress
-from builder.run.toolchain_probe import sdist_toolchains
+from builder.run.sdist_probe import sdist_needs
 from builder.wheelbuild.cxx_toolchain import cxx_toolchain, toolchain_version
 from builder.wheelbuild.fortran_toolchain import (
     FortranToolchain,
@@ -240,10 +241,18 @@ def build(
         debug_info=settings.debug_info,
         toolchains=_mountable_toolchains(crates) if mounted else {},
     )
-    plan = _plan_with_sdist_toolchains(
-        plan_for, wheelhouse, held_manifest, client, dry_run=request.dry_run, note=note
+    plan, notes = _plan_with_sdist_needs(
+        plan_for,
+        resolved,
+        cooldown or upstream,
+        wheelhouse,
+        held_manifest,
+        client,
+        dry_run=request.dry_run,
+        from_wheelhouse=settings.build_requirements == "wheelhouse",
+        note=note,
     )
-    warnings += plan.notes
+    warnings += [*plan.notes, *notes]
     openmp, rust, fortran = _layered_toolchains(wheelhouse.cache, crates, mounted=mounted)
     warnings += [
         *_openmp_notes(plan, openmp),
@@ -285,31 +294,37 @@ def build(
     )
 
 
-def _plan_with_sdist_toolchains(
+def _plan_with_sdist_needs(
     plan_for: Callable[..., Plan],
+    resolved: Mapping[BuildTarget, Sequence[Resolved]],
+    source: ReleaseSource,
     wheelhouse: Wheelhouse,
     held: Manifest | None,
     client: HttpClient,
     *,
     dry_run: bool,
+    from_wheelhouse: bool,
     note: Callable[[str], None],
-) -> Plan:
-    """What the sdists of a plan's builds show they need joins their recipes (and keys): the
-    plan is made again with it, and a real run records it in the manifest. A wheel the first
-    plan finds present (built under its recipe alone, as before sdists were looked into)
-    stays, and its sdist is not looked into."""
-    found = sdist_toolchains(
-        plan_for(),
-        records=[m.sdist_toolchains for m in (wheelhouse.manifest, held) if m],
+) -> tuple[Plan, list[str]]:
+    """The plan, made again with what the sdists of its builds show they need: toolchains join
+    their recipes (and keys), and what their build environments would compile is built first
+    (build_requirements.py). A real run records what was read in the manifest. A wheel the
+    first plan finds present (built before sdists were looked into) stays; its sdist is not
+    looked into."""
+    look = partial(
+        sdist_needs,
+        records=[m.sdists for m in (wheelhouse.manifest, held) if m],
         client=client,
         cache=wheelhouse.cache,
         keep=not dry_run,
         note=note,
     )
+    plan, found, notes = plan_with_build_requirements(
+        plan_for, resolved, look, source, from_wheelhouse=from_wheelhouse
+    )
     if not dry_run:
-        wheelhouse.manifest.sdist_toolchains.update(found)
-    plan: Plan = plan_for(sdist_toolchains=found)
-    return plan
+        wheelhouse.manifest.sdists.update(found)
+    return plan, notes
 
 
 def _layered_toolchains(

@@ -27,6 +27,10 @@ The config file is `wheelhouse.toml` (top-level keys) or `[tool.wheelhouse]` in 
     publish-logs = "no"                 # no (default) | tail: the pages for people (`serve`'s
                                         # and a published static tree's /-/) show the tail of
                                         # each wheel's build log and of each failure's
+    build-requirements = "wheelhouse"   # wheelhouse (default): what a build's isolated
+                                        # environment would compile (no wheel for the target)
+                                        # is built first and its wheel given to the build |
+                                        # upstream: the environment takes what pip finds
     [custom-images.x86_64]              # explicit images for one arch, overriding `images`
     builder = "my/musllinux-builder@sha256:..."
     runtime = "my/musl-python:3.11"
@@ -56,6 +60,7 @@ SUPPORTED_ARCHS = ("x86_64", "aarch64")
 IMAGE_MODES = ("auto", "pypa", "local")
 DEBUG_INFO_CHOICES = ("strip", "keep")
 PUBLISH_LOGS_CHOICES = ("no", "tail")
+BUILD_REQUIREMENTS_CHOICES = ("wheelhouse", "upstream")
 DEFAULT_RUNNER = "local"
 ENV_PREFIX = "WHEELHOUSE_"
 
@@ -93,6 +98,7 @@ OPTIONS = (
     Option("cargo-vendor", "CARGO_VENDOR", "cargo_vendor", "path"),
     Option("zig-cache", "ZIG_CACHE", "zig_cache", "path"),
     Option("publish-logs", "PUBLISH_LOGS", "publish_logs", "string"),
+    Option("build-requirements", "BUILD_REQUIREMENTS", "build_requirements", "string"),
 )
 TABLE_KEYS = ("custom-images", "runners", "execution")
 IMAGE_OVERRIDE_KEYS = ("builder", "runtime", "runtime-python")
@@ -127,6 +133,7 @@ class Settings:
     cargo_vendor: Path | None = None  # a vendored crates directory replacing crates.io
     zig_cache: Path | None = None  # zig's compile cache, when not the wheelhouse's own
     publish_logs: str = "no"  # no | tail: build logs' tails on the pages for people
+    build_requirements: str = "wheelhouse"  # wheelhouse | upstream: where builds' needs come from
     source: str = "defaults"
 
     def runner_for(self, arch: str) -> str:
@@ -304,6 +311,13 @@ def validate(settings: Settings, *, where: str) -> Settings:
             f"{where}: publish-logs = {settings.publish_logs!r} is not one of "
             f"{', '.join(PUBLISH_LOGS_CHOICES)}",
             hint="logs can name internal paths and hosts: they are shown only when asked for",
+        )
+    if settings.build_requirements not in BUILD_REQUIREMENTS_CHOICES:
+        raise InputError(
+            f"{where}: build-requirements = {settings.build_requirements!r} is not one of "
+            f"{', '.join(BUILD_REQUIREMENTS_CHOICES)}",
+            hint="wheelhouse: what a build would compile is built first and given to it; "
+            "upstream: builds install what pip finds",
         )
     if settings.jobs != "auto" and not (settings.jobs.isdigit() and int(settings.jobs) > 0):
         raise InputError(

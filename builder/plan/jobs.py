@@ -85,6 +85,7 @@ class JobBase:
             "execution": self.execution,
             "runner": self.runner,
             "recipe": self.recipe.origin,
+            "origin": self.origin,  # its list line, "required by ...", "build requirement of ..."
         }
 
 
@@ -102,6 +103,9 @@ class BuildJob(JobBase):
     # those of its recipe's toolchains the sdist showed it needs, with why ("rust", "build-system
     # requires maturin"); the recipe names them (toolchain_hints.py), this says where they came from
     toolchains_found: tuple[tuple[str, str], ...] = ()
+    # (name, version, job key) of each release its isolated build environment installs that
+    # this wheelhouse builds (pip would compile it there otherwise): waited for, then mounted
+    build_requirements: tuple[tuple[str, str, str], ...] = ()
 
     def toolchain(self, name: str) -> str:
         """The identity of the named toolchain mounted for the job, "" when none is."""
@@ -120,7 +124,14 @@ class BuildJob(JobBase):
         return self.toolchain("fortran")
 
     def to_json(self) -> dict[str, Any]:
-        found = {"toolchains_found": dict(self.toolchains_found)} if self.toolchains_found else {}
+        found: dict[str, Any] = {}
+        if self.toolchains_found:
+            found["toolchains_found"] = dict(self.toolchains_found)
+        if self.build_requirements:
+            found["build_requirements"] = [
+                {"name": name, "version": version, "key": key, "from": "wheelhouse"}
+                for name, version, key in self.build_requirements
+            ]
         return {
             **super().to_json(),
             "debug_info": self.debug_info,

@@ -25,6 +25,7 @@ from builder.plan.jobs import (
     ToolVersions,
 )
 from builder.plan.run_modes import job_execution
+from builder.plan.sdist_needs import SdistNeeds
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.closure import Resolved
 from index.pages.simple_pages import IndexFile
@@ -42,6 +43,7 @@ def build_key(
     execution: str = "native",
     debug_info: str = "keep",
     toolchains: Sequence[tuple[str, str]] = (),
+    build_requirements: Sequence[tuple[str, str, str]] = (),
 ) -> str:
     """Native and QEMU builds of a job share a key (the same image's compiler makes the same
     wheel); a cross build has its own, naming the cross toolchain. A stripped wheel has its own
@@ -55,6 +57,8 @@ def build_key(
         extra["debug_info"] = debug_info
     for name, identity in toolchains:  # "openmp": its identity, as keys have named it
         extra[name] = identity
+    if build_requirements:  # the jobs whose wheels its build environment installs
+        extra["build_requirements"] = "; ".join(" ".join(item) for item in build_requirements)
     return _digest(
         {
             **extra,
@@ -105,7 +109,9 @@ def make_plan(
     held_shared: Mapping[str, Sequence[str]] | None = None,
     debug_info: str = "strip",
     toolchains: Mapping[str, str] | None = None,
-    sdist_toolchains: Mapping[str, Mapping[str, str]] | None = None,
+    sdist_needs: Mapping[str, SdistNeeds] | None = None,
+    build_requirements: Mapping[tuple[str, str, BuildTarget], Sequence[tuple[str, str]]]
+    | None = None,
 ) -> Plan:
     """Turn each target's resolved closure into jobs. `present` maps job keys to wheel filenames
     already in the wheelhouse (and verified). `executions` says how each arch's compiler runs
@@ -117,14 +123,19 @@ def make_plan(
     `toolchains` names the toolchains beyond C and C++ that wheelhouse can mount (the OpenMP
     runtime, Rust) by their identities: a job gets one (and its key records it) when its recipe
     asks for it and its compiler is one wheelhouse mounts (local images, cross).
-    `sdist_toolchains` maps an sdist's identity to the toolchains its files show it needs, with
-    why (toolchain_hints.py): they are added to the job's recipe, so its key, its set-up (mount
-    or apk) and its plan line name them as if the recipe had."""
+    `sdist_needs` maps an sdist's identity to what its files show its build needs
+    (sdist_needs.py): the toolchains found are added to the job's recipe, so its key, its
+    set-up (mount or apk) and its plan line name them as if the recipe had.
+    `build_requirements` maps (name, version, target) to the releases its isolated build
+    environment installs that this run builds (or has built) for the same target, which come
+    earlier in that target's closure: the job's key records their jobs' keys, and the executor
+    gives the build their wheels."""
     jobs: list[Job] = []
     for target, closure in resolved.items():
+        keys: dict[tuple[str, str], str] = {}  # (name, version) -> key of its job here
         for item in closure:
             recipe = recipes.get(item.release.name) or empty_recipe(item.release.name)
-            found = _found_toolchains(item, recipe, sdist_toolchains or {})
+            found = _found_toolchains(item, recipe, sdist_needs or {})
             if found:
                 recipe = replace(recipe, toolchains=(*recipe.toolchains, *sorted(found)))
             common: dict[str, Any] = {
@@ -161,8 +172,16 @@ def make_plan(
                         if mounted and name in recipe.toolchains
                     ),
                     found=found,
+                    build_requirements=tuple(
+                        (name, version, keys[(name, version)])
+                        for name, version in (build_requirements or {}).get(
+                            (item.release.name, common["version"], target), ()
+                        )
+                        if keys.get((name, version))
+                    ),
                 )
             )
+            keys[(item.release.name, common["version"])] = jobs[-1].key
     return Plan(jobs=tuple(jobs), targets=tuple(resolved), notes=tuple(notes))
 
 
@@ -181,6 +200,7 @@ def _job_for(
     debug_info: str,
     toolchains: tuple[tuple[str, str], ...],
     found: Mapping[str, str],
+    build_requirements: tuple[tuple[str, str, str], ...],
 ) -> Job:
     """The one job for a resolved item; `common` holds the fields every kind of job has."""
     release, target, recipe = item.release, common["target"], common["recipe"]
@@ -216,6 +236,7 @@ def _job_for(
         execution=common["execution"],
         debug_info=debug_info,
         toolchains=toolchains,
+        build_requirements=build_requirements,
     )
     if key in present:
         return SkipJob(**common, key=key, reason="present (built)", present_filename=present[key])
@@ -239,6 +260,9 @@ def _job_for(
         reason += "; the sdist needs " + ", ".join(
             f"{n} ({why})" for n, why in sorted(found.items())
         )
+    if build_requirements:
+        made = ", ".join(f"{name} {version}" for name, version, _ in build_requirements)
+        reason += f"; build requirements from this wheelhouse: {made}"
     return BuildJob(
         **common,
         key=key,
@@ -250,14 +274,16 @@ def _job_for(
         debug_info=debug_info,
         toolchains=toolchains,
         toolchains_found=tuple(sorted(found.items())),
+        build_requirements=build_requirements,
     )
 
 
 def _found_toolchains(
-    item: Resolved, recipe: Recipe, sdist_toolchains: Mapping[str, Mapping[str, str]]
+    item: Resolved, recipe: Recipe, sdist_needs: Mapping[str, SdistNeeds]
 ) -> dict[str, str]:
     """The toolchains the item's sdist shows it needs that its recipe does not name."""
     sdist = item.release.sdist
     identity = sdist.identity() if sdist is not None else None
-    needs = sdist_toolchains.get(identity, {}) if identity else {}
-    return {name: why for name, why in needs.items() if name not in recipe.toolchains}
+    needs = sdist_needs.get(identity) if identity else None
+    found = needs.toolchains if needs is not None else {}
+    return {name: why for name, why in found.items() if name not in recipe.toolchains}

@@ -49,7 +49,7 @@ from builder.verify.runtime import VerifyItem, verify_in_runtime
 from builder.wheelbuild.compile import build_wheel, shareable
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.fortran_toolchain import FortranToolchain
-from builder.wheelbuild.layers import Layer
+from builder.wheelbuild.layers import Layer, requirements_layer
 from builder.wheelbuild.openmp_runtime import OpenMPRuntime
 from builder.wheelbuild.rust_toolchain import RustToolchain
 from builder.wheelhouse.store import Made, Refused, Wheelhouse
@@ -116,6 +116,11 @@ class Executor:
         self._hungry = threading.Lock()  # held by a memory-hungry job while it builds
         self._setup = threading.Lock()  # held while a toolchain is set up for a job
         self._stop = threading.Event()  # set when the run ends or is interrupted
+        # build requirements (build_requirements.py): each job's key -> when it is done, the
+        # worker task (group) it is in, and the wheel it made or the wheelhouse holds
+        self._done: dict[str, threading.Event] = {}
+        self._group_of: dict[str, int] = {}
+        self._wheels: dict[str, Path] = {}
 
     def run(self, plan: Plan, *, jobs: int = 1) -> RunResult:
         """Up to `jobs` jobs side by side, started in the plan's order (target after target);
@@ -140,9 +145,11 @@ class Executor:
         last: dict[str, float] = {}  # per arch: when its last verification ended
         results: queue.Queue[JobOutcome] = queue.Queue()
         self._stop.clear()
+        groups = _after_requirements(_groups(work))
+        self._track(plan, groups)
         pool = ThreadPoolExecutor(max_workers=max(1, jobs), thread_name_prefix="job")
         try:
-            tasks = [pool.submit(self._in_turn, group, results) for group in _groups(work)]
+            tasks = [pool.submit(self._in_turn, group, results) for group in groups]
             for outcome in _as_reported(results, tasks, count=len(work)):
                 target = outcome.job.target
                 finished[target].append(outcome)
@@ -179,7 +186,51 @@ class Executor:
         for job in group:
             if self._stop.is_set():
                 return
-            results.put(self._one(job))
+            outcome = self._one(job)
+            if outcome.ok and outcome.wheel is not None and job.key:
+                self._wheels[job.key] = outcome.wheel
+            if job.key in self._done:
+                self._done[job.key].set()
+            results.put(outcome)
+
+    def _track(self, plan: Plan, groups: list[list[WorkJob | FailJob]]) -> None:
+        """What a build waits for and takes from this wheelhouse: the jobs of this run (by
+        key, with their worker task) and the wheels already here that the plan skips."""
+        self._done = {job.key: threading.Event() for group in groups for job in group if job.key}
+        self._group_of = {job.key: i for i, group in enumerate(groups) for job in group}
+        self._wheels = {
+            job.key: self._wheelhouse.path / job.present_filename
+            for job in plan.jobs
+            if isinstance(job, SkipJob) and job.key and job.present_filename
+        }
+
+    def _requirements_layer(self, job: BuildJob, log: Path) -> list[Layer]:
+        """The wheels of the job's build requirements that this wheelhouse made, mounted where
+        pip (and uv) look first: each waited for when this run builds it earlier. One that
+        failed, or that a cycle leaves unbuilt, is left to pip (which compiles it)."""
+        wheels: list[Path] = []
+        with log.open("a", encoding="utf-8") as handle:
+            for name, version, key in job.build_requirements:
+                done = self._done.get(key)
+                if done is not None and self._group_of[key] < self._group_of[job.key]:
+                    handle.write(f"waiting for {name} {version}, a build requirement\n")
+                    handle.flush()
+                    while not done.wait(timeout=1.0) and not self._stop.is_set():
+                        pass
+                wheel = self._wheels.get(key)
+                if wheel is None or not wheel.is_file():
+                    handle.write(f"{name} {version}: no wheel of it here; pip builds it\n")
+                    continue
+                wheels.append(wheel)
+            if not wheels:
+                return []
+            folder = self._wheelhouse.staging / f"{job.key}.requirements"
+            folder.mkdir(parents=True, exist_ok=True)
+            for wheel in wheels:
+                _link_or_copy(wheel, folder / wheel.name)
+            names = ", ".join(wheel.name for wheel in wheels)
+            handle.write(f"build requirements from this wheelhouse: {names}\n")
+        return [requirements_layer(folder)]
 
     def _one(self, job: WorkJob | FailJob) -> JobOutcome:
         """One job; a memory-hungry one never runs beside another."""
@@ -254,7 +305,7 @@ class Executor:
             work=work,
             log=log,
             cxx=self._cxx,
-            layers=self._layers_for(job, log),
+            layers=[*self._layers_for(job, log), *self._requirements_layer(job, log)],
             versions=self._versions,
         )
         if built.wheel is not None and not built.problems and shareable(built.wheel.name):
@@ -401,6 +452,34 @@ def _groups(work: list[WorkJob | FailJob]) -> list[list[WorkJob | FailJob]]:
         else:
             groups.append([job])
     return groups
+
+
+def _after_requirements(
+    groups: list[list[WorkJob | FailJob]],
+) -> list[list[WorkJob | FailJob]]:
+    """The worker tasks in the plan's order, except that a task comes after the tasks that
+    build its jobs' build requirements (so that no worker waits for a task not started yet).
+    A cycle keeps the plan's order; its builds do not wait (`_requirements_layer`)."""
+    where = {job.key: index for index, group in enumerate(groups) for job in group if job.key}
+    needs = [
+        {
+            where[key]
+            for job in group
+            if isinstance(job, BuildJob)
+            for _, _, key in job.build_requirements
+            if key in where and where[key] != index
+        }
+        for index, group in enumerate(groups)
+    ]
+    placed: set[int] = set()
+    pending = list(range(len(groups)))
+    ordered: list[list[WorkJob | FailJob]] = []
+    while pending:
+        chosen = next((i for i in pending if needs[i] <= placed), pending[0])
+        pending.remove(chosen)
+        placed.add(chosen)
+        ordered.append(groups[chosen])
+    return ordered
 
 
 def _as_reported(

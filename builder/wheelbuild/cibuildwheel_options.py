@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from builder.inputs.system_libraries import CATALOGUE, LOCAL_PREFIX
 from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
-from builder.wheelbuild.layers import Layer
+from builder.wheelbuild.layers import BUILD_REQUIREMENTS, Layer
 
 # Written next to each job and passed with --config-file, so that an sdist's own
 # [tool.cibuildwheel] table (its test suite, its own images) does not leak into our builds.
@@ -143,7 +143,12 @@ def cibuildwheel_env(
         mounts.append(cxx.create_args())
     else:
         cxx = None
-    mine = [layer for layer in layers if job.toolchain(layer.name)]
+    mine = [
+        layer
+        for layer in layers
+        if job.toolchain(layer.name)
+        or (layer.name == BUILD_REQUIREMENTS and job.build_requirements)
+    ]
     mounts += [layer.create_args() for layer in mine]
     engine = f"docker; create_args: {' '.join(mounts)}" if mounts else "docker"
     return {

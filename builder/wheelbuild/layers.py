@@ -44,3 +44,18 @@ def recipe_digest(
         except PackageNotFoundError:
             digest.update(b"no zig")
     return digest.hexdigest()[:8]
+
+
+BUILD_REQUIREMENTS = "build-requirements"  # the layer of a build's own requirements' wheels
+REQUIREMENTS_MOUNT = "/opt/wheelhouse-build-requirements"
+
+
+def requirements_layer(folder: Path) -> Layer:
+    """The wheels this wheelhouse made of a build's requirements (`folder`), where pip and uv
+    look before the index: the build's isolated environment installs them instead of
+    compiling them (the same version's wheel wins over its sdist)."""
+    return Layer(
+        name=BUILD_REQUIREMENTS,
+        mounts=(Mount(source=folder, target=REQUIREMENTS_MOUNT),),
+        environment=(("PIP_FIND_LINKS", REQUIREMENTS_MOUNT), ("UV_FIND_LINKS", REQUIREMENTS_MOUNT)),
+    )

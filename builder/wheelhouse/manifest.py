@@ -13,6 +13,7 @@ from packaging.utils import InvalidWheelFilename, parse_wheel_filename
 from packaging.version import InvalidVersion
 
 from builder.errors import InputError
+from builder.plan.sdist_needs import SdistNeeds
 
 MANIFEST_NAME = "wheelhouse-manifest.json"
 OLD_MANIFEST_NAME = "manifest.json"  # a wheelhouse's, before 0.2: read when the new one is absent
@@ -54,9 +55,9 @@ class WheelEntry:
 class Manifest:
     wheels: dict[str, WheelEntry] = field(default_factory=dict)
     runs: list[dict[str, Any]] = field(default_factory=list)  # per-arch totals of each build run
-    # sdist sha256 -> the toolchains its files showed it needs, with why (toolchain_hints.py):
-    # a later plan keys its jobs without looking into the sdist again
-    sdist_toolchains: dict[str, dict[str, str]] = field(default_factory=dict)
+    # sdist sha256 -> what its files showed its build needs (sdist_needs.py): a later plan keys
+    # its jobs and finds their build requirements without looking into the sdist again
+    sdists: dict[str, SdistNeeds] = field(default_factory=dict)
 
     def record_run(
         self,
@@ -98,10 +99,7 @@ class Manifest:
             "format": FORMAT_VERSION,
             "wheels": [asdict(self.wheels[name]) for name in sorted(self.wheels)],
             "runs": self.runs,
-            "sdist_toolchains": {
-                sha: dict(sorted(self.sdist_toolchains[sha].items()))
-                for sha in sorted(self.sdist_toolchains)
-            },
+            "sdists": {sha: self.sdists[sha].to_json() for sha in sorted(self.sdists)},
         }
 
 
@@ -140,16 +138,20 @@ def parse_manifest(data: bytes, *, where: str) -> Manifest:
         )
     entries = [WheelEntry(**item) for item in parsed["wheels"]]
     runs = list(parsed.get("runs", []))
-    found = {sha: dict(needs) for sha, needs in parsed.get("sdist_toolchains", {}).items()}
+    sdists = {
+        sha: SdistNeeds(
+            toolchains=dict(needs.get("toolchains", {})),
+            build_requires=tuple(needs.get("build_requires", [])),
+        )
+        for sha, needs in parsed.get("sdists", {}).items()
+    }
     for entry in entries:
         if not _plain_wheel_name(entry.filename):
             raise InputError(
                 f"{where}: entry {entry.filename!r} is not a wheel file name beside the manifest",
                 hint="a manifest names wheels in its own directory; fix or move it aside",
             )
-    return Manifest(
-        wheels={entry.filename: entry for entry in entries}, runs=runs, sdist_toolchains=found
-    )
+    return Manifest(wheels={entry.filename: entry for entry in entries}, runs=runs, sdists=sdists)
 
 
 _FIELD_CHECKS: dict[str, Callable[[object], bool]] = {
@@ -176,8 +178,8 @@ def _manifest_problem(parsed: object) -> str | None:
     runs = parsed.get("runs", [])
     if not isinstance(runs, list) or not all(isinstance(run, dict) for run in runs):
         return "runs is not a list of objects"
-    if not _string_tables(parsed.get("sdist_toolchains", {})):
-        return "sdist_toolchains is not an object of objects of strings"
+    if not _sdist_records(parsed.get("sdists", {})):
+        return "sdists is not an object of {toolchains: {name: why}, build_requires: [...]}"
     for index, item in enumerate(parsed["wheels"]):
         if not isinstance(item, dict):
             return f"wheel entry {index} is not an object"
@@ -193,12 +195,19 @@ def _manifest_problem(parsed: object) -> str | None:
     return None
 
 
-def _string_tables(value: object) -> bool:
-    return isinstance(value, dict) and all(
-        isinstance(inner, dict)
-        and all(isinstance(k, str) and isinstance(v, str) for k, v in inner.items())
-        for inner in value.values()
-    )
+def _sdist_records(value: object) -> bool:
+    def record(item: object) -> bool:
+        if not isinstance(item, dict) or set(item) - {"toolchains", "build_requires"}:
+            return False
+        toolchains, requires = item.get("toolchains", {}), item.get("build_requires", [])
+        return (
+            isinstance(toolchains, dict)
+            and all(isinstance(k, str) and isinstance(v, str) for k, v in toolchains.items())
+            and isinstance(requires, list)
+            and all(isinstance(line, str) for line in requires)
+        )
+
+    return isinstance(value, dict) and all(record(item) for item in value.values())
 
 
 def _plain_wheel_name(filename: str) -> bool:

@@ -201,7 +201,7 @@ class Wheelhouse:
             merged = load_manifest(self.path)
             for entry in self.manifest.wheels.values():
                 merged.add(entry)
-            merged.sdist_toolchains.update(self.manifest.sdist_toolchains)
+            merged.sdists.update(self.manifest.sdists)
             for run in self._new_runs:
                 merged.record_run(
                     finished=run.get("finished", ""),

@@ -53,6 +53,10 @@ def test_pyproject_tool_table(tmp_path: Path) -> None:
         ('images = "registry"\n', r"images = 'registry' is not one of auto, pypa, local"),
         ('debug-info = "split"\n', r"debug-info = 'split' is not one of strip, keep"),
         ('publish-logs = "all"\n', r"publish-logs = 'all' is not one of no, tail"),
+        (
+            'build-requirements = "pypi"\n',
+            r"build-requirements = 'pypi' is not one of wheelhouse, upstream",
+        ),
         ('pyhtons = ["3.11"]\n', r"wheelhouse\.toml: unknown key 'pyhtons'"),
         ("pythons = 3.11\n", r"key 'pythons' must be a list of strings"),
     ],

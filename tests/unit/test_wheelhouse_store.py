@@ -7,6 +7,7 @@ from pathlib import Path
 
 from builder.inputs.recipes import empty_recipe
 from builder.plan.jobs import BuildJob, ToolVersions
+from builder.plan.sdist_needs import SdistNeeds
 from builder.resolve.build_targets import BuildTarget
 from builder.wheelhouse.manifest import load_manifest
 from builder.wheelhouse.store import Made, Refused, Wheelhouse
@@ -47,8 +48,8 @@ def test_two_builds_into_one_wheelhouse_keep_each_others_entries(tmp_path: Path)
     second = Wheelhouse(house, clock=FixedClock())  # read the same (empty) manifest
     first.accept(job("alpha"), make_wheel(tmp_path / "a", "alpha", "1.0"), MADE, TOOLS)
     second.accept(job("beta"), make_wheel(tmp_path / "b", "beta", "1.0"), MADE, TOOLS)
-    first.manifest.sdist_toolchains["sha-a"] = {"rust": "build-system requires maturin"}
-    second.manifest.sdist_toolchains["sha-b"] = {}
+    first.manifest.sdists["sha-a"] = SdistNeeds(toolchains={"rust": "maturin"})
+    second.manifest.sdists["sha-b"] = SdistNeeds(build_requires=("setuptools",))
     first.record_run([])
     first.save()
     second.record_run([])
@@ -56,9 +57,9 @@ def test_two_builds_into_one_wheelhouse_keep_each_others_entries(tmp_path: Path)
     manifest = load_manifest(house)
     assert sorted(manifest.wheels) == ["alpha-1.0-py3-none-any.whl", "beta-1.0-py3-none-any.whl"]
     assert len(manifest.runs) == 2
-    assert manifest.sdist_toolchains == {
-        "sha-a": {"rust": "build-system requires maturin"},
-        "sha-b": {},
+    assert manifest.sdists == {
+        "sha-a": SdistNeeds(toolchains={"rust": "maturin"}),
+        "sha-b": SdistNeeds(build_requires=("setuptools",)),
     }
 
 

@@ -1,10 +1,12 @@
-"""The toolchains an sdist shows it needs: read from real archives (tar.gz, zip), judged by
-toolchain_hints, added to the plan's jobs, looked up in a manifest before an sdist is read."""
+"""What an sdist shows its build needs: read from real archives (tar.gz, zip), judged by
+sdist_needs (toolchains, build requirements), added to the plan's jobs, looked up in a
+manifest before an sdist is read."""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import json
 import tarfile
 import zipfile
 from dataclasses import replace
@@ -16,9 +18,9 @@ import pytest
 from builder.errors import InputError, UpstreamError
 from builder.inputs.recipes import Recipe
 from builder.plan.jobs import BuildJob, Plan, SkipJob
-from builder.plan.toolchain_hints import toolchains_needed
+from builder.plan.sdist_needs import SdistNeeds, toolchains_needed
 from builder.resolve.sdist_facts import counted, sdist_facts
-from builder.run.toolchain_probe import sdist_toolchains
+from builder.run.sdist_probe import sdist_needs
 from builder.wheelbuild.cibuildwheel_options import before_all_command
 from builder.wheelhouse.manifest import Manifest, parse_manifest
 from index.pages.simple_pages import IndexFile
@@ -49,7 +51,8 @@ def zipped(files: dict[str, str], top: str = "demo-1.0") -> bytes:
 
 
 def needs(files: dict[str, str]) -> dict[str, str]:
-    return toolchains_needed(sdist_facts(targz(files), "demo-1.0.tar.gz"))
+    found: dict[str, str] = toolchains_needed(sdist_facts(targz(files), "demo-1.0.tar.gz"))
+    return found
 
 
 def test_a_rust_backend_in_the_build_requirements_needs_rust() -> None:
@@ -132,12 +135,15 @@ RUSTY = targz({"pyproject.toml": MATURIN, "Cargo.toml": "[package]\n"}, top="rus
 RUSTY_SDIST = index_sdist(RUSTY)
 RUSTY_ITEM = resolved("rusty", [RUSTY_SDIST])
 RUST_ID = {"rust": "rustc 1.96.0; crates.io"}
+RUST_NEEDS = SdistNeeds(
+    toolchains={"rust": "build-system requires maturin"}, build_requires=("maturin>=1,<2",)
+)
 
 
 def test_what_the_sdist_needs_joins_its_recipe_its_key_and_its_plan_line() -> None:
-    found = {RUSTY_SDIST.identity() or "": {"rust": "build-system requires maturin"}}
+    found = {RUSTY_SDIST.identity() or "": RUST_NEEDS}
     plain = plan_for([RUSTY_ITEM], toolchains=RUST_ID)
-    detected = plan_for([RUSTY_ITEM], toolchains=RUST_ID, sdist_toolchains=found)
+    detected = plan_for([RUSTY_ITEM], toolchains=RUST_ID, sdist_needs=found)
     (job,) = detected.jobs
     assert isinstance(job, BuildJob) and isinstance(plain.jobs[0], BuildJob)
     assert job.rust == "rustc 1.96.0; crates.io" and plain.jobs[0].rust == ""
@@ -149,18 +155,18 @@ def test_what_the_sdist_needs_joins_its_recipe_its_key_and_its_plan_line() -> No
         [RUSTY_ITEM],
         toolchains=RUST_ID,
         recipes={"rusty": Recipe(name="rusty", toolchains=("rust",))},
-        sdist_toolchains=found,
+        sdist_needs=found,
     ).jobs[0]
     assert isinstance(named, BuildJob) and named.key == job.key
     assert named.toolchains_found == () and "toolchains_found" not in named.to_json()
     # on the pypa images nothing is mounted: Alpine's cargo is installed instead
     pypa = {"x86_64": replace(IMAGE, kind="pypa")}
-    on_pypa = plan_for([RUSTY_ITEM], toolchains=RUST_ID, sdist_toolchains=found, images=pypa)
+    on_pypa = plan_for([RUSTY_ITEM], toolchains=RUST_ID, sdist_needs=found, images=pypa)
     assert isinstance(on_pypa.jobs[0], BuildJob) and on_pypa.jobs[0].rust == ""
     assert "apk add --no-cache cargo" in before_all_command(on_pypa.jobs[0])
     # a wheel built with it is present under the new key
     again = plan_for(
-        [RUSTY_ITEM], toolchains=RUST_ID, sdist_toolchains=found, present={job.key: "w.whl"}
+        [RUSTY_ITEM], toolchains=RUST_ID, sdist_needs=found, present={job.key: "w.whl"}
     )
     assert isinstance(again.jobs[0], SkipJob)
 
@@ -185,10 +191,10 @@ class Downloads:
         return self.data
 
 
-def probe(plan: Plan, client: Downloads, cache: Path, **kwargs: Any) -> dict[str, Any]:
+def probe(plan: Plan, client: Downloads, cache: Path, **kwargs: Any) -> dict[str, SdistNeeds]:
     args: dict[str, Any] = {"records": [], "keep": True, "note": lambda _: None}
     args.update(kwargs)
-    return sdist_toolchains(plan, client=client, cache=cache, **args)  # type: ignore[arg-type]
+    return sdist_needs(plan, client=client, cache=cache, **args)  # type: ignore[arg-type]
 
 
 def test_sdists_are_looked_into_once_and_a_manifest_record_spares_the_download(
@@ -199,7 +205,7 @@ def test_sdists_are_looked_into_once_and_a_manifest_record_spares_the_download(
     # a dry run reads the sdist without keeping it
     client = Downloads(RUSTY)
     found = probe(plan, client, tmp_path, keep=False)
-    assert found == {identity: {"rust": "build-system requires maturin"}}
+    assert found == {identity: RUST_NEEDS}
     assert client.asked == [f"get {RUSTY_SDIST.url}"] and not (tmp_path / "sdists").exists()
     # a real run keeps it in the sdist cache, where the build takes it and the next look finds it
     probe(plan, client, tmp_path)
@@ -208,7 +214,7 @@ def test_sdists_are_looked_into_once_and_a_manifest_record_spares_the_download(
     assert len(client.asked) == 2
     # a manifest's record answers without the sdist
     nothing = Downloads(b"")
-    record = {identity: {"openmp": "recorded"}}
+    record = {identity: SdistNeeds(toolchains={"openmp": "recorded"})}
     assert probe(plan, nothing, tmp_path / "empty", records=[{}, record]) == record
     assert nothing.asked == []
     # an sdist that cannot be read is left out, with a note
@@ -219,8 +225,9 @@ def test_sdists_are_looked_into_once_and_a_manifest_record_spares_the_download(
 
 
 def test_the_manifest_keeps_what_sdists_need_and_refuses_a_malformed_record() -> None:
-    manifest = Manifest(sdist_toolchains={"abc": {"rust": "build-system requires maturin"}})
-    text = repr(manifest.to_json()).replace("'", '"').encode()
-    assert parse_manifest(text, where="m").sdist_toolchains == manifest.sdist_toolchains
-    with pytest.raises(InputError, match="sdist_toolchains is not an object"):
-        parse_manifest(b'{"wheels": [], "sdist_toolchains": {"abc": ["rust"]}}', where="m")
+    manifest = Manifest(sdists={"abc": RUST_NEEDS, "def": SdistNeeds()})
+    text = json.dumps(manifest.to_json()).encode()
+    assert parse_manifest(text, where="m").sdists == manifest.sdists
+    for bad in ('["rust"]', '{"toolchains": ["rust"]}', '{"build_requires": [1]}', '{"x": 1}'):
+        with pytest.raises(InputError, match="sdists is not an object"):
+            parse_manifest(b'{"wheels": [], "sdists": {"abc": %s}}' % bad.encode(), where="m")

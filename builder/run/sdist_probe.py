@@ -1,7 +1,6 @@
-"""Look into the sdists a plan builds from for the toolchains they need (toolchain_hints.py):
-from a manifest's record of an earlier look when there is one, else from the sdist itself
-(taken from the wheelhouse's sdist cache, or downloaded into it; a dry run reads it without
-keeping it)."""
+"""Look into the sdists a plan builds from for what their builds need (sdist_needs.py): from a
+manifest's record of an earlier look when there is one, else from the sdist itself (taken from
+the wheelhouse's sdist cache, or downloaded into it; a dry run reads it without keeping it)."""
 
 from __future__ import annotations
 
@@ -11,23 +10,23 @@ from pathlib import Path
 from builder.errors import UpstreamError
 from builder.host.http_client import HttpClient
 from builder.plan.jobs import BuildJob, Plan, ReuseJob
-from builder.plan.toolchain_hints import toolchains_needed
+from builder.plan.sdist_needs import SdistNeeds, needs_of
 from builder.resolve.sdist_facts import sdist_facts
 from index.pages.simple_pages import IndexFile, digest_problem
 
 
-def sdist_toolchains(
+def sdist_needs(
     plan: Plan,
     *,
-    records: Sequence[Mapping[str, Mapping[str, str]]],
+    records: Sequence[Mapping[str, SdistNeeds]],
     client: HttpClient,
     cache: Path,
     keep: bool,
     note: Callable[[str], None],
-) -> dict[str, dict[str, str]]:
-    """sdist identity -> {toolchain: why} for each sdist a job of the plan builds from. An
+) -> dict[str, SdistNeeds]:
+    """sdist identity -> what its build needs, for each sdist a job of the plan builds from. An
     sdist that cannot be read is left out (its build fails on its own, saying why)."""
-    found: dict[str, dict[str, str]] = {}
+    found: dict[str, SdistNeeds] = {}
     looked = 0
     for job in plan.jobs:
         if not isinstance(job, BuildJob | ReuseJob):
@@ -37,17 +36,17 @@ def sdist_toolchains(
             continue
         known = next((record[identity] for record in records if identity in record), None)
         if known is not None:
-            found[identity] = dict(known)
+            found[identity] = known
             continue
         try:
             data = _sdist_bytes(job.sdist, client, cache, keep=keep)
-            found[identity] = toolchains_needed(sdist_facts(data, job.sdist.filename))
+            found[identity] = needs_of(sdist_facts(data, job.sdist.filename))
         except UpstreamError as error:
-            note(f"{job.sdist.filename}: not looked into for the toolchains it needs ({error})")
+            note(f"{job.sdist.filename}: not looked into for what its build needs ({error})")
             continue
         looked += 1
     if looked:
-        note(f"looked into {looked} sdists for the toolchains they need")
+        note(f"looked into {looked} sdists for what their builds need")
     return found
 
 

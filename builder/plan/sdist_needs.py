@@ -1,8 +1,10 @@
-"""Which toolchains beyond C and C++ an sdist's build needs, from what the sdist shows: its
-build requirements (maturin, setuptools-rust), its Fortran sources and a build file that
-compiles them, a build file that asks for OpenMP. Pure: `builder/resolve/sdist_facts.py` reads
-the archive; the planner adds what this finds to the job's recipe, so the plan names it, the key
-records it and the toolchain is set up only for the jobs that need it.
+"""What an sdist's build needs, from what the sdist shows: its build requirements (which the
+plan builds first when pip would have to compile them in the isolated build environment), and
+the toolchains beyond C and C++: Rust for a build backend that compiles it (maturin,
+setuptools-rust), Fortran for Fortran sources a build file compiles, OpenMP for a build file
+that asks for it. Pure: `builder/resolve/sdist_facts.py` reads the archive; the planner adds the
+toolchains found to the job's recipe, so the plan names them, the key records them and each
+is set up only for the jobs that need it.
 
 A recipe's `toolchains` still applies as it is; detection only adds (a build that needs what
 nothing here shows still fails with a reason that names the recipe key). Files under test,
@@ -11,6 +13,9 @@ doc, example and benchmark directories do not count."""
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from packaging.requirements import InvalidRequirement, Requirement
 from packaging.utils import canonicalize_name
@@ -28,6 +33,24 @@ _OPENMP = re.compile(
     re.IGNORECASE,
 )
 _FORTRAN = re.compile(r"fortran|f2py", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SdistNeeds:
+    """What one sdist's build needs (kept per sdist in the manifest: `sdists`)."""
+
+    toolchains: Mapping[str, str] = field(default_factory=dict)  # name -> why
+    build_requires: tuple[str, ...] = ()  # build-system.requires, as the sdist writes them
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "toolchains": dict(sorted(self.toolchains.items())),
+            "build_requires": list(self.build_requires),
+        }
+
+
+def needs_of(facts: SdistFacts) -> SdistNeeds:
+    return SdistNeeds(toolchains=toolchains_needed(facts), build_requires=facts.requires)
 
 
 def toolchains_needed(facts: SdistFacts) -> dict[str, str]:
