@@ -20,10 +20,26 @@ FIXTURE_PACKAGES = Path(__file__).parent.parent / "fixtures" / "packages"
 PROJECT = Path(__file__).parent / "project"
 
 
+# Modules that share the session's `first_run` build (one group: one worker runs them all).
+FIRST_RUN_MODULES = ("test_build", "test_publish_install")
+# The longest modules first (measured in CI), so that with `-n 2` (make e2e) neither worker is
+# left with a long module at the end; each module is one group, so its module-scoped build
+# runs once, on one worker.
+LONGEST_FIRST = ("test_today", "test_rust", "test_aarch64", "first_run")
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
+            item.add_marker(pytest.mark.xdist_group(_group(item)))
+    rank = {group: index for index, group in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable: in-module order kept
+
+
+def _group(item: pytest.Item) -> str:
+    module = Path(str(item.fspath)).stem
+    return "first_run" if module in FIRST_RUN_MODULES else module
 
 
 @pytest.fixture(scope="session")
@@ -56,7 +72,14 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     ]
     sdists += [
         tar_sdist(FIXTURE_PACKAGES / name, work / "dist")
-        for name in ("mesoncxxdemo", "ompdemo", "fetchdemo", "rustdemo", "fortrandemo")
+        for name in (
+            "mesoncxxdemo",
+            "ompdemo",
+            "fetchdemo",
+            "rustdemo",
+            "fortrandemo",
+            "bdepdemo",
+        )
     ]
     write_simple_tree(sdists, work / "root")
     with static_server(work / "root") as url:
@@ -67,9 +90,9 @@ def make_project(
     directory: Path, fixture_index: str, *, pythons: list[str], archs: list[str]
 ) -> Path:
     """A copy of tests/e2e/project with a config pointing at the fixture index, then the
-    upstream index (pip's default). Every project of the session shares one zig cache (beside
-    them, under pytest's base directory): zig compiles libc++ and musl's objects once per
-    target for the whole run, not once per test module."""
+    upstream index (pip's default). Every project of the session shares one zig cache (under
+    pytest's base directory, shared by pytest-xdist's workers too): zig compiles libc++ and
+    musl's objects once per target for the whole run, not once per test module."""
     shutil.copytree(PROJECT, directory, dirs_exist_ok=True)
     (directory / "wheelhouse.toml").write_text(
         f"pythons = {json.dumps(pythons)}\n"
@@ -77,9 +100,15 @@ def make_project(
         f'images = "{os.environ.get("WHEELHOUSE_IMAGES", "local")}"\n'
         f'index-url = "{fixture_index}"\n'
         f'extra-index-urls = ["{default_index_url()}"]\n'
-        f'zig-cache = "{directory.parent / "shared-zig-cache"}"\n'
+        f'zig-cache = "{_shared_root(directory) / "shared-zig-cache"}"\n'
     )
     return directory
+
+
+def _shared_root(directory: Path) -> Path:
+    """pytest's base directory, where the session's projects are made; under pytest-xdist each
+    worker has its own inside the run's, and the workers share that one."""
+    return directory.parent.parent if os.environ.get("PYTEST_XDIST_WORKER") else directory.parent
 
 
 @pytest.fixture(scope="session")
