@@ -1,8 +1,10 @@
 """Build requirements from the wheelhouse, with real containers: bdepdemo's build imports
-graftdemo, which has no wheel upstream and whose sdist cannot build inside bdepdemo's isolated
-environment (its library comes from its recipe's before-all). The list names bdepdemo alone;
-the plan adds graftdemo (built first, with its recipe), and bdepdemo's build, started beside it
-(`--jobs 2`), waits for it and installs its wheel. Without that, bdepdemo fails to build."""
+graftdemo, which has no wheel upstream (and whose sdist could not build inside bdepdemo's
+isolated environment: its library comes from its own recipe's before-all). The list names
+bdepdemo alone; the plan adds graftdemo (built first, with its recipe), and bdepdemo's build,
+started beside it (`--jobs 2`), waits for it and installs its wheel. Without that
+(`build-requirements = "upstream"`, tried by hand on 2026-12-07) bdepdemo's build fails: pip
+finds no graftdemo for its isolated environment."""
 
 from __future__ import annotations
 
