@@ -2,7 +2,8 @@
 the plan step and each shard's build step compute the same shards from the same inputs.
 
 All jobs of one package version on one arch stay in one shard, so a pure or abi3 wheel built
-for one Python is reused by the others there. A group's cost is the sum of its jobs' estimates:
+for one Python is reused by the others there; so do a build and the jobs that build its build
+requirements (build_requirements.py), whose wheels it takes from the same run. A group's cost is the sum of its jobs' estimates:
 the last recorded duration of the same package on the same arch (any version), else a default
 per kind of job. Groups go, most costly first, to the least loaded shard (ties: the lowest).
 """
@@ -67,10 +68,7 @@ def make_shards(jobs: Sequence[Job], count: int, estimate: Callable[[Job], float
         raise InputError(f"--shards {count}: must be at least 1")
     shards: list[Shard] = []
     for runner in sorted({job.runner for job in jobs}):
-        groups: dict[tuple[str, str, str], list[Job]] = {}
-        for job in jobs:
-            if job.runner == runner:
-                groups.setdefault((job.name, job.version, job.arch), []).append(job)
+        groups = _groups([job for job in jobs if job.runner == runner])
         ordered = sorted(
             groups.items(), key=lambda item: (-sum(estimate(j) for j in item[1]), item[0])
         )
@@ -91,6 +89,35 @@ def make_shards(jobs: Sequence[Job], count: int, estimate: Callable[[Job], float
             for i in range(count)
         ]
     return shards
+
+
+GroupKey = tuple[str, str, str]  # (name, version, arch)
+
+
+def _groups(jobs: Sequence[Job]) -> dict[GroupKey, list[Job]]:
+    """The jobs that must share a shard, in the plan's order: those of one package version on
+    one arch, joined with the groups that build their build requirements (a build takes those
+    wheels from its own shard's run)."""
+    parent: dict[GroupKey, GroupKey] = {}
+
+    def root(key: GroupKey) -> GroupKey:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    by_key = {job.key: (job.name, job.version, job.arch) for job in jobs if job.key}
+    for job in jobs:
+        mine = root((job.name, job.version, job.arch))
+        if isinstance(job, BuildJob):
+            for _, _, key in job.build_requirements:
+                if key in by_key:
+                    theirs = root(by_key[key])
+                    parent[max(mine, theirs)] = min(mine, theirs)
+                    mine = root(mine)
+    groups: dict[GroupKey, list[Job]] = {}
+    for job in jobs:
+        groups.setdefault(root((job.name, job.version, job.arch)), []).append(job)
+    return groups
 
 
 def plan_shards(plan: Plan, count: int, history: Manifest) -> list[Shard]:

@@ -175,3 +175,16 @@ def test_an_abi3_or_pure_file_holds_every_python_it_installs_on() -> None:
     for wheel in ("cext-1.0-cp38-abi3-musllinux_1_2_x86_64.whl", "cext-1.0-py3-none-any.whl"):
         held_plan = held_by_files(plan, (wheel,))
         assert all(isinstance(job, SkipJob) for job in held_plan.jobs), wheel
+
+
+def test_a_build_shares_its_shard_with_the_jobs_of_its_build_requirements() -> None:
+    jobs, costs = _jobs({"a": 100, "b": 60, "c": 50, "d": 10})
+    # c's builds take d's wheels (build requirements): d joins c's shard, whatever the costs
+    needing = [
+        replace(job, build_requirements=(("d", "1.0", f"d-{job.python}"),))
+        if job.name == "c" and isinstance(job, BuildJob)
+        else replace(job, key=f"{job.name}-{job.python}")
+        for job in jobs
+    ]
+    shards = make_shards(needing, 2, lambda job: costs[job.name])
+    assert [sorted({j.name for j in s.jobs}) for s in shards] == [["a"], ["b", "c", "d"]]
