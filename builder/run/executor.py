@@ -121,6 +121,7 @@ class Executor:
         self._done: dict[str, threading.Event] = {}
         self._group_of: dict[str, int] = {}
         self._wheels: dict[str, Path] = {}
+        self._waited: dict[str, list[str]] = {}  # a job's key -> what it waited for (its log)
 
     def run(self, plan: Plan, *, jobs: int = 1) -> RunResult:
         """Up to `jobs` jobs side by side, started in the plan's order (target after target);
@@ -204,19 +205,29 @@ class Executor:
             if isinstance(job, SkipJob) and job.key and job.present_filename
         }
 
+    def _await_requirements(self, job: BuildJob) -> None:
+        """Wait for the jobs of this run that build the job's build requirements and were
+        started before it (a cycle's other side was not: it is not waited for)."""
+        waited: list[str] = []
+        for name, version, key in job.build_requirements:
+            done = self._done.get(key)
+            if done is None or done.is_set() or self._group_of[key] >= self._group_of[job.key]:
+                continue
+            began = self._clock.monotonic()
+            while not done.wait(timeout=1.0) and not self._stop.is_set():
+                pass
+            seconds = self._clock.monotonic() - began
+            waited.append(f"waited {seconds:.0f} s for {name} {version}, a build requirement\n")
+        self._waited[job.key] = waited
+
     def _requirements_layer(self, job: BuildJob, log: Path) -> list[Layer]:
-        """The wheels of the job's build requirements that this wheelhouse made, mounted where
-        pip (and uv) look first: each waited for when this run builds it earlier. One that
-        failed, or that a cycle leaves unbuilt, is left to pip (which compiles it)."""
+        """The wheels of the job's build requirements that this wheelhouse made (this run,
+        waited for, or an earlier one), mounted where pip (and uv) look first. One that failed,
+        or that a cycle leaves unbuilt, is left to pip (which compiles it)."""
         wheels: list[Path] = []
         with log.open("a", encoding="utf-8") as handle:
+            handle.writelines(self._waited.pop(job.key, []))
             for name, version, key in job.build_requirements:
-                done = self._done.get(key)
-                if done is not None and self._group_of[key] < self._group_of[job.key]:
-                    handle.write(f"waiting for {name} {version}, a build requirement\n")
-                    handle.flush()
-                    while not done.wait(timeout=1.0) and not self._stop.is_set():
-                        pass
                 wheel = self._wheels.get(key)
                 if wheel is None or not wheel.is_file():
                     handle.write(f"{name} {version}: no wheel of it here; pip builds it\n")
@@ -239,8 +250,16 @@ class Executor:
             began = self._clock.monotonic()
             outcome = JobOutcome(job=job, ok=False, message=job.reason, started_s=began)
         elif isinstance(job, BuildJob):
-            with self._hungry if job.recipe.memory_hungry else contextlib.nullcontext():
-                outcome = self._guard(job)
+            # its requirements first: a memory-hungry job must not hold its turn while waiting
+            # for another (which may be memory-hungry too)
+            self._await_requirements(job)
+            if self._stop.is_set():
+                began = self._clock.monotonic()
+                message = "stopped before its build requirements were built"
+                outcome = JobOutcome(job=job, ok=False, message=message, started_s=began)
+            else:
+                with self._hungry if job.recipe.memory_hungry else contextlib.nullcontext():
+                    outcome = self._guard(job)
         else:
             outcome = self._guard(job)
         self._progress(job, "done" if outcome.ok else "failed")

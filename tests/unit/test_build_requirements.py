@@ -191,7 +191,7 @@ def test_a_build_waits_for_its_requirement_and_gets_its_wheel(tmp_path: Path, jo
         in (run.logs["pandas"])
     )
     if jobs == 2:
-        assert "waiting for numpy 1.0, a build requirement" in run.logs["pandas"]
+        assert "waited 0 s for numpy 1.0, a build requirement" in run.logs["pandas"]
 
 
 def test_a_failed_requirement_is_left_to_pip_and_a_present_one_is_mounted(
@@ -227,3 +227,24 @@ def test_a_cycle_of_requirements_does_not_hang(tmp_path: Path) -> None:
     threading.Thread(target=go, daemon=True).start()
     assert done.wait(timeout=30), "a cycle of build requirements hung the run"
     assert len(result[0].outcomes) == 2
+
+
+def test_a_memory_hungry_build_waits_for_its_requirement_without_holding_its_turn(
+    tmp_path: Path,
+) -> None:
+    """Both memory-hungry: the dependent, started first beside it, must not hold the one
+    memory-hungry turn while it waits for the requirement that needs that turn."""
+    numpy = build("numpy", PY311, hungry=True)
+    pandas = replace(needing("pandas", PY311, numpy), recipe=numpy.recipe)
+    # numpy's task builds for 3.13 first, so pandas' worker reaches the turn before it
+    plan = Plan(jobs=(build("numpy", PY313), numpy, pandas), targets=(PY311, PY313))
+    done = threading.Event()
+    result: list[Any] = []
+
+    def go() -> None:
+        result.append(Builds(tmp_path, seconds=0.1).run(plan, jobs=2))
+        done.set()
+
+    threading.Thread(target=go, daemon=True).start()
+    assert done.wait(timeout=30), "the memory-hungry dependent held its turn while waiting"
+    assert all(outcome.ok for outcome in result[0].outcomes)
