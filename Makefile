@@ -9,6 +9,11 @@ ARCH ?= $(shell uname -m)
 # The unit and integration tiers run without a network (loopback only): a test that reaches
 # for the internet fails instead of passing on a connected machine.
 OFFLINE := bash infra/host/offline.sh
+# The e2e modules run on this many pytest-xdist workers, each module on one (its builds are
+# module-scoped; tests/e2e/conftest.py groups them): a build waiting on QEMU or the network
+# leaves a core to the other worker's compile.
+E2E_WORKERS ?= 2
+E2E := $(BIN)/pytest -n $(E2E_WORKERS) --dist loadgroup tests/e2e
 
 .PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs bench-coverage bench-install bench-jobs bench-blas bench-plan lint test unit integration e2e clean
 
@@ -81,11 +86,11 @@ integration: $(BIN)/wheelhouse tools  ## real servers on loopback (pypiserver, m
 	$(OFFLINE) $(BIN)/pytest tests/integration
 
 e2e: setup  ## real containers: cibuildwheel, auditwheel, verification in the runtime images
-	$(BIN)/pytest tests/e2e
+	$(E2E)
 
 test: setup tools lint  ## everything: lint, unit and integration (both without a network), end-to-end
 	$(OFFLINE) $(BIN)/pytest tests/unit tests/integration
-	$(BIN)/pytest tests/e2e
+	$(E2E)
 
 clean:  ## remove the venv and the local wheelhouse (images stay cached)
 	rm -rf $(VENV) wheelhouse
