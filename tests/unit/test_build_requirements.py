@@ -146,12 +146,21 @@ class Builds(Recording):
     """Jobs that take time and stage a wheel; a build with requirements asks for its layer
     (waiting as the real build does) and records what it got."""
 
-    def __init__(self, tmp_path: Path, **kwargs: Any) -> None:
+    def __init__(self, tmp_path: Path, *, hold: str = "", **kwargs: Any) -> None:
         super().__init__(tmp_path, **kwargs)
         self.layers: dict[str, list[str]] = {}
         self.logs: dict[str, str] = {}
+        self.hold = hold  # this job ends only once a dependent waits for it
+        self.waiting = threading.Event()
+
+    def _await_requirements(self, job: BuildJob) -> None:
+        if any(self._done.get(key) is not None for _, _, key in job.build_requirements):
+            self.waiting.set()
+        super()._await_requirements(job)
 
     def _guard(self, job: WorkJob) -> JobOutcome:
+        if job.name == self.hold:
+            assert self.waiting.wait(timeout=10), "no dependent came to wait"
         log = self._wheelhouse.job_log(job)
         log.parent.mkdir(parents=True, exist_ok=True)
         log.write_text("", encoding="utf-8")
@@ -181,7 +190,8 @@ def test_a_build_waits_for_its_requirement_and_gets_its_wheel(tmp_path: Path, jo
     other = build("other", PY313)
     # the dependent comes first in the plan: its requirement's task is started before it
     plan = Plan(jobs=(pandas, other, numpy), targets=(PY311, PY313))
-    run = Builds(tmp_path, seconds=0.1)
+    # with two workers, numpy ends only once pandas (beside it) has come to wait for it
+    run = Builds(tmp_path, seconds=0.05, hold="numpy" if jobs == 2 else "")
     result = run.run(plan, jobs=jobs)
     assert all(outcome.ok for outcome in result.outcomes)
     assert run.began.index("numpy-3.11") < run.began.index("pandas-3.11")
