@@ -20,26 +20,19 @@ FIXTURE_PACKAGES = Path(__file__).parent.parent / "fixtures" / "packages"
 PROJECT = Path(__file__).parent / "project"
 
 
-# Modules that share the session's `first_run` build (one group: one worker runs them all).
-FIRST_RUN_MODULES = ("test_build", "test_publish_install")
-# The longest modules first (measured in CI), so that with `-n 2` (make e2e) neither worker is
-# left with a long module at the end; each module is one group, so its module-scoped build
-# runs once, on one worker.
-LONGEST_FIRST = ("test_today", "test_rust", "test_aarch64", "first_run")
+# The longest modules first (measured from nothing on 2026-12-07: test_today 21 min, test_rust
+# 5, test_build with test_publish_install 5, test_aarch64 4), so that on two pytest-xdist
+# workers (make e2e: --dist loadfile, each module on one worker, where its module-scoped build
+# runs once) neither worker is left with a long module at the end.
+LONGEST_FIRST = ("test_today", "test_rust", "test_build", "test_publish_install", "test_aarch64")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "tests/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-            item.add_marker(pytest.mark.xdist_group(_group(item)))
-    rank = {group: index for index, group in enumerate(LONGEST_FIRST)}
-    items.sort(key=lambda item: rank.get(_group(item), len(rank)))  # stable: in-module order kept
-
-
-def _group(item: pytest.Item) -> str:
-    module = Path(str(item.fspath)).stem
-    return "first_run" if module in FIRST_RUN_MODULES else module
+    rank = {module: index for index, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(str(item.fspath)).stem, len(rank)))  # stable
 
 
 @pytest.fixture(scope="session")
