@@ -10,10 +10,11 @@ ARCH ?= $(shell uname -m)
 # for the internet fails instead of passing on a connected machine.
 OFFLINE := bash infra/host/offline.sh
 # The e2e modules run on this many pytest-xdist workers, each module on one (its builds are
-# module-scoped; the longest start first, tests/e2e/conftest.py): a build waiting on QEMU or
-# the network leaves a core to the other worker's compile.
+# module-scoped): a build waiting on QEMU or the network leaves a core to the other worker's
+# compile. --no-loadscope-reorder keeps the collection's order (the longest first,
+# tests/e2e/conftest.py) instead of xdist's most-tests-first.
 E2E_WORKERS ?= 2
-E2E := $(BIN)/pytest -n $(E2E_WORKERS) --dist loadfile tests/e2e
+E2E := $(BIN)/pytest -n $(E2E_WORKERS) --dist loadfile --no-loadscope-reorder tests/e2e
 
 .PHONY: help setup engine emulation tools images demo build serve serve-static bench bench-index bench-archs bench-coverage bench-install bench-jobs bench-blas bench-plan lint test unit integration e2e clean
 
