@@ -67,8 +67,8 @@ def run_build(
     commands = CommandRunner(env=default_environ(), echo=echo_command if echo else None)
     report = pipeline_report(settings, request, commands=commands, label="starting")
     if request.dry_run:
-        if as_json:
-            write_json(report.plan.to_json())
+        if as_json:  # the plan, and what the run would set up (toolchains, libraries)
+            write_json({**report.plan.to_json(), "warnings": report.warnings})
         else:
             err.print(plan_table(report.plan))
         return

@@ -23,6 +23,7 @@ from builder.host.library_versions import LibraryVersions
 from builder.inputs.curated_list import ListEntry, parse_list
 from builder.inputs.recipes import load_recipes
 from builder.inputs.settings import Settings, parse_age
+from builder.inputs.system_libraries import CATALOGUE, on_demand
 from builder.plan.due import Held, held_by_files
 from builder.plan.jobs import BuildJob, ImageRef, Plan, ToolVersions
 from builder.plan.planner import make_plan
@@ -44,6 +45,7 @@ from builder.wheelbuild.fortran_toolchain import (
     fortran_toolchain,
     fortran_version,
 )
+from builder.wheelbuild.library_layers import LibraryBuilds, library_builds, library_identity
 from builder.wheelbuild.openmp_runtime import OpenMPRuntime, openmp_runtime, openmp_version
 from builder.wheelbuild.rust_toolchain import (
     CrateSource,
@@ -240,6 +242,11 @@ def build(
         verify_with=verify_with_wheels(resolved, recipes, upstream),
         debug_info=settings.debug_info,
         toolchains=_mountable_toolchains(crates) if mounted else {},
+        libraries={
+            library.name: library_identity(library)
+            for library in CATALOGUE.values()
+            if library.on_demand
+        },
     )
     plan, notes = _plan_with_sdist_needs(
         plan_for,
@@ -258,6 +265,7 @@ def build(
         *_openmp_notes(plan, openmp),
         *_rust_notes(plan, rust),
         *_fortran_notes(plan, fortran),
+        *_library_notes(plan, library_builds(wheelhouse.cache)),
     ]
     if request.against is not None and request.against.files is not None:
         plan = held_by_files(plan, request.against.files)
@@ -277,6 +285,7 @@ def build(
         openmp=openmp,
         rust=rust,
         fortran=fortran,
+        libraries=library_builds(wheelhouse.cache),
         versions=LibraryVersions(containers, wheelhouse.cache),
     )
     cores, memory = machine_capacity()
@@ -351,6 +360,25 @@ def _openmp_notes(plan: Plan, runtime: OpenMPRuntime | None) -> list[str]:
     return [
         f"the OpenMP runtime (LLVM's libomp, for musl) is built for {', '.join(missing)} on "
         "first use, about a minute per arch, then kept in the wheelhouse's cache"
+    ]
+
+
+def _library_notes(plan: Plan, builds: LibraryBuilds) -> list[str]:
+    """A note naming the system libraries this run builds (each for the archs that need it and
+    lack it here), which the local images do not carry."""
+    missing: dict[str, set[str]] = {}
+    for job in plan.jobs:
+        if not isinstance(job, BuildJob):
+            continue
+        for library in on_demand([name for name, _ in job.toolchains]):
+            if not builds.ready(library, job.arch, job.image.builder_id):
+                missing.setdefault(library.name, set()).add(job.arch)
+    if not missing:
+        return []
+    named = ", ".join(f"{name} ({', '.join(sorted(archs))})" for name, archs in missing.items())
+    return [
+        f"system libraries built from Debian's sources on first use, then kept in the "
+        f"wheelhouse's cache: {named}"
     ]
 
 

@@ -21,6 +21,18 @@ class Result:
     returncode: int
     output: str
 
+    def check(self, what: str, log: Path | None = None) -> Result:
+        """This result when it succeeded; otherwise CommandFailed naming `what`, the exit code,
+        the log and the output's tail."""
+        if self.returncode != 0:
+            where = f" (log: {log})" if log is not None else ""
+            raise CommandFailed(
+                f"{what} failed with exit code {self.returncode}{where}",
+                returncode=self.returncode,
+                log_tail=tail(self.output),
+            )
+        return self
+
 
 class CommandRunner:
     def __init__(
@@ -79,15 +91,8 @@ class CommandRunner:
                 output = handle.read().decode("utf-8", errors="replace")
             with log.open("a", encoding="utf-8") as handle:
                 handle.write(f"\n[exit {returncode}]\n")
-        if check and returncode != 0:
-            label = what or Path(argv[0]).name
-            where = f" (log: {log})" if log is not None else ""
-            raise CommandFailed(
-                f"{label} failed with exit code {returncode}{where}",
-                returncode=returncode,
-                log_tail=tail(output),
-            )
-        return Result(returncode=returncode, output=output)
+        result = Result(returncode=returncode, output=output)
+        return result.check(what or Path(argv[0]).name, log) if check else result
 
 
 def _run(

@@ -16,11 +16,12 @@ from builder.wheelhouse.atomic import write_atomically
 
 
 def probe_script() -> str:
-    """Shell printing "<name> <version>" per catalogue library (the version empty when the
-    image cannot tell)."""
+    """Shell printing "<name> <version>" per library the image carries (the version empty
+    when it cannot tell); those built on demand say theirs themselves (library_layers.py)."""
     return "\n".join(
         f'echo "{library.name} $({library.version_probe()} 2>/dev/null)"'
         for library in CATALOGUE.values()
+        if not library.on_demand
     )
 
 

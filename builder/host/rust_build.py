@@ -10,12 +10,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-from builder.errors import CommandFailed, EnvironmentProblem
-from builder.host.commands import CommandRunner, tail
+from builder.errors import EnvironmentProblem
+from builder.host.commands import CommandRunner
 from builder.host.containers import Containers, Mount
 from builder.host.toolchain_files import note, write_wrappers
 from builder.wheelbuild.cxx_toolchain import CACHE_MOUNT as ZIG_CACHE_MOUNT
-from builder.wheelbuild.cxx_toolchain import MOUNT as CXX_MOUNT
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.rust_toolchain import (
     HOST_TRIPLE,
@@ -122,21 +121,13 @@ def _build_std(
             arch=arch,
             mounts=[
                 *rust.mounts(arch),
-                Mount(source=zig.work, target=CXX_MOUNT),
-                Mount(source=zig.zig_dir, target=f"{CXX_MOUNT}/zig"),
-                Mount(source=zig.cache, target=ZIG_CACHE_MOUNT, read_only=False),
+                *zig.mounts(),
                 Mount(source=work, target="/work", read_only=False),
             ],
             log=log,
             timeout=1800,
         )
-        if result.returncode != 0:
-            raise CommandFailed(
-                f"compiling Rust's std for {triple} failed with exit code {result.returncode} "
-                f"(log: {log})",
-                returncode=result.returncode,
-                log_tail=tail(result.output),
-            )
+        result.check(f"compiling Rust's std for {triple}", log)
         built = work / "crate" / "target" / triple / "release" / "deps"
         destination = rust.std_directory(arch)
         staging = destination.with_name(f"{destination.name}.part")

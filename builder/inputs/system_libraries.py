@@ -1,17 +1,21 @@
 """The native libraries a recipe can ask for (`system-libraries = ["libxml2", "libxslt"]`). Pure.
 
-Each name is an Alpine package whose `-dev` package the pypa musllinux images install with apk;
-the local images carry all of them, built from Debian's sources against musl under
-/opt/syslibs (builder/host/image_recipe/scripts/build-syslibs.sh), where the builder's compiler,
-pkg-config and PATH look. A build asks only for names in this catalogue, so a typo fails at
-load time, not after a container started.
+Each name is an Alpine package whose `-dev` package the pypa musllinux images install with apk.
+On the local images, a library is either baked in (built from Debian's sources against musl under
+/opt/syslibs by builder/host/image_recipe/scripts/build-syslibs.sh, where the builder's compiler,
+pkg-config and PATH look), or built on demand: from Debian's sources too, in the builder image,
+the first time a plan needs it, kept in the wheelhouse's cache and mounted only into the jobs
+that name it (builder/wheelbuild/library_layers.py), so the catalogue grows without growing the
+images. A build asks only for names in this catalogue, so a typo fails at load time, not after a
+container started.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-LOCAL_PREFIX = "/opt/syslibs"  # where the local builder images install them
+LOCAL_PREFIX = "/opt/syslibs"  # where the local builder images install the baked ones
+ON_DEMAND_ROOT = "/opt/wheelhouse-libs"  # where a job's container sees those built on demand
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,13 @@ class SystemLibrary:
     sonames: tuple[str, ...]  # the stems of its shared objects ("libxml2": libxml2.so.2)
     pkg_config: str | None = None  # the pkg-config module whose Version is the release's
     debian_suite: str = "bookworm"
+    # built the first time a plan needs it and mounted (False: baked into the local images)
+    on_demand: bool = False
+
+    @property
+    def local_prefix(self) -> str:
+        """Where a local builder container finds its headers and libraries."""
+        return f"{ON_DEMAND_ROOT}/{self.name}" if self.on_demand else LOCAL_PREFIX
 
     @property
     def apk_package(self) -> str:
@@ -65,6 +76,10 @@ CATALOGUE: dict[str, SystemLibrary] = {
         ),
         SystemLibrary("libxslt", "libxslt/xslt.h", "libxslt", ("libxslt", "libexslt"), "libxslt"),
         SystemLibrary("libpq", "libpq-fe.h", "postgresql-15", ("libpq",), "libpq"),
+        # built on demand (builder/host/library_recipe/build-library.sh says how)
+        SystemLibrary(
+            "libsodium", "sodium.h", "libsodium", ("libsodium",), "libsodium", on_demand=True
+        ),
     )
 }
 
@@ -97,6 +112,7 @@ ALIASES = {
     "xslt": "libxslt",
     "postgresql": "libpq",
     "pq": "libpq",
+    "sodium": "libsodium",
 }
 
 
@@ -109,3 +125,8 @@ def system_library(name: str) -> SystemLibrary | None:
 
 def known_names() -> str:
     return ", ".join(CATALOGUE)
+
+
+def on_demand(names: tuple[str, ...] | list[str]) -> list[SystemLibrary]:
+    """The catalogue's libraries among `names` that the local images build on demand."""
+    return [CATALOGUE[n] for n in names if n in CATALOGUE and CATALOGUE[n].on_demand]

@@ -109,6 +109,7 @@ def make_plan(
     held_shared: Mapping[str, Sequence[str]] | None = None,
     debug_info: str = "strip",
     toolchains: Mapping[str, str] | None = None,
+    libraries: Mapping[str, str] | None = None,
     sdist_needs: Mapping[str, SdistNeeds] | None = None,
     build_requirements: Mapping[tuple[str, str, BuildTarget], Sequence[tuple[str, str]]]
     | None = None,
@@ -123,6 +124,9 @@ def make_plan(
     `toolchains` names the toolchains beyond C and C++ that wheelhouse can mount (the OpenMP
     runtime, Rust) by their identities: a job gets one (and its key records it) when its recipe
     asks for it and its compiler is one wheelhouse mounts (local images, cross).
+    `libraries` names the system libraries the local images build on demand, by their
+    identities: a job on the local images whose recipe names one has it mounted the same way
+    (with its identity in the key); the pypa images install theirs with apk.
     `sdist_needs` maps an sdist's identity to what its files show its build needs
     (sdist_needs.py): the toolchains found are added to the job's recipe, so its key, its
     set-up (mount or apk) and its plan line name them as if the recipe had.
@@ -166,10 +170,10 @@ def make_plan(
                     held_shared=(held_shared or {}),
                     cxx=cxx if mounted else "",
                     debug_info=debug_info,
-                    toolchains=tuple(
-                        (name, identity)
-                        for name, identity in sorted((toolchains or {}).items())
-                        if mounted and name in recipe.toolchains
+                    toolchains=_mounted(
+                        recipe,
+                        toolchains=(toolchains or {}) if mounted else {},
+                        libraries=(libraries or {}) if images[target.arch].kind == "local" else {},
                     ),
                     found=found,
                     build_requirements=tuple(
@@ -276,6 +280,18 @@ def _job_for(
         toolchains_found=tuple(sorted(found.items())),
         build_requirements=build_requirements,
     )
+
+
+def _mounted(
+    recipe: Recipe, *, toolchains: Mapping[str, str], libraries: Mapping[str, str]
+) -> tuple[tuple[str, str], ...]:
+    """(name, identity) of each toolchain and library built on demand the recipe names, in
+    the order keys have recorded them (by name)."""
+    named = {
+        **{name: identity for name, identity in toolchains.items() if name in recipe.toolchains},
+        **{n: identity for n, identity in libraries.items() if n in recipe.system_libraries},
+    }
+    return tuple(sorted(named.items()))
 
 
 def _found_toolchains(

@@ -28,9 +28,11 @@ from builder.host.commands import CommandRunner, tail
 from builder.host.containers import Containers
 from builder.host.fortran_build import ensure_fortran
 from builder.host.http_client import HttpClient
+from builder.host.library_build import ensure_library
 from builder.host.library_versions import LibraryVersions
 from builder.host.openmp_build import ensure_openmp
 from builder.host.rust_build import ensure_rust
+from builder.inputs.system_libraries import SystemLibrary, on_demand
 from builder.plan.jobs import (
     BuildJob,
     FailJob,
@@ -50,6 +52,7 @@ from builder.wheelbuild.compile import build_wheel, shareable
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.fortran_toolchain import FortranToolchain
 from builder.wheelbuild.layers import Layer, requirements_layer
+from builder.wheelbuild.library_layers import LibraryBuilds
 from builder.wheelbuild.openmp_runtime import OpenMPRuntime
 from builder.wheelbuild.rust_toolchain import RustToolchain
 from builder.wheelhouse.store import Made, Refused, Wheelhouse
@@ -97,6 +100,7 @@ class Executor:
         openmp: OpenMPRuntime | None = None,
         rust: RustToolchain | None = None,
         fortran: FortranToolchain | None = None,
+        libraries: LibraryBuilds | None = None,
         versions: LibraryVersions | None = None,
     ) -> None:
         self._commands = commands
@@ -110,6 +114,7 @@ class Executor:
         self._openmp = openmp
         self._rust = rust
         self._fortran = fortran
+        self._libraries = libraries
         self._versions = versions
         # sdist identity -> the pure or abi3 wheels built from it in this run
         self._shared: dict[str, list[Path]] = {}
@@ -337,12 +342,18 @@ class Executor:
         return JobOutcome(job=job, ok=True, wheel=wheel, filename=wheel.name, grafted=built.grafted)
 
     def _layers_for(self, job: BuildJob, log: Path) -> list[Layer]:
-        """What to mount for the job beyond C and C++, each toolchain set up by the first job
-        that needs it (in that job's log, one set-up at a time; a job that needs none never
-        waits for another's set-up)."""
+        """What to mount for the job beyond C and C++, each toolchain set up and each library
+        built on demand by the first job that needs it (in that job's log, one set-up at a
+        time; a job that needs none never waits for another's set-up)."""
         if not job.toolchains:
             return []
-        there = {"openmp": self._openmp, "rust": self._rust, "fortran": self._fortran}
+        libraries = on_demand([name for name, _ in job.toolchains])
+        there = {
+            "openmp": self._openmp,
+            "rust": self._rust,
+            "fortran": self._fortran,
+            **{library.name: self._libraries for library in libraries},
+        }
         missing = [name for name, set_up in there.items() if job.toolchain(name) and not set_up]
         if missing:
             raise WheelhouseError(f"{job.label} needs {', '.join(missing)}, which was not set up")
@@ -365,7 +376,29 @@ class Executor:
             if self._fortran is not None and job.fortran:
                 ensure_fortran(self._commands, self._fortran, job.arch, zig=self._cxx, log=log)
                 layers.append(self._fortran.layer(job.arch))
+            layers += self._library_layers(job, libraries, log)
         return layers
+
+    def _library_layers(
+        self, job: BuildJob, libraries: list[SystemLibrary], log: Path
+    ) -> list[Layer]:
+        """The job's libraries built on demand, each built first when it is not yet (with the
+        compiler the job's own build uses)."""
+        builds = self._libraries
+        if builds is None:
+            return []
+        for library in libraries:
+            ensure_library(
+                self._commands,
+                self._containers,
+                builds,
+                library,
+                image=job.image,
+                cxx=self._cxx,
+                cross=job.execution == "cross",
+                log=log,
+            )
+        return [builds.layer(library, job.arch, job.image.builder_id) for library in libraries]
 
     def _stage_shared(self, job: BuildJob | ReuseJob, wheel: Path, log: Path) -> JobOutcome:
         """A pure or abi3 wheel of the same sdist serves this target too: staged for its

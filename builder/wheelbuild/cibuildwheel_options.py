@@ -6,7 +6,7 @@ import re
 import shlex
 from collections.abc import Sequence
 
-from builder.inputs.system_libraries import CATALOGUE, LOCAL_PREFIX
+from builder.inputs.system_libraries import CATALOGUE, SystemLibrary
 from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.layers import BUILD_REQUIREMENTS, Layer
@@ -30,13 +30,19 @@ def system_libraries_command(job: BuildJob) -> str:
     libraries = [CATALOGUE[name] for name in job.recipe.system_libraries]
     apk = " ".join(shlex.quote(library.apk_package) for library in libraries)
     checks = " && ".join(
-        f"{{ test -e {LOCAL_PREFIX}/include/{library.header} || "
+        f"{{ test -e {library.local_prefix}/include/{library.header} || "
         f"{{ echo 'wheelhouse: recipe {job.name} needs {library.name}, which this builder image "
-        f"does not provide ({LOCAL_PREFIX}/include/{library.header}); rebuild the local images "
-        "(wheelhouse images build) or use the pypa images' >&2; exit 1; }; }"
+        f"does not provide ({library.local_prefix}/include/{library.header}); "
+        f"{_remedy(library)}' >&2; exit 1; }}; }}"
         for library in libraries
     )
     return f"if command -v apk >/dev/null 2>&1; then apk add --no-cache {apk}; else {checks}; fi"
+
+
+def _remedy(library: SystemLibrary) -> str:
+    if library.on_demand:
+        return "wheelhouse builds it on demand for its local images only: give a custom image apk or the library there, or use the local or pypa images"
+    return "rebuild the local images (wheelhouse images build) or use the pypa images"
 
 
 # What Alpine installs for a toolchain a recipe names (OpenMP needs nothing: its GCC has libgomp).

@@ -25,7 +25,6 @@ from builder.checks.wheel_checks import (
     grafted_libraries,
     tag_problems,
 )
-from builder.errors import CommandFailed
 from builder.host.commands import CommandRunner, Result, tail
 from builder.host.containers import Containers, Mount
 from builder.host.library_versions import LibraryVersions
@@ -111,6 +110,7 @@ def build_wheel(
         return Built(wheel=wheel, problems=problems)
     grafted = grafted_libraries(wheel)
     found = versions.of(job.image, log=log) if versions is not None and grafted else {}
+    found |= {layer.name: layer.release for layer in layers if layer.release}  # built on demand
     add_sbom(job, wheel, grafted=grafted, versions=found)
     return Built(wheel=wheel, grafted=grafted)
 
@@ -184,12 +184,7 @@ def build_pure_wheel(
 def _the_wheel(result: Result, out: Path, *, what: str, log: Path) -> Path | Built:
     """The one wheel a build left in `out`; a failed build raises CommandFailed with its log's
     tail, and anything but one wheel is a problem."""
-    if result.returncode != 0:
-        raise CommandFailed(
-            f"{what} failed with exit code {result.returncode} (log: {log})",
-            returncode=result.returncode,
-            log_tail=tail(result.output),
-        )
+    result.check(what, log)
     wheels = sorted(out.glob("*.whl"))
     if len(wheels) != 1:
         names = ", ".join(w.name for w in wheels) or "none"

@@ -17,6 +17,7 @@ from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
 from pathlib import Path
 
+from builder.host.containers import Mount
 from builder.inputs.system_libraries import LOCAL_PREFIX
 
 MOUNT = "/opt/wheelhouse-cxx"  # the toolchain, read-only
@@ -69,6 +70,16 @@ export ZIG_GLOBAL_CACHE_DIR="${{ZIG_GLOBAL_CACHE_DIR:-{CACHE_MOUNT}}}"
 if [ -d {LOCAL_PREFIX}/include ]; then  # the local images' native libraries, as musl-cc sees them
   set -- -idirafter {LOCAL_PREFIX}/include "$@" -L{LOCAL_PREFIX}/lib
 fi
+# LIBRARY_PATH, which GCC reads and zig does not: where the libraries built on demand are
+# mounted (library_layers.py) and where a build's own environment points
+if [ -z "$compile_only" ] && [ -n "$LIBRARY_PATH" ]; then
+  saved_ifs=$IFS
+  IFS=:
+  for dir in $LIBRARY_PATH; do
+    [ -z "$dir" ] || set -- "$@" -L"$dir"
+  done
+  IFS=$saved_ifs
+fi
 # -fopenmp: clang's own driver links libomp, zig's does not; the runtime is mounted for the jobs
 # whose recipe asks for it (openmp_runtime.py)
 if [ -n "$openmp" ] && [ -n "$WHEELHOUSE_OPENMP" ]; then
@@ -112,12 +123,17 @@ class CxxToolchain:
     work: Path  # host directory mounted at MOUNT (the wrapper, a link to zig_dir)
     cache: Path  # host directory mounted at CACHE_MOUNT
 
+    def mounts(self) -> tuple[Mount, ...]:
+        """The wrappers and zig read-only, zig's cache read-write."""
+        return (
+            Mount(source=self.work, target=MOUNT),
+            Mount(source=self.zig_dir, target=f"{MOUNT}/zig"),
+            Mount(source=self.cache, target=CACHE_MOUNT, read_only=False),
+        )
+
     def create_args(self) -> str:
         """cibuildwheel's container-engine `create_args` mounting the toolchain and its cache."""
-        return (
-            f"--volume {self.work}:{MOUNT}:ro --volume {self.zig_dir}:{MOUNT}/zig:ro "
-            f"--volume {self.cache}:{CACHE_MOUNT}"
-        )
+        return " ".join(f"--volume {mount.option()}" for mount in self.mounts())
 
     def environment(self) -> dict[str, str]:
         """C++ for a build whose C compiler is the image's own."""

@@ -1,6 +1,6 @@
-"""What a toolchain beyond C and C++ (OpenMP, Rust, Fortran) adds to the build container of a job
-that asks for it: its mounts and its environment, in one shape, so that cibuildwheel's options
-and the executor treat every toolchain alike. Pure."""
+"""What a toolchain beyond C and C++ (OpenMP, Rust, Fortran) or a system library built on demand
+adds to the build container of a job that asks for it: its mounts and its environment, in one
+shape, so that cibuildwheel's options and the executor treat every one alike. Pure."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ class Layer:
     # evaluated by cibuildwheel in the container, in order; a value ending in ":$NAME" keeps
     # the container's NAME after it (cibuildwheel_options.py)
     environment: tuple[tuple[str, str], ...]
+    release: str = ""  # a system library's release, for the SBOM of a wheel that grafts it
 
     def create_args(self) -> str:
         """The container engine's `create_args` for the mounts (cibuildwheel's)."""

@@ -73,6 +73,7 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "rustdemo",
             "fortrandemo",
             "bdepdemo",
+            "sodiumdemo",
         )
     ]
     write_simple_tree(sdists, work / "root")

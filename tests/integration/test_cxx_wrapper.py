@@ -74,3 +74,54 @@ def test_openmp_links_the_mounted_runtime_when_it_links_and_only_then(tmp_path: 
     assert linked[-2:] == ["-L/omp/lib", "-lomp"]
     assert "-lomp" not in called("-shared", "x.o", "-o", "x.so")  # no -fopenmp: nothing added
     assert "-lomp" not in called("-fopenmp", "x.o", "-o", "x", openmp=None)  # nothing mounted
+
+
+def test_library_path_reaches_zig_s_links_as_it_reaches_gcc_s(tmp_path: Path) -> None:
+    """zig reads CPATH but not LIBRARY_PATH, where the libraries built on demand are mounted
+    (library_layers.py): the wrapper turns each of its directories into -L when it links, and
+    leaves a compile alone; a real zig link then finds a library only there."""
+    work = tmp_path / "cxx"
+    (work / "zig").mkdir(parents=True)
+    record = tmp_path / "argv"
+    fake = work / "zig" / "zig"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
+    fake.chmod(0o755)
+    cc = work / "cc"
+    cc.write_text(
+        wrapper("cc").replace(CACHE_MOUNT, str(tmp_path / "cache")).replace(MOUNT, str(work))
+    )
+    cc.chmod(0o755)
+
+    def called(*argv: str, library_path: str) -> list[str]:
+        env = {"PATH": "/usr/bin:/bin", "LIBRARY_PATH": library_path}
+        subprocess.run([str(cc), *argv], env=env, check=True, capture_output=True)
+        return record.read_text().splitlines()
+
+    linked = called("-shared", "x.o", "-lsodium", "-o", "x.so", library_path="/a/lib::/b lib")
+    assert linked[-2:] == ["-L/a/lib", "-L/b lib"]
+    assert not [a for a in called("-c", "x.c", library_path="/a/lib") if a.startswith("-L")]
+
+
+def test_a_real_zig_link_finds_a_library_on_library_path(toolchain: Path, tmp_path: Path) -> None:
+    lib = tmp_path / "lib"
+    lib.mkdir()
+    (tmp_path / "g.c").write_text("int g(void) { return 1; }\n")
+    (tmp_path / "m.c").write_text("int g(void);\nint f(void) { return g(); }\n")
+    cc = str(toolchain / "cc")
+
+    def link(*argv: str | Path, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [cc, *(str(a) for a in argv)],
+            env={"PATH": "/usr/bin:/bin", **env},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    made = link("-shared", tmp_path / "g.c", "-o", lib / "libwhg.so")
+    assert made.returncode == 0, made.stderr
+    argv = ("-shared", tmp_path / "m.c", "-lwhg", "-o", tmp_path / "m.so")
+    without = link(*argv)
+    assert without.returncode != 0 and "whg" in without.stderr
+    found = link(*argv, LIBRARY_PATH=str(lib))
+    assert found.returncode == 0, found.stderr

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from builder.inputs.system_libraries import CATALOGUE, library_of, system_library
+from builder.inputs.system_libraries import CATALOGUE, library_of, on_demand, system_library
 
 SCRIPT = (
     Path(__file__).resolve().parents[2]
@@ -15,15 +15,29 @@ SCRIPT = (
     / "scripts"
     / "build-syslibs.sh"
 )
+ON_DEMAND_SCRIPT = SCRIPT.parents[2] / "library_recipe" / "build-library.sh"
 
 
-def test_the_image_recipe_checks_every_catalogued_header() -> None:
+def test_the_image_recipe_checks_every_baked_header() -> None:
     # build-syslibs.sh's `check` step fails the image build when a header is missing; every
-    # library a recipe may name must be among the headers it checks.
+    # library the images carry must be among the headers it checks.
     text = SCRIPT.read_text()
     check = text[text.index("  check)") :]
     checked = set(re.findall(r"[\w/.+-]+\.h\b", check))
-    assert {library.header for library in CATALOGUE.values()} <= checked
+    baked = {library.header for library in CATALOGUE.values() if not library.on_demand}
+    assert baked <= checked
+    assert not {library.header for library in on_demand(list(CATALOGUE))} & checked
+
+
+def test_every_library_built_on_demand_has_a_recipe_and_a_prefix_of_its_own() -> None:
+    cases = set(re.findall(r"^  ([\w.+-]+)\)$", ON_DEMAND_SCRIPT.read_text(), re.MULTILINE))
+    built = on_demand(list(CATALOGUE))
+    assert built, "the catalogue has libraries built on demand"
+    for library in built:
+        assert library.name in cases, library.name
+        assert library.local_prefix == f"/opt/wheelhouse-libs/{library.name}"
+    assert CATALOGUE["libxml2"].local_prefix == "/opt/syslibs"
+    assert on_demand(["libxml2", "libsodium", "nope"]) == [CATALOGUE["libsodium"]]
 
 
 def test_spellings() -> None:
@@ -43,5 +57,6 @@ def test_each_library_s_debian_source_is_one_the_image_recipe_fetches() -> None:
         if line.strip() and not line.startswith("#")
     }
     for library in CATALOGUE.values():
-        assert (library.debian_suite, library.debian_source) in fetched, library.name
+        if not library.on_demand:  # those fetch their own (library_recipe/fetch-source.sh)
+            assert (library.debian_suite, library.debian_source) in fetched, library.name
         assert library_of(library.sonames[0]) is library

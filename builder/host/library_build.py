@@ -1,0 +1,134 @@
+"""Build a system library on demand, once per identity, arch and builder image
+(builder/wheelbuild/library_layers.py says what it is and where it goes): Debian's source package
+fetched and unpacked on this machine, compiled in the arch's builder image."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+
+from builder.errors import EnvironmentProblem
+from builder.host.commands import CommandRunner
+from builder.host.containers import Containers, Mount
+from builder.host.toolchain_files import note
+from builder.inputs.system_libraries import SystemLibrary
+from builder.plan.jobs import ImageRef
+from builder.wheelbuild.cxx_toolchain import MOUNT as CXX_MOUNT
+from builder.wheelbuild.cxx_toolchain import CxxToolchain
+from builder.wheelbuild.library_layers import RECIPE_DIR, RELEASE_FILE, LibraryBuilds
+
+RECIPE_MOUNT = "/opt/wheelhouse-library-recipe"
+TREE_MOUNT = "/opt/wheelhouse-library-source"
+
+
+def ensure_library(
+    commands: CommandRunner,
+    containers: Containers,
+    builds: LibraryBuilds,
+    library: SystemLibrary,
+    *,
+    image: ImageRef,
+    cxx: CxxToolchain | None,
+    cross: bool,
+    log: Path,
+) -> None:
+    """The library built for `image`'s arch when it is not yet (its output appended to `log`).
+    C++ is the zig wrapper's (`cxx`); C is too when `cross` (natively, in a foreign arch's
+    container), as the arch's jobs compile, otherwise the image's own musl-cc. Raises
+    CommandFailed when a step fails, EnvironmentProblem when a cross build has no zig."""
+    arch, builder_id = image.arch, image.builder_id
+    if builds.ready(library, arch, builder_id):
+        return
+    if cross and cxx is None:
+        raise EnvironmentProblem(
+            f"{library.name} for {arch} is cross-compiled with zig, and the ziglang package is "
+            "not installed",
+            hint="pip install ziglang (a dependency of wheelhouse), or use the pypa images",
+        )
+    destination = builds.directory(library, arch, builder_id)
+    note(
+        log,
+        f"# building {library.name} for {arch} from Debian {library.debian_suite}'s "
+        f"{library.debian_source} (once, into {destination})",
+    )
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="build-", dir=destination.parent) as scratch:
+        work = Path(scratch)
+        tree, out = work / "source", work / "out"
+        out.mkdir()
+        commands.run(
+            [
+                "bash",
+                str(RECIPE_DIR / "fetch-source.sh"),
+                str(builds.sources(library)),
+                library.debian_suite,
+                library.debian_source,
+                str(tree),
+            ],
+            log=log,
+            timeout=1800,
+            what=f"fetching Debian's {library.debian_source} source package",
+        )
+        compiler = [f"CC={CXX_MOUNT}/cc"] if cross else []
+        compiler += [f"CXX={CXX_MOUNT}/c++"] if cxx is not None else []
+        result = containers.run(
+            image.builder,
+            [
+                "env",
+                *compiler,
+                "sh",
+                f"{RECIPE_MOUNT}/build-library.sh",
+                library.name,
+                TREE_MOUNT,
+                library.local_prefix,
+            ],
+            arch=arch,
+            mounts=[
+                Mount(source=RECIPE_DIR, target=RECIPE_MOUNT),
+                Mount(source=tree, target=TREE_MOUNT, read_only=False),
+                Mount(source=out, target=library.local_prefix, read_only=False),
+                *(cxx.mounts() if cxx is not None else ()),
+            ],
+            log=log,
+            timeout=3600,
+        )
+        result.check(f"building {library.name} for {arch}", log)
+        release = built_release(out, library) or debian_release(tree)
+        if not (out / "include" / library.header).is_file():
+            raise EnvironmentProblem(
+                f"building {library.name} for {arch} installed no include/{library.header}",
+                hint=f"see {log}; builder/host/library_recipe/build-library.sh builds it",
+            )
+        (out / RELEASE_FILE).write_text(f"{release or 'unknown'}\n", encoding="utf-8")
+        # In place in one rename; a tree another run finished meanwhile is kept.
+        try:
+            out.rename(destination)
+        except OSError:
+            if not builds.ready(library, arch, builder_id):
+                shutil.rmtree(destination, ignore_errors=True)
+                out.rename(destination)
+    note(log, f"# {library.name} {builds.release(library, arch, builder_id)} for {arch} ready")
+
+
+def built_release(prefix: Path, library: SystemLibrary) -> str:
+    """The Version its pkg-config file states, "" without one."""
+    if library.pkg_config is None:
+        return ""
+    try:
+        text = (prefix / "lib" / "pkgconfig" / f"{library.pkg_config}.pc").read_text()
+    except OSError:
+        return ""
+    found = re.search(r"^Version:\s*(\S+)", text, re.MULTILINE)
+    return found.group(1) if found else ""
+
+
+def debian_release(tree: Path) -> str:
+    """The upstream part of the unpacked package's version (debian/changelog's first line)."""
+    try:
+        first = (tree / "debian" / "changelog").read_text().splitlines()[0]
+    except (OSError, IndexError):
+        return ""
+    found = re.search(r"\((?:\d+:)?([^)-]+)", first)
+    return found.group(1) if found else ""

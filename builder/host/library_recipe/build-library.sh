@@ -1,0 +1,37 @@
+#!/bin/sh
+# Build one system library on demand, in the builder image of the arch it is for, from its
+# Debian source tree (fetch-source.sh), shared, into PREFIX: the path at which the jobs that
+# name it will see it, so its pkg-config files and *-config scripts are right as they are.
+# CC is the image's musl-cc, or for a cross build the zig wrapper that compiles natively.
+#
+#   build-library.sh LIBRARY TREE PREFIX
+set -eu
+usage="usage: build-library.sh LIBRARY TREE PREFIX"
+library=${1:?$usage} tree=${2:?$usage} prefix=${3:?$usage}
+jobs=$(nproc)
+export CFLAGS="${CFLAGS:--O2} -fPIC"
+cd "$tree"
+
+case "$library" in
+  libsodium)
+    ./configure --prefix="$prefix" --enable-shared --disable-static --disable-dependency-tracking
+    make -j"$jobs"
+    make install
+    ;;
+  *)
+    echo "build-library: no recipe for $library" >&2
+    exit 2
+    ;;
+esac
+
+rm -rf "$prefix/share/doc" "$prefix/share/man" "$prefix/share/info" "$prefix"/lib/*.la
+# musl's libc by the name Alpine's toolchain gives it (zig's link names its own stub libc.so,
+# and auditwheel would graft a libc beside a library that needs "libc.so").
+libc="libc.musl-$(uname -m).so.1"
+for lib in "$prefix"/lib/*.so*; do
+  [ -f "$lib" ] && [ ! -L "$lib" ] || continue
+  if patchelf --print-needed "$lib" | grep -qx libc.so; then
+    patchelf --replace-needed libc.so "$libc" "$lib"
+  fi
+done
+echo "build-library: $library in $prefix"

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Download a Debian source package (once: a later call reuses what DOWNLOADS holds) and unpack
+# it, Debian's patches applied, into TREE, for build-library.sh.
+#
+#   fetch-source.sh DOWNLOADS SUITE SOURCE TREE
+#
+# DOWNLOADS keeps a private apt state (the host's apt configuration is never changed; the mirror
+# is the one the host's apt sources name) and the source packages. apt checks each file against
+# the suite's signed index; the suite's security updates are offered too.
+set -euo pipefail
+
+downloads=${1:?usage: fetch-source.sh DOWNLOADS SUITE SOURCE TREE}
+suite=${2:?} source=${3:?} tree=${4:?}
+
+# shellcheck source=../private-apt.sh
+. "$(dirname "$0")/../private-apt.sh"
+
+newest_dsc() {
+  ls "$downloads/${source}"_*.dsc 2>/dev/null | sort -V | tail -n1 || true
+}
+
+mkdir -p "$downloads"
+dsc=$(newest_dsc)
+if [ -z "$dsc" ]; then
+  if [ ! -x /usr/bin/apt-get ]; then
+    echo "fetch-source: $source comes from Debian's sources, which needs a Debian host" \
+      "(apt-get); elsewhere use the pypa images, whose apk has the library" >&2
+    exit 2
+  fi
+  if ! mirror=$(debian_mirror); then
+    echo "fetch-source: cannot find a Debian mirror in the host's apt sources" >&2
+    exit 2
+  fi
+  private_apt "$downloads/apt" "deb-src $mirror $suite main" \
+    "deb-src $mirror-security $suite-security main"
+  apt-get "${apt_opts[@]}" -q update
+  (cd "$downloads" && apt-get "${apt_opts[@]}" -q source --download-only "$source")
+  dsc=$(newest_dsc)
+  [ -n "$dsc" ] || { echo "fetch-source: Debian $suite offers no source package $source" >&2; exit 1; }
+fi
+if ! command -v dpkg-source >/dev/null; then
+  echo "fetch-source: unpacking $source needs dpkg-source (apt-get install dpkg-dev)" >&2
+  exit 2
+fi
+rm -rf "$tree"
+dpkg-source --no-check -x "$dsc" "$tree" >/dev/null
+# Debian's tarball of a git tag has configure.ac but no configure (Debian's build runs
+# autoreconf, as here); a release tarball's own is kept.
+if [ ! -e "$tree/configure" ] && [ -f "$tree/configure.ac" ]; then
+  if ! command -v autoreconf >/dev/null || ! command -v libtoolize >/dev/null; then
+    echo "fetch-source: $source ships no configure script, and making one needs autoreconf" \
+      "and libtoolize: apt-get install autoconf automake libtool (make engine installs them)" >&2
+    exit 2
+  fi
+  (cd "$tree" && autoreconf -fi >/dev/null)
+fi
+echo "fetch-source: $(basename "$dsc" .dsc) unpacked, Debian's patches applied"

@@ -1,0 +1,112 @@
+"""A system library built on demand, end to end on both arches: sodiumdemo's recipe names
+libsodium, which the local images do not carry. The plan says the run builds it; the first job
+of each arch builds it from Debian's sources in the builder image (aarch64: compiled natively by
+the zig wrappers, as that arch's jobs are), it is mounted into sodiumdemo's build only, auditwheel
+grafts it, the SBOM names it, and pip installs the wheel in the runtime image with no network,
+where libsodium reports its release and hashes. A second plan builds nothing again."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from builder.host.emulation import docker_platform
+from builder.host.images import local_tags, recipe_hash
+from tests.e2e.conftest import make_project
+from tests.e2e.runtime import inspect_built_wheel, run_in_runtime, wheel_sbom
+from tests.support import wheelhouse_cli
+
+ARCHS = ("x86_64", "aarch64")
+RELEASE = "1.0.18"  # Debian bookworm's libsodium
+
+
+@pytest.fixture(scope="module")
+def sodium_run(
+    tmp_path_factory: pytest.TempPathFactory, fixture_index: str, engine: None
+) -> dict[str, Any]:
+    project = make_project(
+        tmp_path_factory.mktemp("libraries"),
+        fixture_index,
+        pythons=["3.13"],
+        archs=list(ARCHS),
+    )
+    (project / "sodium.txt").write_text("sodiumdemo==1.0.0\n")
+    planned = wheelhouse_cli("build", "--list", "sodium.txt", "--dry-run", "--json", cwd=project)
+    assert planned.returncode == 0, planned.stderr[-4000:]
+    result = wheelhouse_cli("build", "--list", "sodium.txt", "--json", cwd=project)
+    assert result.returncode == 0, result.stderr[-4000:]
+    again = wheelhouse_cli("build", "--list", "sodium.txt", "--dry-run", "--json", cwd=project)
+    assert again.returncode == 0, again.stderr[-4000:]
+    return {
+        "project": project,
+        "plan": json.loads(planned.stdout),
+        "report": json.loads(result.stdout),
+        "again": json.loads(again.stdout),
+    }
+
+
+def test_the_images_carry_no_library_that_is_built_on_demand(engine: None) -> None:
+    for arch in ARCHS:
+        builder = local_tags(arch, "musllinux_1_2", recipe_hash())[1]
+        script = "ls /opt/syslibs/include/sodium.h /opt/wheelhouse-libs 2>&1 || true"
+        argv = ["docker", "run", "--rm", "--network", "none", "--platform", docker_platform(arch)]
+        argv += [builder, "sh", "-c", script]
+        found = subprocess.run(argv, capture_output=True, text=True, check=True)
+        assert "No such file" in found.stdout and "sodium.h" in found.stdout, found.stdout
+
+
+def test_the_plan_names_the_library_and_its_identity_is_in_the_keys(
+    sodium_run: dict[str, Any],
+) -> None:
+    plan = sodium_run["plan"]
+    jobs = {job["arch"]: job for job in plan["jobs"]}
+    assert set(jobs) == set(ARCHS)
+    for job in jobs.values():
+        assert job["action"] == "build"
+        assert job["libsodium"].startswith("libsodium from Debian bookworm's libsodium, recipe ")
+    notes = " ".join(plan["warnings"])
+    assert "kept in the wheelhouse's cache: libsodium (aarch64, x86_64)" in notes, notes
+    # built once: the next plan has nothing to build, and no library to build either
+    again = sodium_run["again"]
+    assert {job["action"] for job in again["jobs"]} == {"skip"}, again["jobs"]
+    assert "libsodium" not in " ".join(again["warnings"])
+
+
+def test_each_arch_builds_it_once_and_grafts_it(sodium_run: dict[str, Any]) -> None:
+    jobs = {job["arch"]: job for job in sodium_run["report"]["jobs"]}
+    wheelhouse = sodium_run["project"] / "wheelhouse"
+    for arch in ARCHS:
+        job = jobs[arch]
+        assert job["action"] == "build" and job["ok"], job
+        log = Path(job["log"]).read_text(encoding="utf-8")
+        assert f"# building libsodium for {arch} from Debian bookworm's libsodium" in log
+        assert f"# libsodium {RELEASE} for {arch} ready" in log, log[-3000:]
+        wheel = wheelhouse / job["wheel"]
+        inspect_built_wheel(wheel, arch=arch, grafted="sodiumdemo.libs/libsodium")
+        (library,) = wheel_sbom(wheel)["components"]
+        assert (library["name"], library["version"]) == ("libsodium", RELEASE)
+        origin = {p["name"]: p["value"] for p in library["properties"]}
+        assert "Debian bookworm source package libsodium" in origin["wheelhouse:origin"]
+
+
+@pytest.mark.parametrize("arch", ARCHS)
+def test_pip_installs_it_offline_and_libsodium_answers(
+    sodium_run: dict[str, Any], arch: str
+) -> None:
+    expected = hashlib.blake2b(b"wheelhouse", digest_size=32).hexdigest()
+    done = run_in_runtime(
+        "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
+        "/tmp/venv/bin/pip install -q --no-index --find-links /work sodiumdemo; "
+        "/tmp/venv/bin/python -c 'import platform, sodiumdemo; "
+        'print(platform.machine(), sodiumdemo.version(), sodiumdemo.blake2b_hex(b"wheelhouse"))\'',
+        network="none",
+        mount=sodium_run["project"] / "wheelhouse",
+        arch=arch,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.split()[-3:] == [arch, RELEASE, expected], done.stdout

@@ -1,0 +1,103 @@
+"""System libraries built on demand: which jobs get one (and its identity in their key), what
+it adds to their build container, where it lives once built, and the plan's note naming what a
+run will build."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from builder.inputs.recipes import Recipe
+from builder.inputs.system_libraries import CATALOGUE
+from builder.pipeline import _library_notes
+from builder.plan.jobs import BuildJob
+from builder.wheelbuild.cibuildwheel_options import before_all_command, cibuildwheel_env
+from builder.wheelbuild.library_layers import (
+    RELEASE_FILE,
+    library_builds,
+    library_environment,
+    library_identity,
+)
+from builder.wheelbuild.openmp_runtime import openmp_runtime
+from tests.unit.fakes import IMAGE
+from tests.unit.test_plan import C_EXT, plan_for
+from tests.unit.test_wheel_checks import evaluated
+
+SODIUM = CATALOGUE["libsodium"]
+LIBRARIES = {"libsodium": "libsodium from Debian bookworm's libsodium, recipe 1"}
+
+
+def sodium_job(**kwargs: object) -> BuildJob:
+    recipes = {"cext": Recipe(name="cext", system_libraries=("libsodium",))}
+    (job,) = plan_for([C_EXT], recipes=recipes, libraries=LIBRARIES, **kwargs).jobs
+    assert isinstance(job, BuildJob)
+    return job
+
+
+def test_a_recipe_naming_a_library_built_on_demand_gets_it_with_its_identity() -> None:
+    job = sodium_job()
+    assert job.toolchain("libsodium") == LIBRARIES["libsodium"]
+    assert job.to_json()["libsodium"] == LIBRARIES["libsodium"]
+    newer = {"libsodium": "libsodium from Debian bookworm's libsodium, recipe 2"}
+    recipes = {"cext": Recipe(name="cext", system_libraries=("libsodium",))}
+    assert job.key != plan_for([C_EXT], recipes=recipes, libraries=newer).jobs[0].key
+    # a recipe that does not name it, or a baked library, gets nothing mounted
+    plain = plan_for([C_EXT], libraries=LIBRARIES).jobs[0]
+    assert isinstance(plain, BuildJob) and plain.toolchains == ()
+    baked = {"cext": Recipe(name="cext", system_libraries=("libxml2",))}
+    (xml,) = plan_for([C_EXT], recipes=baked, libraries=LIBRARIES).jobs
+    assert isinstance(xml, BuildJob) and xml.toolchains == ()
+    # the pypa images install it with apk instead: nothing mounted, nothing in the key
+    on_pypa = sodium_job(images={"x86_64": replace(IMAGE, kind="pypa")})
+    assert on_pypa.toolchains == ()
+    assert "apk add --no-cache libsodium-dev" in before_all_command(on_pypa)
+
+
+def test_its_layer_mounts_it_at_its_prefix_and_adds_to_what_others_set(tmp_path: Path) -> None:
+    builds = library_builds(tmp_path)
+    job = replace(sodium_job(), toolchains=(("libsodium", "x"), ("openmp", "llvm-openmp 19")))
+    layer = builds.layer(SODIUM, "x86_64", IMAGE.builder_id)
+    runtime = openmp_runtime(tmp_path, "llvm-openmp 19")
+    env = cibuildwheel_env(job, None, [runtime.layer("x86_64"), layer])
+    directory = builds.directory(SODIUM, "x86_64", IMAGE.builder_id)
+    assert f"--volume {directory}:/opt/wheelhouse-libs/libsodium:ro" in env["CIBW_CONTAINER_ENGINE"]
+    build_env = evaluated(env["CIBW_ENVIRONMENT"], {"PKG_CONFIG_PATH": "/opt/syslibs/pc"})
+    prefix = "/opt/wheelhouse-libs/libsodium"
+    assert build_env["CPATH"] == f"{prefix}/include:/opt/wheelhouse-openmp/include"
+    assert build_env["LIBRARY_PATH"] == f"{prefix}/lib:/opt/wheelhouse-openmp/lib"
+    assert build_env["PKG_CONFIG_PATH"] == f"{prefix}/lib/pkgconfig:/opt/syslibs/pc"
+    assert build_env["PATH"].startswith(f"{prefix}/bin:")
+    # the local images' check looks where the library is mounted
+    assert f"test -e {prefix}/include/sodium.h" in before_all_command(job)
+    # a job that does not name it gets neither
+    other = cibuildwheel_env(plan_for([C_EXT]).jobs[0], None, [layer])
+    assert other["CIBW_CONTAINER_ENGINE"] == "docker"
+    assert library_environment(prefix)[0] == ("CPATH", f"{prefix}/include:$CPATH")
+
+
+def test_a_built_library_is_ready_per_arch_and_builder_image_with_its_release(
+    tmp_path: Path,
+) -> None:
+    builds = library_builds(tmp_path)
+    here = builds.directory(SODIUM, "x86_64", "sha256:a")
+    assert here != builds.directory(SODIUM, "aarch64", "sha256:a")
+    assert here != builds.directory(SODIUM, "x86_64", "sha256:b")  # another image rebuilds it
+    assert not builds.ready(SODIUM, "x86_64", "sha256:a")
+    here.mkdir(parents=True)
+    assert not builds.ready(SODIUM, "x86_64", "sha256:a")  # half-built: no release yet
+    (here / RELEASE_FILE).write_text("1.0.18\n")
+    assert builds.ready(SODIUM, "x86_64", "sha256:a")
+    assert builds.layer(SODIUM, "x86_64", "sha256:a").release == "1.0.18"
+    assert library_identity(SODIUM).startswith("libsodium from Debian bookworm's libsodium, ")
+
+
+def test_the_plan_names_the_libraries_a_run_will_build(tmp_path: Path) -> None:
+    builds = library_builds(tmp_path)
+    recipes = {"cext": Recipe(name="cext", system_libraries=("libsodium",))}
+    plan = plan_for([C_EXT], recipes=recipes, libraries=LIBRARIES)
+    (note,) = _library_notes(plan, builds)
+    assert note.endswith("kept in the wheelhouse's cache: libsodium (x86_64)")
+    built = builds.directory(SODIUM, "x86_64", IMAGE.builder_id)
+    built.mkdir(parents=True)
+    (built / RELEASE_FILE).write_text("1.0.18\n")
+    assert _library_notes(plan, builds) == []
