@@ -1,9 +1,11 @@
-"""A system library built on demand, end to end on both arches: sodiumdemo's recipe names
-libsodium, which the local images do not carry. The plan says the run builds it; the first job
-of each arch builds it from Debian's sources in the builder image (aarch64: compiled natively by
-the zig wrappers, as that arch's jobs are), it is mounted into sodiumdemo's build only, auditwheel
-grafts it, the SBOM names it, and pip installs the wheel in the runtime image with no network,
-where libsodium reports its release and hashes. A second plan builds nothing again."""
+"""A system library built on demand, end to end on both arches: the recipes of sodiumdemo (a
+fixture) and of PyNaCl 1.5.0 (the shipped one, built from source here although upstream has
+musllinux wheels) name libsodium, which the local images do not carry. The plan says the run
+builds it; the first job of each arch builds it from Debian's sources in the builder image
+(aarch64: compiled natively by the zig wrappers, as that arch's jobs are), once; it is mounted
+into those two builds only, auditwheel grafts it, the SBOM names it, and pip installs both in the
+runtime image with no network, where libsodium reports its release, hashes and encrypts. A
+second plan builds nothing again."""
 
 from __future__ import annotations
 
@@ -23,6 +25,19 @@ from tests.support import wheelhouse_cli
 
 ARCHS = ("x86_64", "aarch64")
 RELEASE = "1.0.18"  # Debian bookworm's libsodium
+USERS = ("sodiumdemo", "pynacl")  # the list's packages whose recipes name it
+CHECK = """
+import platform, sodiumdemo
+from nacl.encoding import HexEncoder
+from nacl.hash import blake2b
+from nacl.secret import SecretBox
+from nacl.utils import random
+digest = blake2b(b"wheelhouse", digest_size=32, encoder=HexEncoder).decode()
+assert digest == sodiumdemo.blake2b_hex(b"wheelhouse"), digest
+box = SecretBox(random(SecretBox.KEY_SIZE))
+assert box.decrypt(box.encrypt(b"secret")) == b"secret"
+print(platform.machine(), sodiumdemo.version(), digest, "sealed")
+"""
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +50,7 @@ def sodium_run(
         pythons=["3.13"],
         archs=list(ARCHS),
     )
-    (project / "sodium.txt").write_text("sodiumdemo==1.0.0\n")
+    (project / "sodium.txt").write_text("sodiumdemo==1.0.0\npynacl==1.5.0\n")
     planned = wheelhouse_cli("build", "--list", "sodium.txt", "--dry-run", "--json", cwd=project)
     assert planned.returncode == 0, planned.stderr[-4000:]
     result = wheelhouse_cli("build", "--list", "sodium.txt", "--json", cwd=project)
@@ -64,11 +79,15 @@ def test_the_plan_names_the_library_and_its_identity_is_in_the_keys(
     sodium_run: dict[str, Any],
 ) -> None:
     plan = sodium_run["plan"]
-    jobs = {job["arch"]: job for job in plan["jobs"]}
-    assert set(jobs) == set(ARCHS)
-    for job in jobs.values():
-        assert job["action"] == "build"
-        assert job["libsodium"].startswith("libsodium from Debian bookworm's libsodium, recipe ")
+    jobs = [job for job in plan["jobs"] if job["name"] in USERS]
+    assert sorted((job["name"], job["arch"]) for job in jobs) == sorted(
+        (name, arch) for name in USERS for arch in ARCHS
+    )
+    (identity,) = {job["libsodium"] for job in jobs}
+    assert identity.startswith("libsodium from Debian bookworm's libsodium, recipe ")
+    assert {job["action"] for job in jobs} == {"build"}
+    others = [job for job in plan["jobs"] if job["name"] not in USERS]
+    assert others and not [job for job in others if "libsodium" in job], others
     notes = " ".join(plan["warnings"])
     assert "kept in the wheelhouse's cache: libsodium (aarch64, x86_64)" in notes, notes
     # built once: the next plan has nothing to build, and no library to build either
@@ -77,21 +96,23 @@ def test_the_plan_names_the_library_and_its_identity_is_in_the_keys(
     assert "libsodium" not in " ".join(again["warnings"])
 
 
-def test_each_arch_builds_it_once_and_grafts_it(sodium_run: dict[str, Any]) -> None:
-    jobs = {job["arch"]: job for job in sodium_run["report"]["jobs"]}
+def test_each_arch_builds_it_once_and_both_builds_graft_it(sodium_run: dict[str, Any]) -> None:
+    jobs = [job for job in sodium_run["report"]["jobs"] if job["name"] in USERS]
     wheelhouse = sodium_run["project"] / "wheelhouse"
-    for arch in ARCHS:
-        job = jobs[arch]
+    logs = dict.fromkeys(ARCHS, "")
+    for job in jobs:
+        arch = job["arch"]
         assert job["action"] == "build" and job["ok"], job
-        log = Path(job["log"]).read_text(encoding="utf-8")
-        assert f"# building libsodium for {arch} from Debian bookworm's libsodium" in log
-        assert f"# libsodium {RELEASE} for {arch} ready" in log, log[-3000:]
+        logs[arch] += Path(job["log"]).read_text(encoding="utf-8")
         wheel = wheelhouse / job["wheel"]
-        inspect_built_wheel(wheel, arch=arch, grafted="sodiumdemo.libs/libsodium")
+        inspect_built_wheel(wheel, arch=arch, grafted=f"{job['name']}.libs/libsodium")
         (library,) = wheel_sbom(wheel)["components"]
         assert (library["name"], library["version"]) == ("libsodium", RELEASE)
         origin = {p["name"]: p["value"] for p in library["properties"]}
         assert "Debian bookworm source package libsodium" in origin["wheelhouse:origin"]
+    for arch, log in logs.items():  # built by one of the two jobs, used by both
+        assert log.count(f"# building libsodium for {arch} from Debian bookworm's") == 1, arch
+        assert log.count(f"# libsodium {RELEASE} for {arch} ready") == 1, log[-3000:]
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -101,12 +122,12 @@ def test_pip_installs_it_offline_and_libsodium_answers(
     expected = hashlib.blake2b(b"wheelhouse", digest_size=32).hexdigest()
     done = run_in_runtime(
         "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
-        "/tmp/venv/bin/pip install -q --no-index --find-links /work sodiumdemo; "
-        "/tmp/venv/bin/python -c 'import platform, sodiumdemo; "
-        'print(platform.machine(), sodiumdemo.version(), sodiumdemo.blake2b_hex(b"wheelhouse"))\'',
+        "/tmp/venv/bin/pip install -q --no-index --find-links /work sodiumdemo pynacl; "
+        '/tmp/venv/bin/python -c "$0"',
         network="none",
         mount=sodium_run["project"] / "wheelhouse",
         arch=arch,
+        extra=[CHECK],
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.split()[-3:] == [arch, RELEASE, expected], done.stdout
+    assert done.stdout.split()[-4:] == [arch, RELEASE, expected, "sealed"], done.stdout

@@ -44,12 +44,13 @@ if ! command -v dpkg-source >/dev/null; then
 fi
 rm -rf "$tree"
 dpkg-source --no-check -x "$dsc" "$tree" >/dev/null
-# Debian's tarball of a git tag has configure.ac but no configure (Debian's build runs
-# autoreconf, as here); a release tarball's own is kept.
-if [ ! -e "$tree/configure" ] && [ -f "$tree/configure.ac" ]; then
+# configure made again, as Debian's own build does (debhelper runs autoreconf): a tarball of a
+# git tag has none, and Debian's patches can change configure.ac or Makefile.am, which make
+# would otherwise try to regenerate in the builder image, which has no autotools.
+if [ -f "$tree/configure.ac" ]; then
   if ! command -v autoreconf >/dev/null || ! command -v libtoolize >/dev/null; then
-    echo "fetch-source: $source ships no configure script, and making one needs autoreconf" \
-      "and libtoolize: apt-get install autoconf automake libtool (make engine installs them)" >&2
+    echo "fetch-source: $source's configure is made by autoreconf and libtoolize:" \
+      "apt-get install autoconf automake libtool (make engine installs them)" >&2
     exit 2
   fi
   (cd "$tree" && autoreconf -fi >/dev/null)
