@@ -77,6 +77,9 @@ def arch_table(report: BuildReport) -> Table:
 
 
 def print_failures(console: Console, report: BuildReport) -> None:
+    for outcome in report.outcomes:  # what a job that passed did differently (abi3 fallback)
+        if outcome.ok and outcome.message:
+            console.print(f"note: {outcome.job.label}: {outcome.message}", markup=False)
     for outcome in report.failed:
         console.rule(f"[red]failed: {outcome.job.label}")
         console.print(outcome.message, markup=False, highlight=False)
@@ -98,6 +101,7 @@ def report_json(report: BuildReport, shard: str | None = None) -> dict[str, Any]
                 duration_s=outcome.duration_s,
                 log=str(outcome.log) if outcome.log else None,
                 error=None if outcome.ok else outcome.message,
+                note=outcome.message if outcome.ok and outcome.message else None,
                 size=_size(folder, outcome.filename) if outcome.ok else None,
             )
         else:

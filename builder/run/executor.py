@@ -339,7 +339,14 @@ class Executor:
                 job=job, ok=False, message="; ".join(built.problems), wheel=built.wheel
             )
         wheel = _require(built.wheel, job)
-        return JobOutcome(job=job, ok=True, wheel=wheel, filename=wheel.name, grafted=built.grafted)
+        return JobOutcome(
+            job=job,
+            ok=True,
+            message=built.note,
+            wheel=wheel,
+            filename=wheel.name,
+            grafted=built.grafted,
+        )
 
     def _layers_for(self, job: BuildJob, log: Path) -> list[Layer]:
         """What to mount for the job beyond C and C++, each toolchain set up and each library

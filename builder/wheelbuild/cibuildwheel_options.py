@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Sequence
+from dataclasses import replace
 
 from builder.inputs.system_libraries import CATALOGUE, SystemLibrary
 from builder.plan.jobs import BuildJob
@@ -77,6 +78,21 @@ def before_all_command(job: BuildJob) -> str:
 
 
 CONSTRAINTS_FILE = "/tmp/wheelhouse-build-constraints.txt"  # noqa: S108  (inside the container)
+NO_ABI3_CONFIG = "/tmp/wheelhouse-no-abi3.cfg"  # noqa: S108  (inside the container)
+
+
+def version_specific(job: BuildJob) -> BuildJob:
+    """The job built again for its CPython only, after abi3audit rejected its abi3 wheel:
+    setuptools reads DIST_EXTRA_CONFIG after setup.py and setup.cfg, so an empty
+    `py_limited_api` there switches bdist_wheel's abi3 tag off whichever of them set it (the
+    extensions keep their `.abi3.so` names, which this CPython loads)."""
+    write = f"printf '[bdist_wheel]\\npy_limited_api =\\n' > {NO_ABI3_CONFIG}"
+    recipe = replace(
+        job.recipe,
+        environment=(*job.recipe.environment, ("DIST_EXTRA_CONFIG", NO_ABI3_CONFIG)),
+        before_build=" && ".join(step for step in (write, job.recipe.before_build) if step),
+    )
+    return replace(job, recipe=recipe)
 
 
 def constraints_command(constraints: tuple[str, ...]) -> str:

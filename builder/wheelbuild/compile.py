@@ -11,7 +11,8 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as installed_version
 from pathlib import Path
@@ -29,7 +30,11 @@ from builder.host.commands import CommandRunner, Result, tail
 from builder.host.containers import Containers, Mount
 from builder.host.library_versions import LibraryVersions
 from builder.plan.jobs import BuildJob
-from builder.wheelbuild.cibuildwheel_options import CONFIG_FILE_TEXT, cibuildwheel_env
+from builder.wheelbuild.cibuildwheel_options import (
+    CONFIG_FILE_TEXT,
+    cibuildwheel_env,
+    version_specific,
+)
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.layers import Layer
 from builder.wheelbuild.wheel_members import add_member, dist_info, read_member
@@ -43,6 +48,8 @@ class Built:
     wheel: Path | None
     problems: list[str] = field(default_factory=list)
     grafted: list[str] = field(default_factory=list)
+    abi3_rejected: bool = False  # abi3audit's verdict is its only problem
+    note: str = ""  # what the build did besides the plain one (a version-specific fallback)
 
 
 def build_wheel(
@@ -59,9 +66,55 @@ def build_wheel(
 ) -> Built:
     """Raises CommandFailed when cibuildwheel fails; a wheel that fails a check comes back with
     its problems (and is logged). A wheel that passes gets its SBOM (checks/sbom.py), the
-    versions of what it grafted asked of the builder image (`versions`)."""
+    versions of what it grafted asked of the builder image (`versions`). An abi3 wheel that
+    abi3audit rejects (symbols outside the stable ABI it claims) is built again for the
+    target's CPython only (`version_specific`), and the outcome says so."""
+    build = partial(
+        _build_and_check,
+        commands,
+        containers,
+        sdist=sdist,
+        work=work,
+        log=log,
+        cxx=cxx,
+        layers=layers,
+        versions=versions,
+    )
+    built = build(job, out=work / "out")
+    if not built.abi3_rejected or built.wheel is None:
+        return built
+    note = (
+        f"abi3audit rejects {built.wheel.name} (symbols outside the stable ABI): built again "
+        f"for CPython {job.python} only"
+    )
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write(f"# {note}, with setuptools' py_limited_api switched off\n")
+    again = build(version_specific(job), out=work / "version-specific")
+    if again.wheel is not None and not again.problems and not is_abi3(again.wheel.name):
+        return replace(again, note=note)
+    tried = (
+        "a version-specific build was tried and made "
+        f"{again.wheel.name if again.wheel else 'no wheel'} (a build system other than "
+        "setuptools' decides the abi3 tag itself: a recipe can switch it off there)"
+    )
+    return replace(built, problems=[*built.problems, tried], abi3_rejected=False)
+
+
+def _build_and_check(
+    commands: CommandRunner,
+    containers: Containers,
+    job: BuildJob,
+    *,
+    out: Path,
+    sdist: Path,
+    work: Path,
+    log: Path,
+    cxx: CxxToolchain | None,
+    layers: Sequence[Layer],
+    versions: LibraryVersions | None,
+) -> Built:
+    """One cibuildwheel run into `out`, and the checks of what it made."""
     config = work / "cibuildwheel.toml"
-    out = work / "out"
     out.mkdir(parents=True, exist_ok=True)
     config.write_text(CONFIG_FILE_TEXT, encoding="utf-8")
     built = commands.run(
@@ -98,16 +151,17 @@ def build_wheel(
         check=False,
         what=f"auditwheel show {wheel.name}",
     )
+    abi3 = abi3_problems(commands, wheel, log=log)
     problems = [
         *tag_problems(wheel.name, job.target),
         *auditwheel_show_problems(show.output, job.target),
         *graft_problems(wheel),
-        *abi3_problems(commands, wheel, log=log),
+        *abi3,
     ]
     if problems:
         with log.open("a", encoding="utf-8") as handle:
             handle.write("wheel checks failed:\n" + "\n".join(problems) + "\n")
-        return Built(wheel=wheel, problems=problems)
+        return Built(wheel=wheel, problems=problems, abi3_rejected=problems == abi3)
     grafted = grafted_libraries(wheel)
     found = versions.of(job.image, log=log) if versions is not None and grafted else {}
     found |= {layer.name: layer.release for layer in layers if layer.release}  # built on demand

@@ -74,6 +74,7 @@ def fixture_index(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "fortrandemo",
             "bdepdemo",
             "sodiumdemo",
+            "abi3demo",
         )
     ]
     write_simple_tree(sdists, work / "root")

@@ -22,7 +22,13 @@ from builder.plan.jobs import BuildJob
 from builder.resolve.build_targets import BuildTarget
 from builder.resolve.core_metadata import requirements_from_sdist, requirements_from_wheel
 from builder.verify.imports import import_plan
-from builder.wheelbuild.cibuildwheel_options import before_all_command, cibuildwheel_env
+from builder.wheelbuild.cibuildwheel_options import (
+    NO_ABI3_CONFIG,
+    before_all_command,
+    before_build_command,
+    cibuildwheel_env,
+    version_specific,
+)
 from index.pages.simple_pages import IndexFile
 from tests.unit.fakes import IMAGE
 
@@ -257,3 +263,14 @@ def test_without_apk_a_missing_system_library_fails_naming_it() -> None:
     assert done.returncode == 1
     assert "recipe demo needs libpq, which this builder image does not provide" in done.stderr
     assert "wheelhouse images build" in done.stderr
+
+
+def test_a_version_specific_build_switches_setuptools_abi3_tag_off_and_keeps_the_recipe() -> None:
+    own = Recipe(name="demo", environment=(("CFLAGS", "-O1"),), before_build="echo mine")
+    job = version_specific(job_with(own))
+    env = evaluated(cibuildwheel_env(job)["CIBW_ENVIRONMENT"])
+    assert env["DIST_EXTRA_CONFIG"] == NO_ABI3_CONFIG and env["CFLAGS"] == "-O1"
+    before = before_build_command(job)
+    assert before.endswith(" && echo mine; }")  # the recipe's own step still runs, after it
+    assert f"printf '[bdist_wheel]\\npy_limited_api =\\n' > {NO_ABI3_CONFIG}" in before
+    assert job.key == job_with(own).key  # the same job, built another way
