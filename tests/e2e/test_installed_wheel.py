@@ -28,6 +28,15 @@ def test_the_installed_wheel_builds_images_from_its_own_recipe(
         names = archive.namelist()
     assert "builder/host/image_recipe/build-images.sh" in names
     assert "builder/host/image_recipe/scripts/musl-cc" in names
+    # what the toolchains and the libraries built on demand run, and the shipped recipes
+    for shipped in (
+        "builder/host/library_recipe/build-library.sh",
+        "builder/host/library_recipe/fetch-source.sh",
+        "builder/host/private-apt.sh",
+        "builder/host/openmp_recipe/build-openmp.sh",
+        "builder/recipes/pynacl.toml",
+    ):
+        assert shipped in names, shipped
 
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
