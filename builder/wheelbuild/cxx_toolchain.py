@@ -25,7 +25,8 @@ CACHE_MOUNT = "/opt/wheelhouse-cxx-cache"  # zig's cache, shared by the builds o
 
 
 # `cc` and `c++` for musl: zig's clang for this container's arch (`uname -m`: aarch64 inside the
-# aarch64 container, where this x86_64 binary still runs natively). zig links against its own libc
+# aarch64 container, where this x86_64 binary still runs natively), or WHEELHOUSE_TARGET_ARCH's
+# (a library built on demand for aarch64 in this machine's own builder container). zig links against its own libc
 # stub, so an extension would name `libc.so` and auditwheel would graft a libc into the wheel; the
 # link's output is pointed at musl's real libc instead, as Alpine's toolchain names it.
 # clang (16 and newer) rejects C that GCC 12, the images' own C compiler, only warns about:
@@ -65,7 +66,7 @@ for arg in "$@"; do
     -c|-S|-E|-M|-MM) compile_only=1 ;;
   esac
 done
-target=$(uname -m)
+target=${{WHEELHOUSE_TARGET_ARCH:-$(uname -m)}}
 export ZIG_GLOBAL_CACHE_DIR="${{ZIG_GLOBAL_CACHE_DIR:-{CACHE_MOUNT}}}"
 if [ -d {LOCAL_PREFIX}/include ]; then  # the local images' native libraries, as musl-cc sees them
   set -- -idirafter {LOCAL_PREFIX}/include "$@" -L{LOCAL_PREFIX}/lib

@@ -21,11 +21,19 @@ PROJECT = Path(__file__).parent / "project"
 
 
 # The longest modules first (measured from nothing on 2026-12-07: test_today 21 min, test_rust
-# 5, test_build with test_publish_install 5, test_aarch64 4), so that on two pytest-xdist
-# workers (make e2e: --dist loadfile, each module on one worker, where its module-scoped build
-# runs once; --no-loadscope-reorder, or xdist would hand out the modules with the most tests
-# first) neither worker is left with a long module at the end.
-LONGEST_FIRST = ("test_today", "test_rust", "test_build", "test_publish_install", "test_aarch64")
+# 5, test_build with test_publish_install 5, test_aarch64 4; test_libraries 5.4 with the images
+# built), so that on two pytest-xdist workers (make e2e: --dist loadfile, each module on one
+# worker, where its module-scoped build runs once; --no-loadscope-reorder, or xdist would hand
+# out the modules with the most tests first) neither worker is left with a long module at the
+# end.
+LONGEST_FIRST = (
+    "test_today",
+    "test_libraries",
+    "test_rust",
+    "test_build",
+    "test_publish_install",
+    "test_aarch64",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -75,9 +75,10 @@ def unstripped_sections(elf: bytes) -> list[str]:
 
 def inspect_built_wheel(wheel: Path, *, arch: str, grafted: str | None) -> list[str]:
     """What every built wheel must show: auditwheel agrees with its musllinux tag, musl itself is
-    not grafted, extensions carry a musl suffix, and only the expected library (a name prefix
-    under <pkg>.libs/) is grafted, and every ELF file in it is stripped (the default
-    `debug-info = "strip"`: no symbol table, no debug sections). Returns the member names."""
+    not grafted, extensions carry a musl (or the stable ABI's) suffix, and only the expected
+    library (a name prefix under <pkg>.libs/) is grafted, and every ELF file in it is stripped
+    (the default `debug-info = "strip"`: no symbol table, no debug sections). Returns the member
+    names."""
     show = subprocess.run(
         [sys.executable, "-m", "auditwheel", "show", str(wheel)],
         capture_output=True,
@@ -97,7 +98,8 @@ def inspect_built_wheel(wheel: Path, *, arch: str, grafted: str | None) -> list[
     assert unstripped == {}, f"{wheel.name}: not stripped: {unstripped}"
     libs = [n for n in names if ".libs/" in n]
     assert not [n for n in libs if "libc.musl" in n or "ld-musl" in n], libs
-    assert any(n.endswith(f"-{arch}-linux-musl.so") for n in names), names
+    # an extension named for musl on this arch, or for the stable ABI (PyNaCl's cffi module)
+    assert any(n.endswith((f"-{arch}-linux-musl.so", ".abi3.so")) for n in names), names
     if grafted is not None:
         assert any(n.startswith(grafted) for n in libs), libs
     else:

@@ -1,8 +1,8 @@
 """A system library built on demand, end to end on both arches: the recipes of sodiumdemo (a
 fixture) and of PyNaCl 1.5.0 (the shipped one, built from source here although upstream has
 musllinux wheels) name libsodium, which the local images do not carry. The plan says the run
-builds it; the first job of each arch builds it from Debian's sources in the builder image
-(aarch64: compiled natively by the zig wrappers, as that arch's jobs are), once; it is mounted
+builds it; the first job of each arch builds it from Debian's sources, once (aarch64's in this
+machine's builder image, cross-compiled by the zig wrappers, configure included); it is mounted
 into those two builds only, auditwheel grafts it, the SBOM names it, and pip installs both in the
 runtime image with no network, where libsodium reports its release, hashes and encrypts. A
 second plan builds nothing again."""
@@ -113,6 +113,9 @@ def test_each_arch_builds_it_once_and_both_builds_graft_it(sodium_run: dict[str,
     for arch, log in logs.items():  # built by one of the two jobs, used by both
         assert log.count(f"# building libsodium for {arch} from Debian bookworm's") == 1, arch
         assert log.count(f"# libsodium {RELEASE} for {arch} ready") == 1, log[-3000:]
+    # aarch64's compiled natively, configure included, in this machine's builder image
+    (run,) = [line for line in logs["aarch64"].splitlines() if "build-library.sh" in line]
+    assert "WHEELHOUSE_TARGET_ARCH=aarch64" in run and "musllinux_1_2_x86_64-builder" in run
 
 
 @pytest.mark.parametrize("arch", ARCHS)

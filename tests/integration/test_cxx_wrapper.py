@@ -125,3 +125,26 @@ def test_a_real_zig_link_finds_a_library_on_library_path(toolchain: Path, tmp_pa
     assert without.returncode != 0 and "whg" in without.stderr
     found = link(*argv, LIBRARY_PATH=str(lib))
     assert found.returncode == 0, found.stderr
+
+
+def test_the_target_is_the_container_s_arch_unless_wheelhouse_names_another(tmp_path: Path) -> None:
+    """A library built on demand for aarch64 compiles in this machine's own builder container,
+    configure included: WHEELHOUSE_TARGET_ARCH points the wrappers at aarch64 there."""
+    work = tmp_path / "cxx"
+    (work / "zig").mkdir(parents=True)
+    record = tmp_path / "argv"
+    fake = work / "zig" / "zig"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
+    fake.chmod(0o755)
+    cc = work / "cc"
+    cc.write_text(
+        wrapper("cc").replace(CACHE_MOUNT, str(tmp_path / "cache")).replace(MOUNT, str(work))
+    )
+    cc.chmod(0o755)
+    machine = subprocess.run(["uname", "-m"], capture_output=True, text=True, check=True)
+    for env, expected in (
+        ({}, machine.stdout.strip()),
+        ({"WHEELHOUSE_TARGET_ARCH": "aarch64"}, "aarch64"),
+    ):
+        subprocess.run([str(cc), "-c", "x.c"], env={"PATH": "/usr/bin:/bin", **env}, check=True)
+        assert record.read_text().splitlines()[1:3] == ["-target", f"{expected}-linux-musl"]

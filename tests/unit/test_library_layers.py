@@ -4,9 +4,12 @@ run will build."""
 
 from __future__ import annotations
 
+import platform
 from dataclasses import replace
 from pathlib import Path
 
+from builder.host.images import local_tags
+from builder.host.library_build import _machine_builder
 from builder.inputs.recipes import Recipe
 from builder.inputs.system_libraries import CATALOGUE
 from builder.pipeline import _library_notes
@@ -101,3 +104,22 @@ def test_the_plan_names_the_libraries_a_run_will_build(tmp_path: Path) -> None:
     built.mkdir(parents=True)
     (built / RELEASE_FILE).write_text("1.0.18\n")
     assert _library_notes(plan, builds) == []
+
+
+def test_a_foreign_arch_s_library_is_built_in_this_machine_s_builder_image_when_it_is_there() -> (
+    None
+):
+    class Engine:
+        def __init__(self, present: set[str]) -> None:
+            self.present = present
+
+        def image_id(self, image: str) -> str | None:
+            return "sha256:1" if image in self.present else None
+
+    digest = "547073b5504ed60c"
+    arm = replace(IMAGE, arch="aarch64", builder=local_tags("aarch64", "musllinux_1_2", digest)[1])
+    mine = local_tags(platform.machine(), "musllinux_1_2", digest)[1]
+    assert _machine_builder(Engine({mine}), arm) == mine  # type: ignore[arg-type]
+    assert _machine_builder(Engine(set()), arm) is None  # type: ignore[arg-type]
+    custom = replace(arm, builder="registry.example/musl-aarch64:1")
+    assert _machine_builder(Engine({mine}), custom) is None  # type: ignore[arg-type]

@@ -2,19 +2,30 @@
 # Build one system library on demand, in the builder image of the arch it is for, from its
 # Debian source tree (fetch-source.sh), shared, into PREFIX: the path at which the jobs that
 # name it will see it, so its pkg-config files and *-config scripts are right as they are.
-# CC is the image's musl-cc, or for a cross build the zig wrapper that compiles natively.
+# CC is the image's musl-cc, or for a cross build the zig wrapper that compiles natively; with
+# WHEELHOUSE_TARGET_ARCH set to another arch than the container's, configure cross-compiles for
+# it (zig's ar and ranlib read its objects).
 #
 #   build-library.sh LIBRARY TREE PREFIX
 set -eu
 usage="usage: build-library.sh LIBRARY TREE PREFIX"
 library=${1:?$usage} tree=${2:?$usage} prefix=${3:?$usage}
 jobs=$(nproc)
+target=${WHEELHOUSE_TARGET_ARCH:-$(uname -m)}
+host=""
+if [ "$target" != "$(uname -m)" ]; then
+  host="--host=$target-linux-musl"
+  zig=/opt/wheelhouse-cxx/zig/zig
+  export AR="$zig ar" RANLIB="$zig ranlib"
+fi
 export CFLAGS="${CFLAGS:--O2} -fPIC"
 cd "$tree"
 
 case "$library" in
   libsodium)
-    ./configure --prefix="$prefix" --enable-shared --disable-static --disable-dependency-tracking
+    # shellcheck disable=SC2086  # $host is one word or none
+    ./configure --prefix="$prefix" --enable-shared --disable-static --disable-dependency-tracking \
+      $host
     make -j"$jobs"
     make install
     ;;
@@ -27,7 +38,7 @@ esac
 rm -rf "$prefix/share/doc" "$prefix/share/man" "$prefix/share/info" "$prefix"/lib/*.la
 # musl's libc by the name Alpine's toolchain gives it (zig's link names its own stub libc.so,
 # and auditwheel would graft a libc beside a library that needs "libc.so").
-libc="libc.musl-$(uname -m).so.1"
+libc="libc.musl-$target.so.1"
 for lib in "$prefix"/lib/*.so*; do
   [ -f "$lib" ] && [ ! -L "$lib" ] || continue
   if patchelf --print-needed "$lib" | grep -qx libc.so; then
