@@ -30,6 +30,22 @@ def toolchain(tmp_path: Path) -> Path:
     return work
 
 
+def recording_wrapper(tmp_path: Path) -> tuple[Path, Path]:
+    """The cc wrapper over a fake zig that records how the wrapper called it: (cc, record)."""
+    work = tmp_path / "cxx"
+    (work / "zig").mkdir(parents=True)
+    record = tmp_path / "argv"
+    fake = work / "zig" / "zig"
+    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
+    fake.chmod(0o755)
+    cc = work / "cc"
+    cc.write_text(
+        wrapper("cc").replace(CACHE_MOUNT, str(tmp_path / "cache")).replace(MOUNT, str(work))
+    )
+    cc.chmod(0o755)
+    return cc, record
+
+
 def run(*argv: str | Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(a) for a in argv], capture_output=True, text=True, check=False)
 
@@ -51,17 +67,7 @@ def test_a_rejected_flag_still_fails_the_probe(toolchain: Path) -> None:
 def test_openmp_links_the_mounted_runtime_when_it_links_and_only_then(tmp_path: Path) -> None:
     """zig's driver does not link an OpenMP runtime for -fopenmp as clang's does: the wrapper
     adds the mounted one (WHEELHOUSE_OPENMP) to a link, never to a compile-only step."""
-    work = tmp_path / "cxx"
-    (work / "zig").mkdir(parents=True)
-    record = tmp_path / "argv"
-    fake = work / "zig" / "zig"  # records how the wrapper called zig
-    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
-    fake.chmod(0o755)
-    cc = work / "cc"
-    cc.write_text(
-        wrapper("cc").replace(CACHE_MOUNT, str(tmp_path / "cache")).replace(MOUNT, str(work))
-    )
-    cc.chmod(0o755)
+    cc, record = recording_wrapper(tmp_path)
 
     def called(*argv: str, openmp: str | None = "/omp") -> list[str]:
         env = {"PATH": "/usr/bin:/bin", **({"WHEELHOUSE_OPENMP": openmp} if openmp else {})}
@@ -80,17 +86,7 @@ def test_library_path_reaches_zig_s_links_as_it_reaches_gcc_s(tmp_path: Path) ->
     """zig reads CPATH but not LIBRARY_PATH, where the libraries built on demand are mounted
     (library_layers.py): the wrapper turns each of its directories into -L when it links, and
     leaves a compile alone; a real zig link then finds a library only there."""
-    work = tmp_path / "cxx"
-    (work / "zig").mkdir(parents=True)
-    record = tmp_path / "argv"
-    fake = work / "zig" / "zig"
-    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
-    fake.chmod(0o755)
-    cc = work / "cc"
-    cc.write_text(
-        wrapper("cc").replace(CACHE_MOUNT, str(tmp_path / "cache")).replace(MOUNT, str(work))
-    )
-    cc.chmod(0o755)
+    cc, record = recording_wrapper(tmp_path)
 
     def called(*argv: str, library_path: str) -> list[str]:
         env = {"PATH": "/usr/bin:/bin", "LIBRARY_PATH": library_path}
@@ -130,17 +126,7 @@ def test_a_real_zig_link_finds_a_library_on_library_path(toolchain: Path, tmp_pa
 def test_the_target_is_the_container_s_arch_unless_wheelhouse_names_another(tmp_path: Path) -> None:
     """A library built on demand for aarch64 compiles in this machine's own builder container,
     configure included: WHEELHOUSE_TARGET_ARCH points the wrappers at aarch64 there."""
-    work = tmp_path / "cxx"
-    (work / "zig").mkdir(parents=True)
-    record = tmp_path / "argv"
-    fake = work / "zig" / "zig"
-    fake.write_text(f'#!/bin/sh\nprintf "%s\\n" "$@" > {record}\n')
-    fake.chmod(0o755)
-    cc = work / "cc"
-    cc.write_text(
-        wrapper("cc").replace(CACHE_MOUNT, str(tmp_path / "cache")).replace(MOUNT, str(work))
-    )
-    cc.chmod(0o755)
+    cc, record = recording_wrapper(tmp_path)
     machine = subprocess.run(["uname", "-m"], capture_output=True, text=True, check=True)
     for env, expected in (
         ({}, machine.stdout.strip()),
