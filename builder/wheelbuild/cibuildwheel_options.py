@@ -42,7 +42,10 @@ def system_libraries_command(job: BuildJob) -> str:
 
 def _remedy(library: SystemLibrary) -> str:
     if library.on_demand:
-        return "wheelhouse builds it on demand for its local images only: give a custom image apk or the library there, or use the local or pypa images"
+        return (
+            "wheelhouse builds it on demand for its local images only: give a custom image apk "
+            "or the library there, or use the local or pypa images"
+        )
     return "rebuild the local images (wheelhouse images build) or use the pypa images"
 
 

@@ -26,9 +26,10 @@ CACHE_MOUNT = "/opt/wheelhouse-cxx-cache"  # zig's cache, shared by the builds o
 
 # `cc` and `c++` for musl: zig's clang for this container's arch (`uname -m`: aarch64 inside the
 # aarch64 container, where this x86_64 binary still runs natively), or WHEELHOUSE_TARGET_ARCH's
-# (a library built on demand for aarch64 in this machine's own builder container). zig links against its own libc
-# stub, so an extension would name `libc.so` and auditwheel would graft a libc into the wheel; the
-# link's output is pointed at musl's real libc instead, as Alpine's toolchain names it.
+# (a library built on demand for aarch64 in this machine's own builder container). zig links
+# against its own libc stub, so an extension would name `libc.so` and auditwheel would graft a
+# libc into the wheel; the link's output is pointed at musl's real libc instead, as Alpine's
+# toolchain names it.
 # clang (16 and newer) rejects C that GCC 12, the images' own C compiler, only warns about:
 # Cython 0.29's generated code passes `char *` handlers where libyaml wants `unsigned char *`
 # (PyYAML, ruamel.yaml.clib), lxml 4.9 passes one extension type for another. The C driver

@@ -36,7 +36,10 @@ if [ -z "$dsc" ]; then
   apt-get "${apt_opts[@]}" -q update
   (cd "$downloads" && apt-get "${apt_opts[@]}" -q source --download-only "$source")
   dsc=$(newest_dsc)
-  [ -n "$dsc" ] || { echo "fetch-source: Debian $suite offers no source package $source" >&2; exit 1; }
+  if [ -z "$dsc" ]; then
+    echo "fetch-source: Debian $suite offers no source package $source" >&2
+    exit 1
+  fi
 fi
 if ! command -v dpkg-source >/dev/null; then
   echo "fetch-source: unpacking $source needs dpkg-source (apt-get install dpkg-dev)" >&2
