@@ -66,6 +66,22 @@ def run_in_runtime(
     )
 
 
+def install_and_run(
+    wheelhouse: Path, packages: str, check: str, *, arch: str
+) -> subprocess.CompletedProcess[str]:
+    """pip installs `packages` from `wheelhouse` alone (no index, no network) into a fresh
+    CPython 3.13 venv of arch's runtime image, then runs the Python source `check` there."""
+    return run_in_runtime(
+        "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
+        f"/tmp/venv/bin/pip install -q --no-index --find-links /work {packages}; "
+        '/tmp/venv/bin/python -c "$0"',
+        network="none",
+        mount=wheelhouse,
+        arch=arch,
+        extra=[check],
+    )
+
+
 def unstripped_sections(elf: bytes) -> list[str]:
     """The sections `strip -s` removes that an ELF object still has: its symbol table and debug
     information (the dynamic symbol table, which the loader needs, stays)."""

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import make_project
-from tests.e2e.runtime import run_in_runtime
+from tests.e2e.runtime import install_and_run
 from tests.support import wheelhouse_cli
 
 REJECTED = "abi3demo-1.0.0-cp38-abi3-musllinux_1_2_x86_64.whl"
@@ -51,13 +51,7 @@ def test_the_rejected_abi3_wheel_is_built_again_for_its_python_and_the_job_says_
 
 
 def test_the_version_specific_wheel_installs_and_works_offline(abi3_run: dict[str, Any]) -> None:
-    done = run_in_runtime(
-        "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
-        "/tmp/venv/bin/pip install -q --no-index --find-links /work abi3demo; "
-        "/tmp/venv/bin/python -c 'import abi3demo; print(abi3demo.shout(\"wheelhouse\"))'",
-        network="none",
-        mount=abi3_run["project"] / "wheelhouse",
-        arch="x86_64",
-    )
+    check = 'import abi3demo; print(abi3demo.shout("wheelhouse"))'
+    done = install_and_run(abi3_run["project"] / "wheelhouse", "abi3demo", check, arch="x86_64")
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip().endswith("wheelhouse!"), done.stdout

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import make_project
-from tests.e2e.runtime import inspect_built_wheel, run_in_runtime
+from tests.e2e.runtime import inspect_built_wheel, install_and_run
 from tests.support import wheelhouse_cli
 
 TAG = "cp313-cp313-musllinux_1_2_x86_64"
@@ -76,13 +76,10 @@ def test_the_build_installs_the_requirement_s_wheel_from_the_wheelhouse(
 def test_both_install_and_work_in_the_runtime_image_offline(
     requirements_run: dict[str, Any],
 ) -> None:
-    done = run_in_runtime(
-        "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
-        "/tmp/venv/bin/pip install -q --no-index --find-links /work bdepdemo graftdemo; "
-        "/tmp/venv/bin/python -c 'import bdepdemo, graftdemo; "
-        'assert bdepdemo.answer() == graftdemo.answer(20) == 42; print("ok")\'',
-        network="none",
-        mount=requirements_run["project"] / "wheelhouse",
+    done = install_and_run(
+        requirements_run["project"] / "wheelhouse",
+        "bdepdemo graftdemo",
+        'import bdepdemo, graftdemo; assert bdepdemo.answer() == graftdemo.answer(20) == 42; print("ok")',
         arch="x86_64",
     )
     assert done.returncode == 0, done.stdout + done.stderr

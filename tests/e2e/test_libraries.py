@@ -20,7 +20,7 @@ import pytest
 from builder.host.emulation import docker_platform
 from builder.host.images import local_tags, recipe_hash
 from tests.e2e.conftest import make_project
-from tests.e2e.runtime import inspect_built_wheel, run_in_runtime, wheel_sbom
+from tests.e2e.runtime import inspect_built_wheel, install_and_run, wheel_sbom
 from tests.support import wheelhouse_cli
 
 ARCHS = ("x86_64", "aarch64")
@@ -123,14 +123,7 @@ def test_pip_installs_it_offline_and_libsodium_answers(
     sodium_run: dict[str, Any], arch: str
 ) -> None:
     expected = hashlib.blake2b(b"wheelhouse", digest_size=32).hexdigest()
-    done = run_in_runtime(
-        "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
-        "/tmp/venv/bin/pip install -q --no-index --find-links /work sodiumdemo pynacl; "
-        '/tmp/venv/bin/python -c "$0"',
-        network="none",
-        mount=sodium_run["project"] / "wheelhouse",
-        arch=arch,
-        extra=[CHECK],
-    )
+    wheelhouse = sodium_run["project"] / "wheelhouse"
+    done = install_and_run(wheelhouse, "sodiumdemo pynacl", CHECK, arch=arch)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.split()[-4:] == [arch, RELEASE, expected, "sealed"], done.stdout

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.conftest import make_project
-from tests.e2e.runtime import inspect_built_wheel, run_in_runtime
+from tests.e2e.runtime import inspect_built_wheel, install_and_run
 from tests.support import wheelhouse_cli
 
 ARCHS = ("x86_64", "aarch64")
@@ -107,14 +107,6 @@ def test_std_is_compiled_once_per_arch_by_the_first_rust_job(rust_run: dict[str,
 
 @pytest.mark.parametrize("arch", ARCHS)
 def test_pip_installs_it_in_the_runtime_image_offline(rust_run: dict[str, Any], arch: str) -> None:
-    done = run_in_runtime(
-        "set -e; py=/opt/python/cp313-cp313/bin/python; $py -m venv /tmp/venv; "
-        "/tmp/venv/bin/pip install -q --no-index --find-links /work rpds-py rustdemo; "
-        '/tmp/venv/bin/python -c "$0"',
-        network="none",
-        mount=rust_run["project"] / "wheelhouse",
-        arch=arch,
-        extra=[CHECK],
-    )
+    done = install_and_run(rust_run["project"] / "wheelhouse", "rpds-py rustdemo", CHECK, arch=arch)
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.startswith(f"ok {arch}"), done.stdout
