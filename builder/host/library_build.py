@@ -8,6 +8,7 @@ import platform
 import re
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from builder.errors import EnvironmentProblem
@@ -19,6 +20,7 @@ from builder.inputs.system_libraries import SystemLibrary
 from builder.plan.jobs import ImageRef
 from builder.wheelbuild.cxx_toolchain import MOUNT as CXX_MOUNT
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
+from builder.wheelbuild.layers import Layer
 from builder.wheelbuild.library_layers import RECIPE_DIR, RELEASE_FILE, LibraryBuilds
 
 RECIPE_MOUNT = "/opt/wheelhouse-library-recipe"
@@ -35,8 +37,10 @@ def ensure_library(
     cxx: CxxToolchain | None,
     cross: bool,
     log: Path,
+    requirements: Sequence[Layer] = (),
 ) -> None:
-    """The library built for `image`'s arch when it is not yet (its output appended to `log`).
+    """The library built for `image`'s arch when it is not yet (its output appended to `log`),
+    with the libraries it requires (`requirements`, built first) mounted where it finds them.
     C++ is the zig wrapper's (`cxx`); C is too when `cross`, as the arch's jobs compile, and
     then the build runs in this machine's own builder image of the same recipe, configure
     included, cross-compiling for the arch (5x faster than configure and libtool under
@@ -83,6 +87,9 @@ def ensure_library(
         if native is not None:
             builder, where = native, platform.machine()
             compiler += [f"WHEELHOUSE_TARGET_ARCH={arch}"]
+        if requirements:
+            prefixes = " ".join(mount.target for layer in requirements for mount in layer.mounts)
+            compiler += [f"WHEELHOUSE_LIBRARY_NEEDS={prefixes}"]
         result = containers.run(
             builder,
             [
@@ -100,6 +107,7 @@ def ensure_library(
                 Mount(source=tree, target=TREE_MOUNT, read_only=False),
                 Mount(source=out, target=library.local_prefix, read_only=False),
                 *(cxx.mounts() if cxx is not None else ()),
+                *(mount for layer in requirements for mount in layer.mounts),
             ],
             log=log,
             timeout=3600,

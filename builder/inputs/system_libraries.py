@@ -28,6 +28,8 @@ class SystemLibrary:
     debian_suite: str = "bookworm"
     # built the first time a plan needs it and mounted (False: baked into the local images)
     on_demand: bool = False
+    # other on-demand libraries its build and its users need (mounted with it)
+    requires: tuple[str, ...] = ()
 
     @property
     def local_prefix(self) -> str:
@@ -80,6 +82,26 @@ CATALOGUE: dict[str, SystemLibrary] = {
         SystemLibrary(
             "libsodium", "sodium.h", "libsodium", ("libsodium",), "libsodium", on_demand=True
         ),
+        SystemLibrary("lzo", "lzo/lzoconf.h", "lzo2", ("liblzo2",), "lzo2", on_demand=True),
+        SystemLibrary("attr", "attr/libattr.h", "attr", ("libattr",), "libattr", on_demand=True),
+        SystemLibrary(
+            "acl", "sys/acl.h", "acl", ("libacl",), "libacl", on_demand=True, requires=("attr",)
+        ),
+        SystemLibrary(
+            "alsa-lib", "alsa/asoundlib.h", "alsa-lib", ("libasound",), "alsa", on_demand=True
+        ),
+        SystemLibrary(
+            "fftw",
+            "fftw3.h",
+            "fftw3",
+            tuple(
+                f"libfftw3{precision}{threads}"
+                for precision in ("", "f", "l")
+                for threads in ("", "_threads")
+            ),
+            "fftw3",
+            on_demand=True,
+        ),
     )
 }
 
@@ -127,6 +149,26 @@ def known_names() -> str:
     return ", ".join(CATALOGUE)
 
 
+def with_requirements(names: tuple[str, ...] | list[str]) -> list[str]:
+    """`names` and the libraries they require, each after what it requires, once."""
+    ordered: list[str] = []
+
+    def visit(name: str) -> None:
+        if name in ordered:
+            return
+        library = CATALOGUE.get(name)
+        for required in library.requires if library is not None else ():
+            visit(required)
+        ordered.append(name)
+
+    for name in names:
+        visit(name)
+    return ordered
+
+
 def on_demand(names: tuple[str, ...] | list[str]) -> list[SystemLibrary]:
-    """The catalogue's libraries among `names` that the local images build on demand."""
-    return [CATALOGUE[n] for n in names if n in CATALOGUE and CATALOGUE[n].on_demand]
+    """The catalogue's libraries among `names`, with those they require, that the local images
+    build on demand: each after what it requires (the order they are built in)."""
+    return [
+        CATALOGUE[n] for n in with_requirements(names) if n in CATALOGUE and CATALOGUE[n].on_demand
+    ]

@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from builder.inputs.recipes import Recipe, empty_recipe
+from builder.inputs.system_libraries import with_requirements
 from builder.plan.jobs import (
     BuildJob,
     FailJob,
@@ -287,9 +288,10 @@ def _mounted(
 ) -> tuple[tuple[str, str], ...]:
     """(name, identity) of each toolchain and library built on demand the recipe names, in
     the order keys have recorded them (by name)."""
+    needed = with_requirements(recipe.system_libraries)
     named = {
         **{name: identity for name, identity in toolchains.items() if name in recipe.toolchains},
-        **{n: identity for n, identity in libraries.items() if n in recipe.system_libraries},
+        **{n: identity for n, identity in libraries.items() if n in needed},
     }
     return tuple(sorted(named.items()))
 

@@ -390,11 +390,12 @@ class Executor:
         self, job: BuildJob, libraries: list[SystemLibrary], log: Path
     ) -> list[Layer]:
         """The job's libraries built on demand, each built first when it is not yet (with the
-        compiler the job's own build uses)."""
+        compiler the job's own build uses, and the libraries it requires mounted)."""
         builds = self._libraries
         if builds is None:
             return []
-        for library in libraries:
+        layers: dict[str, Layer] = {}
+        for library in libraries:  # each after those it requires
             ensure_library(
                 self._commands,
                 self._containers,
@@ -404,8 +405,10 @@ class Executor:
                 cxx=self._cxx,
                 cross=job.execution == "cross",
                 log=log,
+                requirements=[layers[name] for name in library.requires],
             )
-        return [builds.layer(library, job.arch, job.image.builder_id) for library in libraries]
+            layers[library.name] = builds.layer(library, job.arch, job.image.builder_id)
+        return list(layers.values())
 
     def _stage_shared(self, job: BuildJob | ReuseJob, wheel: Path, log: Path) -> JobOutcome:
         """A pure or abi3 wheel of the same sdist serves this target too: staged for its

@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import replace
 
-from builder.inputs.system_libraries import CATALOGUE, SystemLibrary
+from builder.inputs.system_libraries import CATALOGUE, SystemLibrary, with_requirements
 from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.layers import BUILD_REQUIREMENTS, Layer
@@ -28,7 +28,7 @@ def repair_command(job: BuildJob) -> str:
 def system_libraries_command(job: BuildJob) -> str:
     """apk's -dev packages on the pypa images; on the local images (no apk) a check that each
     library is where their compiler looks, naming what is missing."""
-    libraries = [CATALOGUE[name] for name in job.recipe.system_libraries]
+    libraries = [CATALOGUE[name] for name in with_requirements(job.recipe.system_libraries)]
     apk = " ".join(shlex.quote(library.apk_package) for library in libraries)
     checks = " && ".join(
         f"{{ test -e {library.local_prefix}/include/{library.header} || "

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from builder.host.containers import Mount
-from builder.inputs.system_libraries import SystemLibrary
+from builder.inputs.system_libraries import CATALOGUE, SystemLibrary
 from builder.wheelbuild.layers import Layer, recipe_digest
 
 RECIPE_DIR = Path(__file__).resolve().parent.parent / "host" / "library_recipe"
@@ -28,12 +28,14 @@ RELEASE_FILE = ".wheelhouse-release"  # in a built library's directory: its rele
 def library_identity(library: SystemLibrary) -> str:
     """What a job's key records ("libsodium from Debian bookworm's libsodium, recipe 1a2b3c4d"):
     the digest covers the scripts that fetch and build it and the zig a cross build compiles
-    it with. The release is the one the suite offers when it is first built (as for the images'
-    libraries, whose sources are fetched once)."""
+    it with; a library built against others names theirs. The release is the one the suite
+    offers when it is first built (as for the images' libraries, whose sources are fetched
+    once)."""
     files = sorted(RECIPE_DIR.iterdir())
+    against = "".join(f"; against {library_identity(CATALOGUE[name])}" for name in library.requires)
     return (
         f"{library.name} from Debian {library.debian_suite}'s {library.debian_source}, "
-        f"recipe {recipe_digest(files, with_zig=True)}"
+        f"recipe {recipe_digest(files, with_zig=True)}{against}"
     )
 
 

@@ -10,6 +10,7 @@ command -v dpkg-source >/dev/null 2>&1 || need+=(dpkg-dev)
 # Debian source packages without a configure script get one (system libraries built on demand)
 command -v autoreconf >/dev/null 2>&1 || need+=(autoconf automake)
 command -v libtoolize >/dev/null 2>&1 || need+=(libtool)
+command -v autopoint >/dev/null 2>&1 || need+=(autopoint)  # gettext's, for acl's configure.ac
 if [ "${#need[@]}" -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "ensure-engine: missing ${need[*]}; run this as root or install them" >&2

@@ -10,6 +10,11 @@ imported) or failed, with the first line of the reason, and the wall time. Write
 table (default tests/benchmarks/results/coverage-ARCH.md) and prints it.
 
     python -m tests.benchmarks.coverage [--arch x86_64] [--python 3.11] [--list FILE]
+        [--newest] [--output FILE]
+
+With --newest (today's gap, tests/benchmarks/lists/todays-gap.txt, CPython 3.13) each pin must
+also be its project's newest release with an sdist. A line ending in "-- left out: WHY" is listed
+with its reason, not built, and counted neither as a pass nor in the share.
 """
 
 from __future__ import annotations
@@ -21,17 +26,20 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from packaging import tags
 from packaging.utils import parse_wheel_filename
+from packaging.version import InvalidVersion, Version
 from pypi_simple import PyPISimple
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 PER_PACKAGE_TIMEOUT_S = 3600
+LEFT_OUT = " -- left out: "
 
 
 def pins(list_file: Path) -> list[tuple[str, str]]:
@@ -48,19 +56,37 @@ def pins(list_file: Path) -> list[tuple[str, str]]:
     return found
 
 
-def musl_wheels_upstream(requirement: str, arch: str, python: str) -> list[str]:
+def upstream_page(name: str) -> Any:
+    config = [sys.executable, "-m", "pip", "config", "get", "global.index-url"]
+    url = subprocess.run(config, capture_output=True, text=True, check=False).stdout.strip()
+    return PyPISimple(url or "https://pypi.org/simple/").get_project_page(name)
+
+
+def newest_release(page: Any) -> str | None:
+    """The newest final release on the project's page that has an sdist."""
+    releases: list[Version] = []
+    for package in page.packages:
+        if package.version is None or package.is_yanked or package.package_type != "sdist":
+            continue
+        try:
+            version = Version(package.version)
+        except InvalidVersion:
+            continue
+        if not (version.is_prerelease or version.is_devrelease):
+            releases.append(version)
+    return str(max(releases)) if releases else None
+
+
+def musl_wheels_upstream(page: Any, requirement: str, arch: str, python: str) -> list[str]:
     """The upstream wheels of the pinned version that pip on musl (this Python, arch) would
     install instead of compiling: the pin belongs in the list only when there are none."""
-    name, _, version = requirement.partition("==")
+    version = requirement.partition("==")[2]
     major, minor = (int(part) for part in python.split(".")[:2])
     platforms = [f"musllinux_1_{minor_libc}_{arch}" for minor_libc in range(2, -1, -1)]
     supported = {
         *tags.cpython_tags(python_version=(major, minor), platforms=platforms),
         *tags.compatible_tags(python_version=(major, minor), platforms=platforms),
     }
-    config = [sys.executable, "-m", "pip", "config", "get", "global.index-url"]
-    url = subprocess.run(config, capture_output=True, text=True, check=False).stdout.strip()
-    page = PyPISimple(url or "https://pypi.org/simple/").get_project_page(name)
     found: list[str] = []
     for package in page.packages:
         if package.version != version or not package.filename.endswith(".whl"):
@@ -139,6 +165,9 @@ def main() -> None:
     parser.add_argument("--list", type=Path, default=HERE / "coverage-list.txt")
     parser.add_argument("--arch", default=platform.machine())
     parser.add_argument("--python", default="3.11")
+    parser.add_argument(
+        "--newest", action="store_true", help="each pin must be its project's newest release"
+    )
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
         "--wheelhouse", type=Path, default=None, help="build into (and keep) this wheelhouse"
@@ -146,8 +175,7 @@ def main() -> None:
     args = parser.parse_args()
     output: Path = args.output or HERE / "results" / f"coverage-{args.arch}.md"
     rows: list[str] = []
-    passed = 0
-    listed = pins(args.list)
+    tally = Tally(listed=len(pins(args.list)))
     with tempfile.TemporaryDirectory(prefix="bench-coverage-") as work:
         project = Path(work)
         wheelhouse = args.wheelhouse.resolve() if args.wheelhouse else project / "wheelhouse"
@@ -155,38 +183,71 @@ def main() -> None:
             f'images = "local"\nrecipes = "{REPO / "configs" / "recipes"}"\n'
             f'wheelhouse = "{wheelhouse}"\n'
         )
-        for requirement, category in listed:
-            upstream = musl_wheels_upstream(requirement.split(" with ")[0], args.arch, args.python)
-            if upstream:
-                sys.exit(
-                    f"{args.list}: {requirement}: upstream ships {upstream[0]}; pick a pin that pip on musl compiles"
+        for line, category in pins(args.list):
+            requirement, _, left_out = line.partition(LEFT_OUT)
+            check_pin(args, requirement.split(" with ")[0].strip())
+            if left_out:
+                tally.left_out += 1
+                rows.append(f"| {requirement} | {category} | left out | | {left_out} |")
+            else:
+                outcome = build_one(requirement, project, args.arch, args.python)
+                tally.built += 1
+                tally.passed += bool(outcome["ok"])
+                verdict = "built, repaired, imported" if outcome["ok"] else "FAILED"
+                rows.append(
+                    f"| {requirement} | {category} | {verdict} | {outcome['seconds']} | "
+                    f"{outcome['why'].replace('|', '/')} |"
                 )
-            outcome = build_one(requirement, project, args.arch, args.python)
-            passed += bool(outcome["ok"])
-            verdict = "built, repaired, imported" if outcome["ok"] else "FAILED"
-            rows.append(
-                f"| {requirement} | {category} | {verdict} | {outcome['seconds']} | "
-                f"{outcome['why'].replace('|', '/')} |"
-            )
             sys.stderr.write(rows[-1] + "\n")
-            write_table(output, rows, passed, len(listed), args, done=False)
-    sys.stdout.write(write_table(output, rows, passed, len(listed), args, done=True))
+            write_table(output, rows, tally, args, done=False)
+    sys.stdout.write(write_table(output, rows, tally, args, done=True))
+
+
+def check_pin(args: argparse.Namespace, requirement: str) -> None:
+    """Stop when a pin does not belong in the list: upstream has a wheel pip on musl installs
+    (so nothing would be compiled), or (with --newest) a newer release exists."""
+    page = upstream_page(requirement.partition("==")[0])
+    upstream = musl_wheels_upstream(page, requirement, args.arch, args.python)
+    if upstream:
+        sys.exit(
+            f"{args.list}: {requirement}: upstream ships {upstream[0]}; "
+            "pick a pin that pip on musl compiles"
+        )
+    newest = newest_release(page)
+    if args.newest and newest != requirement.partition("==")[2]:
+        sys.exit(f"{args.list}: {requirement}: the newest release with an sdist is {newest}")
+
+
+@dataclass
+class Tally:
+    listed: int
+    built: int = 0
+    passed: int = 0
+    left_out: int = 0
 
 
 def write_table(
-    output: Path, rows: list[str], passed: int, listed: int, args: argparse.Namespace, *, done: bool
+    output: Path, rows: list[str], tally: Tally, args: argparse.Namespace, *, done: bool
 ) -> str:
-    """The table so far (rewritten after every package, so a long run's progress survives)."""
-    share = 100 * passed / len(rows) if rows else 0.0
-    state = f"{passed} of {listed}" if done else f"{passed} of {len(rows)} so far ({listed} listed)"
+    """The table so far (rewritten after every package, so a long run's progress survives).
+    The share is of the pins built; those left out are named, not counted."""
+    share = 100 * tally.passed / tally.built if tally.built else 0.0
+    counted = tally.listed - tally.left_out
+    if done:
+        state = f"{tally.passed} of {counted}"
+    else:
+        state = f"{tally.passed} of {tally.built} so far ({tally.listed} listed)"
+    aside = f", {tally.left_out} left out" if tally.left_out else ""
+    title = "Today's gap" if args.newest else "Coverage"
     table = "\n".join(
         [
-            f"# Coverage: {state} ({share:.0f}%) on {args.arch}, CPython {args.python}, "
+            f"# {title}: {state} ({share:.0f}%){aside} on {args.arch}, CPython {args.python}, "
             "local images",
             "",
             f"Measured {datetime.now(UTC):%Y-%m-%d} on a {platform.machine()} machine, each pin "
-            "built with its dependencies by `wheelhouse build` (`make bench-coverage`); "
-            "the execution (native, cross or qemu) is the one `[execution] auto` chose.",
+            f"of `{args.list.resolve().relative_to(REPO)}` built with its dependencies by "
+            "`wheelhouse build` (`make bench-coverage`); the execution (native, cross or qemu) "
+            "is the one `[execution] auto` chose.",
             "",
             "| pin | kind | result | seconds | wheel or reason |",
             "| --- | --- | --- | --- | --- |",

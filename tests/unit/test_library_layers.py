@@ -56,6 +56,17 @@ def test_a_recipe_naming_a_library_built_on_demand_gets_it_with_its_identity() -
     assert "apk add --no-cache libsodium-dev" in before_all_command(on_pypa)
 
 
+def test_a_library_brings_those_it_requires_which_its_identity_names() -> None:
+    identities = {name: library_identity(CATALOGUE[name]) for name in ("acl", "attr")}
+    assert identities["attr"] in identities["acl"]  # built against it: a new attr, a new acl
+    recipes = {"cext": Recipe(name="cext", system_libraries=("acl",))}
+    (job,) = plan_for([C_EXT], recipes=recipes, libraries=identities).jobs
+    assert isinstance(job, BuildJob)
+    assert dict(job.toolchains) == identities  # both mounted, both in the key
+    on_pypa = replace(job, image=replace(IMAGE, kind="pypa"))
+    assert "apk add --no-cache attr-dev acl-dev" in before_all_command(on_pypa)
+
+
 def test_its_layer_mounts_it_at_its_prefix_and_adds_to_what_others_set(tmp_path: Path) -> None:
     builds = library_builds(tmp_path)
     job = replace(sodium_job(), toolchains=(("libsodium", "x"), ("openmp", "llvm-openmp 19")))

@@ -5,7 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from builder.inputs.system_libraries import CATALOGUE, library_of, on_demand, system_library
+from builder.inputs.system_libraries import (
+    CATALOGUE,
+    library_of,
+    on_demand,
+    system_library,
+    with_requirements,
+)
 
 SCRIPT = (
     Path(__file__).resolve().parents[2]
@@ -30,7 +36,8 @@ def test_the_image_recipe_checks_every_baked_header() -> None:
 
 
 def test_every_library_built_on_demand_has_a_recipe_and_a_prefix_of_its_own() -> None:
-    cases = set(re.findall(r"^  ([\w.+-]+)\)$", ON_DEMAND_SCRIPT.read_text(), re.MULTILINE))
+    patterns = re.findall(r"^  ([\w.+ |-]+)\)$", ON_DEMAND_SCRIPT.read_text(), re.MULTILINE)
+    cases = {name.strip() for pattern in patterns for name in pattern.split("|")}
     built = on_demand(list(CATALOGUE))
     assert built, "the catalogue has libraries built on demand"
     for library in built:
@@ -38,6 +45,15 @@ def test_every_library_built_on_demand_has_a_recipe_and_a_prefix_of_its_own() ->
         assert library.local_prefix == f"/opt/wheelhouse-libs/{library.name}"
     assert CATALOGUE["libxml2"].local_prefix == "/opt/syslibs"
     assert on_demand(["libxml2", "libsodium", "nope"]) == [CATALOGUE["libsodium"]]
+
+
+def test_a_library_comes_after_those_it_requires_and_brings_them() -> None:
+    for library in CATALOGUE.values():
+        for name in library.requires:
+            assert CATALOGUE[name].on_demand, f"{library.name} requires {name}, not on demand"
+    assert with_requirements(["acl"]) == ["attr", "acl"]
+    assert with_requirements(["acl", "attr", "lzo"]) == ["attr", "acl", "lzo"]
+    assert [lib.name for lib in on_demand(["zlib", "acl"])] == ["attr", "acl"]
 
 
 def test_spellings() -> None:

@@ -19,15 +19,52 @@ if [ "$target" != "$(uname -m)" ]; then
   export AR="$zig ar" RANLIB="$zig ranlib"
 fi
 export CFLAGS="${CFLAGS:--O2} -fPIC"
+# the libraries this one is built against, each mounted at its prefix
+for need in ${WHEELHOUSE_LIBRARY_NEEDS:-}; do
+  export CPATH="$need/include${CPATH:+:$CPATH}"
+  export LIBRARY_PATH="$need/lib${LIBRARY_PATH:+:$LIBRARY_PATH}"
+  export LD_LIBRARY_PATH="$need/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+  export PKG_CONFIG_PATH="$need/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+done
 cd "$tree"
 
+# configure, make, make install: shared libraries only, the rest as each one's case says
+autotools() {
+  # shellcheck disable=SC2086  # $host is one word or none
+  ./configure --prefix="$prefix" --enable-shared --disable-static --disable-dependency-tracking \
+    $host "$@"
+  make -j"$jobs"
+  make install
+  make distclean >/dev/null 2>&1 || true
+}
+
 case "$library" in
-  libsodium)
-    # shellcheck disable=SC2086  # $host is one word or none
-    ./configure --prefix="$prefix" --enable-shared --disable-static --disable-dependency-tracking \
-      $host
-    make -j"$jobs"
-    make install
+  libsodium | lzo)
+    autotools
+    ;;
+  acl | attr)
+    # acl's tools call readdir64 and friends, which musl declares only on request
+    CFLAGS="$CFLAGS -D_LARGEFILE64_SOURCE" autotools --disable-nls
+    ;;
+  alsa-lib)
+    # the library alone: no Python module, no topology or UCM configuration tools
+    autotools --disable-python --disable-topology --disable-ucm --disable-aload \
+      --with-debug=no
+    ;;
+  fftw)
+    # double, single and long-double precision, each with its threads library (pyFFTW, like
+    # Alpine's fftw-dev, wants all three); SIMD kernels where the arch has them, picked at
+    # run time as upstream builds them
+    simd=""
+    case "$target" in
+      x86_64) simd="--enable-sse2 --enable-avx --enable-avx2" ;;
+      aarch64) simd="--enable-neon" ;;
+    esac
+    # shellcheck disable=SC2086  # $simd is words or none
+    autotools --enable-threads $simd
+    # shellcheck disable=SC2086
+    autotools --enable-threads --enable-float $simd
+    autotools --enable-threads --enable-long-double
     ;;
   *)
     echo "build-library: no recipe for $library" >&2

@@ -51,9 +51,10 @@ dpkg-source --no-check -x "$dsc" "$tree" >/dev/null
 # git tag has none, and Debian's patches can change configure.ac or Makefile.am, which make
 # would otherwise try to regenerate in the builder image, which has no autotools.
 if [ -f "$tree/configure.ac" ]; then
-  if ! command -v autoreconf >/dev/null || ! command -v libtoolize >/dev/null; then
-    echo "fetch-source: $source's configure is made by autoreconf and libtoolize:" \
-      "apt-get install autoconf automake libtool (make engine installs them)" >&2
+  if ! command -v autoreconf >/dev/null || ! command -v libtoolize >/dev/null ||
+    ! command -v autopoint >/dev/null; then
+    echo "fetch-source: $source's configure is made by autoreconf, libtoolize and autopoint:" \
+      "apt-get install autoconf automake libtool autopoint (make engine installs them)" >&2
     exit 2
   fi
   (cd "$tree" && autoreconf -fi >/dev/null)
