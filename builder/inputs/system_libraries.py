@@ -91,6 +91,15 @@ CATALOGUE: dict[str, SystemLibrary] = {
             "alsa-lib", "alsa/asoundlib.h", "alsa-lib", ("libasound",), "alsa", on_demand=True
         ),
         SystemLibrary(
+            "portaudio",
+            "portaudio.h",
+            "portaudio19",
+            ("libportaudio",),
+            "portaudio-2.0",
+            on_demand=True,
+            requires=("alsa-lib",),
+        ),
+        SystemLibrary(
             "fftw",
             "fftw3.h",
             "fftw3",

@@ -51,6 +51,10 @@ case "$library" in
     autotools --disable-python --disable-topology --disable-ucm --disable-aload \
       --with-debug=no
     ;;
+  portaudio)
+    # ALSA (required: mounted) as Alpine builds it; no JACK server here
+    autotools --with-alsa --without-jack --without-oss
+    ;;
   fftw)
     # double, single and long-double precision, each with its threads library (pyFFTW, like
     # Alpine's fftw-dev, wants all three); SIMD kernels where the arch has them, picked at
