@@ -61,8 +61,11 @@ bench-plan: $(BIN)/wheelhouse  ## a scheduled run's plan when nothing is due: 10
 bench-archs: setup  ## aarch64 / x86_64 build wall time per package (aarch64 cross and under QEMU)
 	$(BIN)/python -m tests.benchmarks.arch_ratio
 
-bench-coverage: setup  ## a real requirements list (C, C++, system libraries, pure, abi3): what builds, per package (ARCH=aarch64 for the other arch)
+bench-coverage: setup  ## two real lists (the 2021-22 pins; today's gap, newest releases, CPython 3.13): what builds, per package (ARCH=aarch64 for the other arch)
 	$(BIN)/python -m tests.benchmarks.coverage --arch $(ARCH)
+	$(BIN)/python -m tests.benchmarks.coverage --arch $(ARCH) --python 3.13 --newest \
+	    --list tests/benchmarks/lists/todays-gap.txt \
+	    --output tests/benchmarks/results/coverage-today-$(ARCH).md
 
 bench-jobs: setup  ## one job at a time vs the default --jobs: wall time of each and the CPU floor
 	$(BIN)/python -m tests.benchmarks.jobs_side_by_side

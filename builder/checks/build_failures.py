@@ -16,6 +16,8 @@ _CMAKE_DOWNLOAD = re.compile(r"error: downloading '([^'\s]+)' failed")
 _GIT = re.compile(
     r"fatal: unable to access '([^'\s]+)': (?:Could not resolve host|Failed to connect)"
 )
+# ExternalProject (FetchContent runs it) when the container has no git to clone with
+_NO_GIT = re.compile(r"could not find git for clone of (\S+?)(?:-populate)?$", re.MULTILINE)
 _CURL = re.compile(r"curl: \((?:6|7|28)\) (?:Could not resolve host|Failed to connect)[^\n]*")
 
 
@@ -66,6 +68,9 @@ def network_fetch_reason(log: str) -> str | None:
         else:
             how = "CMake file(DOWNLOAD)"
         return _reason(f"{how}: {found.group(1)}")
+    if found := _NO_GIT.search(log):
+        how = "CMake FetchContent" if "FetchContent" in log else "CMake ExternalProject"
+        return _reason(f"{how}: a git clone of {found.group(1)}, and no git to clone with")
     if found := _GIT.search(log):
         return _reason(f"git: {found.group(1)}")
     if found := _CURL.search(log):

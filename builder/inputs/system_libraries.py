@@ -91,6 +91,14 @@ CATALOGUE: dict[str, SystemLibrary] = {
             "alsa-lib", "alsa/asoundlib.h", "alsa-lib", ("libasound",), "alsa", on_demand=True
         ),
         SystemLibrary(
+            "krb5",
+            "gssapi/gssapi_krb5.h",
+            "krb5",
+            ("libkrb5", "libk5crypto", "libgssapi_krb5", "libkrb5support", "libcom_err"),
+            "krb5",
+            on_demand=True,
+        ),
+        SystemLibrary(
             "portaudio",
             "portaudio.h",
             "portaudio19",

@@ -146,7 +146,18 @@ def build_one(requirement: str, project: Path, arch: str, python: str) -> dict[s
     }
 
 
-CAUSES = ("fatal error", "error:", "Error:", "No such file", "not found", "refused", "failed")
+CAUSES = (
+    "fatal error",
+    "error:",
+    "Error:",
+    "Exception:",
+    "No such file",
+    "not found",
+    "refused",
+    "failed",
+)
+# lines that wrap the build's own error rather than say it
+WRAPPERS = ("cibuildwheel: error: Command", "ERROR Backend subprocess", "$")
 
 
 def _first_line(text: str) -> str:
@@ -154,7 +165,7 @@ def _first_line(text: str) -> str:
     an error, else the first line."""
     lines = [line.strip() for line in text.splitlines() if line.strip()]
     for cause in CAUSES:
-        named = [line for line in lines[1:] if cause in line and not line.startswith("$")]
+        named = [line for line in lines[1:] if cause in line and not line.startswith(WRAPPERS)]
         if named:
             return named[-1][:150]
     return (lines[0] if lines else text)[:150]
@@ -170,12 +181,18 @@ def main() -> None:
     )
     parser.add_argument("--output", type=Path, default=None)
     parser.add_argument(
+        "--keep-passed",
+        action="store_true",
+        help="keep the rows of pins the output table already shows built; build the others again",
+    )
+    parser.add_argument(
         "--wheelhouse", type=Path, default=None, help="build into (and keep) this wheelhouse"
     )
     args = parser.parse_args()
     output: Path = args.output or HERE / "results" / f"coverage-{args.arch}.md"
     rows: list[str] = []
     tally = Tally(listed=len(pins(args.list)))
+    kept = passed_rows(output) if args.keep_passed else {}
     with tempfile.TemporaryDirectory(prefix="bench-coverage-") as work:
         project = Path(work)
         wheelhouse = args.wheelhouse.resolve() if args.wheelhouse else project / "wheelhouse"
@@ -189,6 +206,10 @@ def main() -> None:
             if left_out:
                 tally.left_out += 1
                 rows.append(f"| {requirement} | {category} | left out | | {left_out} |")
+            elif requirement in kept:
+                tally.built += 1
+                tally.passed += 1
+                rows.append(kept[requirement])
             else:
                 outcome = build_one(requirement, project, args.arch, args.python)
                 tally.built += 1
@@ -201,6 +222,19 @@ def main() -> None:
             sys.stderr.write(rows[-1] + "\n")
             write_table(output, rows, tally, args, done=False)
     sys.stdout.write(write_table(output, rows, tally, args, done=True))
+
+
+def passed_rows(table: Path) -> dict[str, str]:
+    """The rows of an earlier table whose pin was built, repaired and imported, by pin."""
+    try:
+        lines = table.read_text().splitlines()
+    except OSError:
+        return {}
+    return {
+        line.split(" | ")[0].removeprefix("| "): line
+        for line in lines
+        if line.startswith("| ") and " | built, repaired, imported | " in line
+    }
 
 
 def check_pin(args: argparse.Namespace, requirement: str) -> None:

@@ -30,6 +30,12 @@ Cloning into 'bundled/libzmq'...
 fatal: unable to access 'https://example.invalid/zeromq/libzmq.git/': Could not resolve host: example.invalid
 error: command 'git' failed with exit code 128
 """
+# What blosc2 4.x's build printed here (CMake 4.4 from the cmake wheel, no git in the image).
+NO_GIT = """\
+CMake Error at /tmp/build-env-x/lib/python3.13/site-packages/cmake/data/share/cmake-4.4/Modules/ExternalProject/shared_internal_commands.cmake:932 (message):
+  error: could not find git for clone of miniexpr-populate
+CMake Error at /tmp/build-env-x/lib/python3.13/site-packages/cmake/data/share/cmake-4.4/Modules/FetchContent.cmake:1921 (message):
+"""
 CURL = "curl: (6) Could not resolve host: example.invalid\nmake: *** [Makefile:12: deps] Error 6\n"
 
 
@@ -40,6 +46,7 @@ CURL = "curl: (6) Could not resolve host: example.invalid\nmake: *** [Makefile:1
         (EXTERNAL_PROJECT, "(CMake ExternalProject: https://example.invalid/zstd-1.5.5.tar.gz)"),
         (GIT, "(git: https://example.invalid/zeromq/libzmq.git/)"),
         (CURL, "(curl: (6) Could not resolve host: example.invalid)"),
+        (NO_GIT, "(CMake FetchContent: a git clone of miniexpr, and no git to clone with)"),
     ],
 )
 def test_the_reason_names_what_downloaded_and_what_to_do(log: str, named: str) -> None:

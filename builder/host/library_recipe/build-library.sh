@@ -55,6 +55,25 @@ case "$library" in
     # ALSA (required: mounted) as Alpine builds it; no JACK server here
     autotools --with-alsa --without-jack --without-oss
     ;;
+  krb5)
+    # Debian's krb5-config computes a multiarch libdir and an include/mit-krb5 path at run time:
+    # those of this prefix instead. Builtin crypto: the images' OpenSSL is static, and a shared
+    # libk5crypto cannot carry it.
+    cd src
+    sed -i -e '/^tripple=/,/^fi$/d' -e 's#^includedir=.*#includedir=@includedir@#' \
+      -e 's#^libdir=.*#libdir=@libdir@#' build-tools/krb5-config.in
+    # shellcheck disable=SC2086  # $host is one word or none
+    ./configure --prefix="$prefix" --enable-shared --disable-static $host --disable-rpath \
+      --without-system-verto --without-keyutils --without-ldap --without-tcl --disable-pkinit \
+      --with-crypto-impl=builtin --with-tls-impl=no --without-libedit --without-readline
+    # the libraries, their headers, krb5-config and the pkg-config files; the programs (whose
+    # parsers need yacc, absent from the images) are not built
+    make install-mkdirs  # what the top's install makes first
+    for part in util include lib build-tools; do
+      make -C "$part" -j"$jobs"
+      make -C "$part" install
+    done
+    ;;
   fftw)
     # double, single and long-double precision, each with its threads library (pyFFTW, like
     # Alpine's fftw-dev, wants all three); SIMD kernels where the arch has them, picked at

@@ -50,13 +50,15 @@ dpkg-source --no-check -x "$dsc" "$tree" >/dev/null
 # configure made again, as Debian's own build does (debhelper runs autoreconf): a tarball of a
 # git tag has none, and Debian's patches can change configure.ac or Makefile.am, which make
 # would otherwise try to regenerate in the builder image, which has no autotools.
-if [ -f "$tree/configure.ac" ]; then
+configured="$tree"
+[ -f "$tree/configure.ac" ] || configured="$tree/src"  # krb5's is in src/
+if [ -f "$configured/configure.ac" ]; then
   if ! command -v autoreconf >/dev/null || ! command -v libtoolize >/dev/null ||
     ! command -v autopoint >/dev/null; then
     echo "fetch-source: $source's configure is made by autoreconf, libtoolize and autopoint:" \
       "apt-get install autoconf automake libtool autopoint (make engine installs them)" >&2
     exit 2
   fi
-  (cd "$tree" && autoreconf -fi >/dev/null)
+  (cd "$configured" && autoreconf -fi >/dev/null)
 fi
 echo "fetch-source: $(basename "$dsc" .dsc) unpacked, Debian's patches applied"
