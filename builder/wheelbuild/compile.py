@@ -19,6 +19,7 @@ from pathlib import Path
 
 from packaging.utils import parse_wheel_filename
 
+from builder.checks.native_tuning import native_tuning_note
 from builder.checks.sbom import AUDITWHEEL_SBOM, SBOM_NAME, wheel_sbom
 from builder.checks.wheel_checks import (
     auditwheel_show_problems,
@@ -91,7 +92,7 @@ def build_wheel(
         handle.write(f"# {note}, with setuptools' py_limited_api switched off\n")
     again = build(version_specific(job), out=work / "version-specific")
     if again.wheel is not None and not again.problems and not is_abi3(again.wheel.name):
-        return replace(again, note=note)
+        return replace(again, note="; ".join(filter(None, [note, again.note])))
     tried = (
         "a version-specific build was tried and made "
         f"{again.wheel.name if again.wheel else 'no wheel'} (a build system other than "
@@ -166,7 +167,7 @@ def _build_and_check(
     found = versions.of(job.image, log=log) if versions is not None and grafted else {}
     found |= {layer.name: layer.release for layer in layers if layer.release}  # built on demand
     add_sbom(job, wheel, grafted=grafted, versions=found)
-    return Built(wheel=wheel, grafted=grafted)
+    return Built(wheel=wheel, grafted=grafted, note=native_tuning_note(built.output))
 
 
 def add_sbom(job: BuildJob, wheel: Path, *, grafted: list[str], versions: dict[str, str]) -> None:
