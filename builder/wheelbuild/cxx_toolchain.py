@@ -67,6 +67,15 @@ for arg in "$@"; do
     -c|-S|-E|-M|-MM) compile_only=1 ;;
   esac
 done
+# -l:/absolute/path (CMake's FindOpenMP writes the runtime it found that way), which zig
+# rejects ("cannot use absolute path as a system library"): the path, as GNU ld reads it
+for arg in "$@"; do
+  shift
+  case "$arg" in
+    -l:/*) set -- "$@" "${{arg#-l:}}" ;;
+    *) set -- "$@" "$arg" ;;
+  esac
+done
 target=${{WHEELHOUSE_TARGET_ARCH:-$(uname -m)}}
 export ZIG_GLOBAL_CACHE_DIR="${{ZIG_GLOBAL_CACHE_DIR:-{CACHE_MOUNT}}}"
 if [ -d {LOCAL_PREFIX}/include ]; then  # the local images' native libraries, as musl-cc sees them

@@ -134,3 +134,15 @@ def test_the_target_is_the_container_s_arch_unless_wheelhouse_names_another(tmp_
     ):
         subprocess.run([str(cc), "-c", "x.c"], env={"PATH": "/usr/bin:/bin", **env}, check=True)
         assert record.read_text().splitlines()[1:3] == ["-target", f"{expected}-linux-musl"]
+
+
+def test_an_absolute_library_path_after_l_colon_reaches_zig_as_a_path(tmp_path: Path) -> None:
+    """CMake's FindOpenMP (implicit's build, here) links the runtime it found as
+    `-l:/opt/wheelhouse-openmp/lib/libomp.so`, which zig rejects: the wrapper passes the path,
+    as GNU ld reads that spelling; other arguments, spaces included, pass as they were."""
+    cc, record = recording_wrapper(tmp_path)
+    argv = ["-shared", "a b.o", "-l:/opt/omp/lib/libomp.so", "-l:libfoo.a", "-o", "x.so"]
+    subprocess.run([str(cc), *argv], env={"PATH": "/usr/bin:/bin"}, check=True)
+    called = record.read_text().splitlines()
+    assert "/opt/omp/lib/libomp.so" in called and "-l:/opt/omp/lib/libomp.so" not in called
+    assert [a for a in called if a in ("a b.o", "-l:libfoo.a")] == ["a b.o", "-l:libfoo.a"]

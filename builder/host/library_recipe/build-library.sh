@@ -43,13 +43,18 @@ case "$library" in
     autotools
     ;;
   acl | attr)
+    # libattr's extra linker script only aliases its functions to glibc's old xattr names (musl's
+    # libc has its own), and zig's linker (a cross build) takes no linker script
+    [ "$library" = acl ] || sed -i 's#-Wl,$(top_srcdir)/libattr/libattr.lds##' Makefile.in
     # acl's tools call readdir64 and friends, which musl declares only on request
     CFLAGS="$CFLAGS -D_LARGEFILE64_SOURCE" autotools --disable-nls
     ;;
   alsa-lib)
     # the library alone: no Python module, no topology or UCM configuration tools
+    # (and no symbol versions: its version script names symbols the build leaves out, which
+    # LLD, a cross build's linker, refuses)
     autotools --disable-python --disable-topology --disable-ucm --disable-aload \
-      --with-debug=no
+      --with-debug=no --without-versioned
     ;;
   portaudio)
     # ALSA (required: mounted) as Alpine builds it; no JACK server here
@@ -62,6 +67,9 @@ case "$library" in
     cd src
     sed -i -e '/^tripple=/,/^fi$/d' -e 's#^includedir=.*#includedir=@includedir@#' \
       -e 's#^libdir=.*#libdir=@libdir@#' build-tools/krb5-config.in
+    # the shared-library link flags in the spelling zig's linker (a cross build) reads too
+    sed -i -e 's/-Wl,-h,/-Wl,-soname,/' \
+      -e 's/-Wl,--version-script binutils/-Wl,--version-script=binutils/' config/shlib.conf
     if [ -n "$host" ]; then  # what configure would run a test program to learn
       export krb5_cv_attr_constructor_destructor=yes,yes ac_cv_func_regcomp=yes \
         ac_cv_printf_positional=yes
