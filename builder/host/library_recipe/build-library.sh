@@ -17,6 +17,9 @@ if [ "$target" != "$(uname -m)" ]; then
   host="--host=$target-linux-musl"
   zig=/opt/wheelhouse-cxx/zig/zig
   export AR="$zig ar" RANLIB="$zig ranlib"
+  # version scripts that name symbols a build leaves out (alsa-lib's, attr's): GNU ld lets them
+  # pass, LLD only when asked
+  export LDFLAGS="${LDFLAGS:+$LDFLAGS }-Wl,--undefined-version"
 fi
 export CFLAGS="${CFLAGS:--O2} -fPIC"
 # the libraries this one is built against, each mounted at its prefix
@@ -51,10 +54,8 @@ case "$library" in
     ;;
   alsa-lib)
     # the library alone: no Python module, no topology or UCM configuration tools
-    # (and no symbol versions: its version script names symbols the build leaves out, which
-    # LLD, a cross build's linker, refuses)
     autotools --disable-python --disable-topology --disable-ucm --disable-aload \
-      --with-debug=no --without-versioned
+      --with-debug=no
     ;;
   portaudio)
     # ALSA (required: mounted) as Alpine builds it; no JACK server here
@@ -67,9 +68,14 @@ case "$library" in
     cd src
     sed -i -e '/^tripple=/,/^fi$/d' -e 's#^includedir=.*#includedir=@includedir@#' \
       -e 's#^libdir=.*#libdir=@libdir@#' build-tools/krb5-config.in
-    # the shared-library link flags in the spelling zig's linker (a cross build) reads too
-    sed -i -e 's/-Wl,-h,/-Wl,-soname,/' \
+    # the shared-library link flags in the spelling zig's linker (a cross build) reads too, and
+    # its position-independent objects named *.pico, not *.so (zig takes a *.so for a shared
+    # library and hands the link to the system's linker)
+    sed -i -e 's/-Wl,-h,/-Wl,-soname,/' -e 's/^SHOBJEXT=\.so$/SHOBJEXT=.pico/' \
       -e 's/-Wl,--version-script binutils/-Wl,--version-script=binutils/' config/shlib.conf
+    sed -i -e 's/^\.SUFFIXES: \.c \.so \.po$/.SUFFIXES: .c .pico .po/' -e 's/^\.c\.so:$/.c.pico:/' \
+      -e 's/-o \$\*\.so\.o && \$(MV) \$\*\.so\.o \$\*\.so$/-o $*.pico.o \&\& $(MV) $*.pico.o $*.pico/' \
+      config/libobj.in
     if [ -n "$host" ]; then  # what configure would run a test program to learn
       export krb5_cv_attr_constructor_destructor=yes,yes ac_cv_func_regcomp=yes \
         ac_cv_printf_positional=yes
