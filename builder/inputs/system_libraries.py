@@ -30,6 +30,10 @@ class SystemLibrary:
     on_demand: bool = False
     # other on-demand libraries its build and its users need (mounted with it)
     requires: tuple[str, ...] = ()
+    # False: for another arch it is built in that arch's image, under emulation, never
+    # cross-compiled by zig (whose driver hands links of krb5's *.so-named objects to the
+    # system's linker)
+    cross_compiles: bool = True
 
     @property
     def local_prefix(self) -> str:
@@ -97,6 +101,7 @@ CATALOGUE: dict[str, SystemLibrary] = {
             ("libkrb5", "libk5crypto", "libgssapi_krb5", "libkrb5support", "libcom_err"),
             "krb5",
             on_demand=True,
+            cross_compiles=False,
         ),
         SystemLibrary(
             "portaudio",

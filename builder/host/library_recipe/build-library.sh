@@ -68,18 +68,7 @@ case "$library" in
     cd src
     sed -i -e '/^tripple=/,/^fi$/d' -e 's#^includedir=.*#includedir=@includedir@#' \
       -e 's#^libdir=.*#libdir=@libdir@#' build-tools/krb5-config.in
-    # the shared-library link flags in the spelling zig's linker (a cross build) reads too, and
-    # its position-independent objects named *.pico, not *.so (zig takes a *.so for a shared
-    # library and hands the link to the system's linker)
-    sed -i -e 's/-Wl,-h,/-Wl,-soname,/' -e 's/^SHOBJEXT=\.so$/SHOBJEXT=.pico/' \
-      -e 's/-Wl,--version-script binutils/-Wl,--version-script=binutils/' config/shlib.conf
-    sed -i -e 's/^\.SUFFIXES: \.c \.so \.po$/.SUFFIXES: .c .pico .po/' -e 's/^\.c\.so:$/.c.pico:/' \
-      -e 's/-o \$\*\.so\.o && \$(MV) \$\*\.so\.o \$\*\.so$/-o $*.pico.o \&\& $(MV) $*.pico.o $*.pico/' \
-      config/libobj.in
-    if [ -n "$host" ]; then  # what configure would run a test program to learn
-      export krb5_cv_attr_constructor_destructor=yes,yes ac_cv_func_regcomp=yes \
-        ac_cv_printf_positional=yes
-    fi
+    # (never cross-compiled: system_libraries.py builds it in the arch's own image)
     # shellcheck disable=SC2086  # $host is one word or none
     ./configure --prefix="$prefix" --enable-shared --disable-static $host --disable-rpath \
       --without-system-verto --without-keyutils --without-ldap --without-tcl --disable-pkinit \
