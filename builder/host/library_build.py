@@ -38,9 +38,10 @@ def ensure_library(
     cross: bool,
     log: Path,
     requirements: Sequence[Layer] = (),
-) -> None:
+) -> Path:
     """The library built for `image`'s arch when it is not yet (its output appended to `log`),
-    with the libraries it requires (`requirements`, built first) mounted where it finds them.
+    with the libraries it requires (`requirements`, built first) mounted where it finds them;
+    returns the directory it is in.
     C++ is the zig wrapper's (`cxx`); C is too when `cross`, as the arch's jobs compile, and
     then the build runs in this machine's own builder image of the same recipe, configure
     included, cross-compiling for the arch (5x faster than configure and libtool under
@@ -48,15 +49,15 @@ def ensure_library(
     built; otherwise with the image's own musl-cc. Raises CommandFailed when a step fails,
     EnvironmentProblem when a cross build has no zig."""
     arch, builder_id = image.arch, image.builder_id
+    destination = builds.directory(library, arch, builder_id)
     if builds.ready(library, arch, builder_id):
-        return
+        return destination
     if cross and cxx is None:
         raise EnvironmentProblem(
             f"{library.name} for {arch} is cross-compiled with zig, and the ziglang package is "
             "not installed",
             hint="pip install ziglang (a dependency of wheelhouse), or use the pypa images",
         )
-    destination = builds.directory(library, arch, builder_id)
     note(
         log,
         f"# building {library.name} for {arch} from Debian {library.debian_suite}'s "
@@ -128,6 +129,7 @@ def ensure_library(
                 shutil.rmtree(destination, ignore_errors=True)
                 out.rename(destination)
     note(log, f"# {library.name} {builds.release(library, arch, builder_id)} for {arch} ready")
+    return destination
 
 
 def _machine_builder(containers: Containers, image: ImageRef) -> str | None:

@@ -396,7 +396,7 @@ class Executor:
             return []
         layers: dict[str, Layer] = {}
         for library in libraries:  # each after those it requires
-            ensure_library(
+            built = ensure_library(
                 self._commands,
                 self._containers,
                 builds,
@@ -407,7 +407,7 @@ class Executor:
                 log=log,
                 requirements=[layers[name] for name in library.requires],
             )
-            layers[library.name] = builds.layer(library, job.arch, job.image.builder_id)
+            layers[library.name] = builds.layer(library, built)
         return list(layers.values())
 
     def _stage_shared(self, job: BuildJob | ReuseJob, wheel: Path, log: Path) -> JobOutcome:

@@ -77,13 +77,19 @@ class LibraryBuilds:
     def ready(self, library: SystemLibrary, arch: str, builder_id: str) -> bool:
         return bool(self.release(library, arch, builder_id))
 
-    def layer(self, library: SystemLibrary, arch: str, builder_id: str) -> Layer:
+    def layer(self, library: SystemLibrary, built: Path) -> Layer:
+        """What a job gets of the library built into `built` (ensure_library's answer: the
+        directory it found or made, so a recipe changed on disk meanwhile mounts no other)."""
         prefix = library.local_prefix
+        try:
+            release = (built / RELEASE_FILE).read_text(encoding="utf-8").strip()
+        except OSError:
+            release = ""
         return Layer(
             name=library.name,
-            mounts=(Mount(source=self.directory(library, arch, builder_id), target=prefix),),
+            mounts=(Mount(source=built, target=prefix),),
             environment=library_environment(prefix),
-            release=self.release(library, arch, builder_id),
+            release=release,
         )
 
 

@@ -70,10 +70,10 @@ def test_a_library_brings_those_it_requires_which_its_identity_names() -> None:
 def test_its_layer_mounts_it_at_its_prefix_and_adds_to_what_others_set(tmp_path: Path) -> None:
     builds = library_builds(tmp_path)
     job = replace(sodium_job(), toolchains=(("libsodium", "x"), ("openmp", "llvm-openmp 19")))
-    layer = builds.layer(SODIUM, "x86_64", IMAGE.builder_id)
+    directory = builds.directory(SODIUM, "x86_64", IMAGE.builder_id)
+    layer = builds.layer(SODIUM, directory)
     runtime = openmp_runtime(tmp_path, "llvm-openmp 19")
     env = cibuildwheel_env(job, None, [runtime.layer("x86_64"), layer])
-    directory = builds.directory(SODIUM, "x86_64", IMAGE.builder_id)
     assert f"--volume {directory}:/opt/wheelhouse-libs/libsodium:ro" in env["CIBW_CONTAINER_ENGINE"]
     build_env = evaluated(env["CIBW_ENVIRONMENT"], {"PKG_CONFIG_PATH": "/opt/syslibs/pc"})
     prefix = "/opt/wheelhouse-libs/libsodium"
@@ -101,7 +101,8 @@ def test_a_built_library_is_ready_per_arch_and_builder_image_with_its_release(
     assert not builds.ready(SODIUM, "x86_64", "sha256:a")  # half-built: no release yet
     (here / RELEASE_FILE).write_text("1.0.18\n")
     assert builds.ready(SODIUM, "x86_64", "sha256:a")
-    assert builds.layer(SODIUM, "x86_64", "sha256:a").release == "1.0.18"
+    assert builds.layer(SODIUM, here).release == "1.0.18"
+    assert builds.layer(SODIUM, tmp_path / "elsewhere").release == ""
     assert library_identity(SODIUM).startswith("libsodium from Debian bookworm's libsodium, ")
 
 
