@@ -15,6 +15,8 @@ A recipe says what a package needs beyond a plain `cibuildwheel` run. Every key 
     before-all = "sh build-lib.sh"       # run once in the build container
     before-build = "..."                 # run before each wheel's build
     environment = { CFLAGS = "-O2" }     # build environment
+    config-settings = { setup-args = "-Dfortran_std=none" }  # the build backend's settings
+                                         # (pip's -C / --config-settings)
     test-command = "python -c '...'"     # extra test in the build container (cibuildwheel's)
     build-from-source = true             # never mirror an upstream wheel
     toolchains = ["openmp"]              # what the build needs beyond C and C++: "openmp" (on
@@ -59,7 +61,7 @@ from builder.inputs.toml_fields import Table, load_toml
 SHIPPED_RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 RECIPE_KEYS = (
     "import, skip-imports, system-libraries, system-packages, before-all, before-build, "
-    "environment, test-command, build-from-source, build-constraints, execution, memory-hungry, "
+    "environment, config-settings, test-command, build-from-source, build-constraints, execution, memory-hungry, "
     "verify-with, toolchains, skip"
 )
 KNOWN_TOOLCHAINS = ("openmp", "rust", "fortran")
@@ -85,6 +87,7 @@ class Recipe:
     before_all: str | None = None
     before_build: str | None = None
     environment: tuple[tuple[str, str], ...] = ()
+    config_settings: tuple[tuple[str, str], ...] = ()  # the PEP 517 backend's (-C key=value)
     test_command: str | None = None
     build_from_source: bool = False
     build_constraints: tuple[str, ...] = ()
@@ -120,7 +123,7 @@ class Recipe:
         data.pop("execution")  # the job's key records its execution itself
         data.pop("verify_with")  # what the test installs beside the wheel, not the wheel
         data.pop("memory_hungry")  # what runs beside the build, not what it builds
-        for optional in ("build_constraints", "system_libraries", "toolchains"):
+        for optional in ("build_constraints", "system_libraries", "toolchains", "config_settings"):
             if not data[optional]:
                 data.pop(optional)  # keys of recipes without them stay as they were
         encoded = json.dumps(data, sort_keys=True).encode()
@@ -165,6 +168,7 @@ def parse_recipe(path: Path) -> Recipe:
         before_all=table.string("before-all"),
         before_build=table.string("before-build"),
         environment=tuple(sorted(table.string_map("environment").items())),
+        config_settings=tuple(sorted(table.string_map("config-settings").items())),
         test_command=table.string("test-command"),
         build_from_source=table.boolean("build-from-source", default=False),
         build_constraints=constraint_lines(table.strings("build-constraints"), where=str(path)),

@@ -188,6 +188,9 @@ def cibuildwheel_env(
         "CIBW_ENVIRONMENT": environment_option(job, cxx, mine),
         "CIBW_REPAIR_WHEEL_COMMAND": repair_command(job),
         "CIBW_TEST_COMMAND": job.recipe.test_command or "",
+        "CIBW_CONFIG_SETTINGS": " ".join(
+            shlex.quote(f"{key}={value}") for key, value in job.recipe.config_settings
+        ),
         "CIBW_CONTAINER_ENGINE": engine,
         # Its abi3 audit would download virtualenv from outside the registries: abi3audit runs
         # on the host after the build instead (builder/wheelbuild/compile.py).

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import shlex
 from dataclasses import replace
 from pathlib import Path
 
@@ -7,9 +8,11 @@ import pytest
 
 from builder.errors import InputError
 from builder.inputs.recipes import Recipe, load_recipes, parse_recipe
+from builder.plan.jobs import BuildJob
 from builder.resolve.verify_with import verify_with_wheels
+from builder.wheelbuild.cibuildwheel_options import cibuildwheel_env
 from tests.unit.fakes import FakeIndex, sdist, wheel
-from tests.unit.test_plan import PY311, plan_for, resolved
+from tests.unit.test_plan import C_EXT, PY311, plan_for, resolved
 
 
 def test_good_recipe_reads_every_key(fixtures: Path) -> None:
@@ -169,3 +172,26 @@ def test_verify_with_becomes_the_newest_upstream_wheel_each_target_installs() ->
     plan = plan_for([clib], recipes={"ruamel-yaml-clib": recipe}, verify_with=found)
     (job,) = plan.jobs
     assert [w.filename for w in job.verify_with] == ["ruamel.yaml-0.17.21-py3-none-any.whl"]
+
+
+def test_config_settings_reach_the_backend_and_the_key(tmp_path: Path) -> None:
+    """apexpy's meson.build asks for fortran_std=legacy, which meson offers no LLVM flang:
+    its recipe passes -Dfortran_std=none to meson-python, as pip's -C would."""
+    path = tmp_path / "demo.toml"
+    path.write_text('before-build = "true"\n')
+    plain = parse_recipe(path)
+    path.write_text(
+        'before-build = "true"\n'
+        'config-settings = { setup-args = "-Dfortran_std=none", "x y" = "a b" }\n'
+    )
+    recipe = parse_recipe(path)
+    assert recipe.config_settings == (("setup-args", "-Dfortran_std=none"), ("x y", "a b"))
+    assert recipe.digest() != plain.digest()
+    (job,) = plan_for([C_EXT]).jobs
+    assert isinstance(job, BuildJob)
+    job = replace(job, recipe=recipe)
+    assert shlex.split(cibuildwheel_env(job)["CIBW_CONFIG_SETTINGS"]) == [
+        "setup-args=-Dfortran_std=none",
+        "x y=a b",
+    ]
+    assert cibuildwheel_env(replace(job, recipe=plain))["CIBW_CONFIG_SETTINGS"] == ""
