@@ -41,7 +41,18 @@ FORTRAN_SUFFIXES = "*.[fF]|*.[fF]90|*.[fF]95|*.[fF]03|*.[fF]08|*.for|*.FOR|*.ftn
 # FC: flang for this container's arch. A compile (or a question: --version, -v) goes to flang;
 # anything else is a link, which zig's C++ wrapper does with the runtime, after compiling any
 # Fortran source named on that command line (meson's sanity check compiles and links at once).
+# GNU Fortran's warning switches are dropped: flang 19 takes -Werror alone ("Only `-Werror` is
+# supported currently"), and builds written for gfortran pass others unasked (apexpy's meson.build
+# adds -Wno-conversion).
 FLANG_WRAPPER = f"""#!/bin/sh
+for arg in "$@"; do
+  shift
+  case "$arg" in
+    -Werror|-Wl,*|-Wa,*|-Wp,*) set -- "$@" "$arg" ;;
+    -W*) ;;
+    *) set -- "$@" "$arg" ;;
+  esac
+done
 target="--target=$(uname -m)-linux-musl"
 runtime={RUNTIME_MOUNT}/lib
 link=""
