@@ -14,7 +14,8 @@ table (default tests/benchmarks/results/coverage-ARCH.md) and prints it.
 
 With --newest (today's gap, tests/benchmarks/lists/todays-gap.txt, CPython 3.13) each pin must
 also be its project's newest release with an sdist. A line ending in "-- left out: WHY" is listed
-with its reason, not built, and counted neither as a pass nor in the share.
+with its reason, not built, and counted neither as a pass nor in the share. --keep-passed builds
+only the pins the output table does not show built; --only P... only the projects named.
 """
 
 from __future__ import annotations
@@ -186,6 +187,13 @@ def main() -> None:
         help="keep the rows of pins the output table already shows built; build the others again",
     )
     parser.add_argument(
+        "--only",
+        nargs="+",
+        default=None,
+        metavar="PROJECT",
+        help="build these projects again; keep the output table's rows of the others as they are",
+    )
+    parser.add_argument(
         "--wheelhouse", type=Path, default=None, help="build into (and keep) this wheelhouse"
     )
     args = parser.parse_args()
@@ -193,6 +201,13 @@ def main() -> None:
     rows: list[str] = []
     tally = Tally(listed=len(pins(args.list)))
     kept = passed_rows(output) if args.keep_passed else {}
+    if args.only:
+        again = {name.lower() for name in args.only}
+        kept = {
+            pin: row
+            for pin, row in table_rows(output).items()
+            if pin.partition("==")[0].lower() not in again
+        }
     with tempfile.TemporaryDirectory(prefix="bench-coverage-") as work:
         project = Path(work)
         wheelhouse = args.wheelhouse.resolve() if args.wheelhouse else project / "wheelhouse"
@@ -208,7 +223,7 @@ def main() -> None:
                 rows.append(f"| {requirement} | {category} | left out | | {left_out} |")
             elif requirement in kept:
                 tally.built += 1
-                tally.passed += 1
+                tally.passed += " | built, repaired, imported | " in kept[requirement]
                 rows.append(kept[requirement])
             else:
                 outcome = build_one(requirement, project, args.arch, args.python)
@@ -224,8 +239,8 @@ def main() -> None:
     sys.stdout.write(write_table(output, rows, tally, args, done=True))
 
 
-def passed_rows(table: Path) -> dict[str, str]:
-    """The rows of an earlier table whose pin was built, repaired and imported, by pin."""
+def table_rows(table: Path) -> dict[str, str]:
+    """The rows of an earlier table that built or failed, by pin."""
     try:
         lines = table.read_text().splitlines()
     except OSError:
@@ -233,7 +248,17 @@ def passed_rows(table: Path) -> dict[str, str]:
     return {
         line.split(" | ")[0].removeprefix("| "): line
         for line in lines
-        if line.startswith("| ") and " | built, repaired, imported | " in line
+        if line.startswith("| ")
+        and (" | built, repaired, imported | " in line or " | FAILED | " in line)
+    }
+
+
+def passed_rows(table: Path) -> dict[str, str]:
+    """The rows of an earlier table whose pin was built, repaired and imported, by pin."""
+    return {
+        pin: row
+        for pin, row in table_rows(table).items()
+        if " | built, repaired, imported | " in row
     }
 
 
