@@ -61,8 +61,8 @@ from builder.inputs.toml_fields import Table, load_toml
 SHIPPED_RECIPES = Path(__file__).resolve().parent.parent / "recipes"
 RECIPE_KEYS = (
     "import, skip-imports, system-libraries, system-packages, before-all, before-build, "
-    "environment, config-settings, test-command, build-from-source, build-constraints, execution, memory-hungry, "
-    "verify-with, toolchains, skip"
+    "environment, config-settings, test-command, build-from-source, build-constraints, "
+    "execution, memory-hungry, verify-with, toolchains, skip"
 )
 KNOWN_TOOLCHAINS = ("openmp", "rust", "fortran")
 
