@@ -68,11 +68,7 @@ class LibraryBuilds:
 
     def release(self, library: SystemLibrary, arch: str, builder_id: str) -> str:
         """The release built there ("1.0.18"), "" while it is not built."""
-        try:
-            path = self.directory(library, arch, builder_id) / RELEASE_FILE
-            return path.read_text(encoding="utf-8").strip()
-        except OSError:
-            return ""
+        return recorded_release(self.directory(library, arch, builder_id))
 
     def ready(self, library: SystemLibrary, arch: str, builder_id: str) -> bool:
         return bool(self.release(library, arch, builder_id))
@@ -81,16 +77,20 @@ class LibraryBuilds:
         """What a job gets of the library built into `built` (ensure_library's answer: the
         directory it found or made, so a recipe changed on disk meanwhile mounts no other)."""
         prefix = library.local_prefix
-        try:
-            release = (built / RELEASE_FILE).read_text(encoding="utf-8").strip()
-        except OSError:
-            release = ""
         return Layer(
             name=library.name,
             mounts=(Mount(source=built, target=prefix),),
             environment=library_environment(prefix),
-            release=release,
+            release=recorded_release(built),
         )
+
+
+def recorded_release(directory: Path) -> str:
+    """The release a library's directory records once complete ("1.0.18"), "" before."""
+    try:
+        return (directory / RELEASE_FILE).read_text(encoding="utf-8").strip()
+    except OSError:
+        return ""
 
 
 def library_builds(cache_dir: Path) -> LibraryBuilds:

@@ -21,6 +21,7 @@ only the pins the output table does not show built; --only P... only the project
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import platform
 import subprocess
@@ -41,6 +42,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 PER_PACKAGE_TIMEOUT_S = 3600
 LEFT_OUT = " -- left out: "
+PASSED, FAILED = "built, repaired, imported", "FAILED"  # a row's verdict
 
 
 def pins(list_file: Path) -> list[tuple[str, str]]:
@@ -57,10 +59,16 @@ def pins(list_file: Path) -> list[tuple[str, str]]:
     return found
 
 
-def upstream_page(name: str) -> Any:
+@functools.cache
+def upstream_index() -> PyPISimple:
+    """The index pip here uses (asked of pip once per run)."""
     config = [sys.executable, "-m", "pip", "config", "get", "global.index-url"]
     url = subprocess.run(config, capture_output=True, text=True, check=False).stdout.strip()
-    return PyPISimple(url or "https://pypi.org/simple/").get_project_page(name)
+    return PyPISimple(url or "https://pypi.org/simple/")
+
+
+def upstream_page(name: str) -> Any:
+    return upstream_index().get_project_page(name)
 
 
 def newest_release(page: Any) -> str | None:
@@ -199,7 +207,8 @@ def main() -> None:
     args = parser.parse_args()
     output: Path = args.output or HERE / "results" / f"coverage-{args.arch}.md"
     rows: list[str] = []
-    tally = Tally(listed=len(pins(args.list)))
+    listed = pins(args.list)
+    tally = Tally(listed=len(listed))
     kept = passed_rows(output) if args.keep_passed else {}
     if args.only:
         again = {name.lower() for name in args.only}
@@ -215,7 +224,7 @@ def main() -> None:
             f'images = "local"\nrecipes = "{REPO / "configs" / "recipes"}"\n'
             f'wheelhouse = "{wheelhouse}"\n'
         )
-        for line, category in pins(args.list):
+        for line, category in listed:
             requirement, _, left_out = line.partition(LEFT_OUT)
             check_pin(args, requirement.split(" with ")[0].strip())
             if left_out:
@@ -223,13 +232,13 @@ def main() -> None:
                 rows.append(f"| {requirement} | {category} | left out | | {left_out} |")
             elif requirement in kept:
                 tally.built += 1
-                tally.passed += " | built, repaired, imported | " in kept[requirement]
+                tally.passed += f" | {PASSED} | " in kept[requirement]
                 rows.append(kept[requirement])
             else:
                 outcome = build_one(requirement, project, args.arch, args.python)
                 tally.built += 1
                 tally.passed += bool(outcome["ok"])
-                verdict = "built, repaired, imported" if outcome["ok"] else "FAILED"
+                verdict = PASSED if outcome["ok"] else FAILED
                 rows.append(
                     f"| {requirement} | {category} | {verdict} | {outcome['seconds']} | "
                     f"{outcome['why'].replace('|', '/')} |"
@@ -248,18 +257,13 @@ def table_rows(table: Path) -> dict[str, str]:
     return {
         line.split(" | ")[0].removeprefix("| "): line
         for line in lines
-        if line.startswith("| ")
-        and (" | built, repaired, imported | " in line or " | FAILED | " in line)
+        if line.startswith("| ") and (f" | {PASSED} | " in line or f" | {FAILED} | " in line)
     }
 
 
 def passed_rows(table: Path) -> dict[str, str]:
     """The rows of an earlier table whose pin was built, repaired and imported, by pin."""
-    return {
-        pin: row
-        for pin, row in table_rows(table).items()
-        if " | built, repaired, imported | " in row
-    }
+    return {pin: row for pin, row in table_rows(table).items() if f" | {PASSED} | " in row}
 
 
 def check_pin(args: argparse.Namespace, requirement: str) -> None:
