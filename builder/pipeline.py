@@ -37,7 +37,7 @@ from builder.resolve.prepared_metadata import Prepare, in_container, refused
 from builder.resolve.upstream import Upstream
 from builder.resolve.verify_with import verify_with_wheels
 from builder.run.arch_summary import ArchSummary
-from builder.run.executor import Executor, JobOutcome, JobProgress
+from builder.run.executor import Executor, JobOutcome, JobProgress, RunResult
 from builder.run.sdist_probe import sdist_needs
 from builder.wheelbuild.cxx_toolchain import cxx_toolchain, toolchain_version
 from builder.wheelbuild.fortran_toolchain import (
@@ -130,6 +130,20 @@ def default_index_url() -> str:
 
     url: str = PyPI.simple_url
     return url
+
+
+def _run_alone(
+    executor: Executor,
+    wheelhouse: Wheelhouse,
+    plan: Plan,
+    *,
+    jobs: int,
+    note: Callable[[str], None],
+) -> RunResult:
+    """The plan run, once no other run builds into the same wheelhouse."""
+    waiting = f"another `wheelhouse build` is building into {wheelhouse.path}: waiting for it"
+    with wheelhouse.running(lambda: note(waiting)):
+        return executor.run(plan, jobs=jobs)
 
 
 def build(
@@ -293,7 +307,7 @@ def build(
     if len([job for job in plan.jobs if job.action != "skip"]) > 1:
         how = f"up to {jobs} jobs side by side" if jobs > 1 else "one job at a time"
         note(f"running {how} (jobs = {settings.jobs})")
-    result = executor.run(plan, jobs=jobs)
+    result = _run_alone(executor, wheelhouse, plan, jobs=jobs, note=note)
     return BuildReport(
         plan=plan,
         outcomes=result.outcomes,

@@ -4,8 +4,10 @@ recorded in wheelhouse-manifest.json. Dot-directories are not served by the inde
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,9 @@ class Made:
 
 
 LOCK_NAME = ".manifest.lock"  # held while the manifest is read, merged and written
+# held by a run while it builds: one run at a time uses a wheelhouse's staging directory and
+# caches (a second one waits)
+RUN_LOCK_NAME = ".build.lock"
 
 
 def cache_dir(wheelhouse: Path) -> Path:
@@ -77,6 +82,11 @@ class Wheelhouse:
     @property
     def cache(self) -> Path:
         return cache_dir(self.path)
+
+    def running(self, waiting: Callable[[], None]) -> contextlib.AbstractContextManager[None]:
+        """Held while a run builds into this wheelhouse; `waiting` is called first when another
+        run holds it (its staging directory is cleared and refilled by each run)."""
+        return locked(self.path / RUN_LOCK_NAME, waiting=waiting)
 
     @property
     def manifest_path(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -90,3 +91,27 @@ def test_a_wheelhouse_of_the_previous_release_keeps_its_entries_under_the_new_na
         "alpha-1.0-py3-none-any.whl",
         "beta-1.0-py3-none-any.whl",
     ]
+
+
+def test_a_second_run_on_the_same_wheelhouse_waits_for_the_first_and_says_so(
+    tmp_path: Path,
+) -> None:
+    """Each run clears and refills the staging directory: a second run (another process: flock
+    locks conflict between open files, as here) waits until the first has ended."""
+    first, second = (Wheelhouse(tmp_path, clock=FixedClock()) for _ in range(2))
+    said: list[str] = []
+    events: list[str] = []
+    with first.running(lambda: said.append("first waited")):
+
+        def later() -> None:
+            with second.running(lambda: said.append("second waits")):
+                events.append("second runs")
+
+        thread = threading.Thread(target=later)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive(), "the second run must wait while the first holds the lock"
+        events.append("first ends")
+    thread.join(timeout=10)
+    assert events == ["first ends", "second runs"]
+    assert said == ["second waits"]
