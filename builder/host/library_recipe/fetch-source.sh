@@ -34,7 +34,16 @@ if [ -z "$dsc" ]; then
   private_apt "$downloads/apt" "deb-src $mirror $suite main" \
     "deb-src $mirror-security $suite-security main"
   apt-get "${apt_opts[@]}" -q update
-  (cd "$downloads" && apt-get "${apt_opts[@]}" -q source --download-only "$source")
+  # the newest version first; an index can list one its pool does not serve (a security
+  # update's files answered 404 for cyrus-sasl2): then the next one down
+  for version in $(apt-cache "${apt_opts[@]}" showsrc "$source" |
+    sed -n 's/^Version: //p' | sort -urV); do
+    if (cd "$downloads" && apt-get "${apt_opts[@]}" -q source --download-only "$source=$version"); then
+      break
+    fi
+    echo "fetch-source: $source $version could not be downloaded; trying an older one" >&2
+    rm -f "$downloads/${source}"_*
+  done
   dsc=$(newest_dsc)
   if [ -z "$dsc" ]; then
     echo "fetch-source: Debian $suite offers no source package $source" >&2
@@ -47,6 +56,15 @@ if ! command -v dpkg-source >/dev/null; then
 fi
 rm -rf "$tree"
 dpkg-source --no-check -x "$dsc" "$tree" >/dev/null
+# patches Debian's own build takes off again for the flavour built here: curl's last two make
+# its GnuTLS and NSS flavours (libcurl-gnutls, libcurl-nss); OpenSSL's is built without them
+case "$source" in
+  curl)
+    for patch in 99_nss.patch 90_gnutls.patch; do
+      patch -d "$tree" -R -p1 -s <"$tree/debian/patches/$patch"
+    done
+    ;;
+esac
 # configure made again, as Debian's own build does (debhelper runs autoreconf): a tarball of a
 # git tag has none, and Debian's patches can change configure.ac or Makefile.am, which make
 # would otherwise try to regenerate in the builder image, which has no autotools.
