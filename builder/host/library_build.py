@@ -21,7 +21,12 @@ from builder.plan.jobs import ImageRef
 from builder.wheelbuild.cxx_toolchain import MOUNT as CXX_MOUNT
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.layers import Layer
-from builder.wheelbuild.library_layers import RECIPE_DIR, RELEASE_FILE, LibraryBuilds
+from builder.wheelbuild.library_layers import (
+    RECIPE_DIR,
+    RELEASE_FILE,
+    LibraryBuilds,
+    recorded_release,
+)
 
 RECIPE_MOUNT = "/opt/wheelhouse-library-recipe"
 TREE_MOUNT = "/opt/wheelhouse-library-source"
@@ -46,7 +51,8 @@ def ensure_library(
     then the build runs in this machine's own builder image of the same recipe, configure
     included, cross-compiling for the arch (5x faster than configure and libtool under
     emulation: libsodium 38 s against 195 s), or in the arch's image when this machine's is not
-    built; otherwise with the image's own musl-cc. Raises CommandFailed when a step fails,
+    built or the library links what the arch's image has baked (`SystemLibrary.cross`);
+    otherwise with the image's own musl-cc. Raises CommandFailed when a step fails,
     EnvironmentProblem when a cross build has no zig."""
     arch, builder_id = image.arch, image.builder_id
     destination = builds.directory(library, arch, builder_id)
@@ -84,7 +90,8 @@ def ensure_library(
         compiler = [f"CC={CXX_MOUNT}/cc"] if cross else []
         compiler += [f"CXX={CXX_MOUNT}/c++"] if cxx is not None else []
         builder, where = image.builder, arch
-        native = _machine_builder(containers, image) if cross else None
+        machine = cross and library.cross == "machine"
+        native = _machine_builder(containers, image) if machine else None
         if native is not None:
             builder, where = native, platform.machine()
             compiler += [f"WHEELHOUSE_TARGET_ARCH={arch}"]
@@ -128,7 +135,7 @@ def ensure_library(
             if not builds.ready(library, arch, builder_id):
                 shutil.rmtree(destination, ignore_errors=True)
                 out.rename(destination)
-    note(log, f"# {library.name} {builds.release(library, arch, builder_id)} for {arch} ready")
+    note(log, f"# {library.name} {recorded_release(destination)} for {arch} ready")
     return destination
 
 

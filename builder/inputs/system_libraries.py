@@ -13,6 +13,15 @@ container started.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
+
+# How a library is built for another arch than this machine's (a cross job's):
+# "machine": in this machine's builder image, cross-compiled by zig (configure runs natively);
+# "arch-image": in the arch's own builder image under emulation, compiled by zig natively, for
+#   libraries that link what that image has baked for the arch (its static OpenSSL);
+# "emulated": in the arch's image with its own compiler, all under emulation (krb5: zig's driver
+#   hands links of its *.so-named PIC objects to the system's linker).
+CrossBuild = Literal["machine", "arch-image", "emulated"]
 
 LOCAL_PREFIX = "/opt/syslibs"  # where the local builder images install the baked ones
 ON_DEMAND_ROOT = "/opt/wheelhouse-libs"  # where a job's container sees those built on demand
@@ -30,10 +39,7 @@ class SystemLibrary:
     on_demand: bool = False
     # other on-demand libraries its build and its users need (mounted with it)
     requires: tuple[str, ...] = ()
-    # False: for another arch it is built in that arch's image, under emulation, never
-    # cross-compiled by zig (whose driver hands links of krb5's *.so-named objects to the
-    # system's linker)
-    cross_compiles: bool = True
+    cross: CrossBuild = "machine"  # how a build for another arch runs (above)
 
     @property
     def local_prefix(self) -> str:
@@ -101,7 +107,7 @@ CATALOGUE: dict[str, SystemLibrary] = {
             ("libkrb5", "libk5crypto", "libgssapi_krb5", "libkrb5support", "libcom_err"),
             "krb5",
             on_demand=True,
-            cross_compiles=False,
+            cross="emulated",
         ),
         SystemLibrary(
             "portaudio",
@@ -123,6 +129,36 @@ CATALOGUE: dict[str, SystemLibrary] = {
             ),
             "fftw3",
             on_demand=True,
+        ),
+        # TLS from the images' static OpenSSL, as libpq has it (the symbols a user of the
+        # library calls itself, as pycurl does, resolve to that one copy)
+        SystemLibrary(
+            "curl",
+            "curl/curl.h",
+            "curl",
+            ("libcurl",),
+            "libcurl",
+            on_demand=True,
+            cross="arch-image",
+        ),
+        SystemLibrary(
+            "cyrus-sasl",
+            "sasl/sasl.h",
+            "cyrus-sasl2",
+            ("libsasl2",),
+            "libsasl2",
+            on_demand=True,
+            cross="arch-image",
+        ),
+        SystemLibrary(
+            "openldap",
+            "ldap.h",
+            "openldap",
+            ("libldap", "liblber"),
+            "ldap",
+            on_demand=True,
+            requires=("cyrus-sasl",),
+            cross="arch-image",
         ),
     )
 }
@@ -157,6 +193,11 @@ ALIASES = {
     "postgresql": "libpq",
     "pq": "libpq",
     "sodium": "libsodium",
+    "libcurl": "curl",
+    "sasl": "cyrus-sasl",
+    "libsasl2": "cyrus-sasl",
+    "ldap": "openldap",
+    "libldap": "openldap",
 }
 
 

@@ -403,7 +403,7 @@ class Executor:
                 library,
                 image=job.image,
                 cxx=self._cxx,
-                cross=job.execution == "cross" and library.cross_compiles,
+                cross=job.execution == "cross" and library.cross != "emulated",
                 log=log,
                 requirements=[layers[name] for name in library.requires],
             )

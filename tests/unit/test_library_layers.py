@@ -8,13 +8,16 @@ import platform
 from dataclasses import replace
 from pathlib import Path
 
+from builder.host.commands import Result
+from builder.host.containers import Mount
 from builder.host.images import local_tags
-from builder.host.library_build import _machine_builder
+from builder.host.library_build import RECIPE_MOUNT, _machine_builder, ensure_library
 from builder.inputs.recipes import Recipe
 from builder.inputs.system_libraries import CATALOGUE
 from builder.pipeline import _library_notes
 from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cibuildwheel_options import before_all_command, cibuildwheel_env
+from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.library_layers import (
     RELEASE_FILE,
     library_builds,
@@ -135,3 +138,60 @@ def test_a_foreign_arch_s_library_is_built_in_this_machine_s_builder_image_when_
     assert _machine_builder(Engine(set()), arm) is None  # type: ignore[arg-type]
     custom = replace(arm, builder="registry.example/musl-aarch64:1")
     assert _machine_builder(Engine({mine}), custom) is None  # type: ignore[arg-type]
+
+
+class RecordingEngine:
+    """A Containers stand-in for ensure_library: every builder image is present; a run records
+    the image, arch and WHEELHOUSE_ variables, and installs the library's header."""
+
+    def __init__(self) -> None:
+        self.runs: list[tuple[str, str, list[str]]] = []
+
+    def image_id(self, image: str) -> str | None:
+        return f"sha256:{len(image)}"
+
+    def run(self, image: str, argv: list[str], *, arch: str, mounts: list[Mount], **_: object):  # type: ignore[no-untyped-def]
+        self.runs.append((image, arch, [a for a in argv if a.startswith("WHEELHOUSE_")]))
+        library = CATALOGUE[argv[argv.index(f"{RECIPE_MOUNT}/build-library.sh") + 1]]
+        (out,) = [m.source for m in mounts if m.target == library.local_prefix]
+        header = out / "include" / library.header
+        header.parent.mkdir(parents=True, exist_ok=True)
+        header.touch()
+        return Result(returncode=0, output="")
+
+
+class NoCommands:
+    def run(self, argv: list[str], **_: object) -> Result:
+        assert Path(argv[1]).name == "fetch-source.sh"  # which has nothing to fetch here
+        return Result(returncode=0, output="")
+
+
+def test_a_cross_built_library_runs_where_its_recipe_says(tmp_path: Path) -> None:
+    """libsodium cross-compiles in this machine's builder image; curl, which links the static
+    OpenSSL the arch's image has baked, builds in that image (zig compiling natively); krb5
+    (`emulated`) there too, with the image's own compiler."""
+    digest = "547073b5504ed60c"
+    arm = replace(IMAGE, arch="aarch64", builder=local_tags("aarch64", "musllinux_1_2", digest)[1])
+    mine = local_tags(platform.machine(), "musllinux_1_2", digest)[1]
+    cxx = CxxToolchain(zig_dir=tmp_path, version="0.17.1", work=tmp_path, cache=tmp_path)
+    engine = RecordingEngine()
+    builds = library_builds(tmp_path / "cache")
+    for name, cross in (("libsodium", True), ("curl", True), ("krb5", False)):
+        ensure_library(
+            NoCommands(),  # type: ignore[arg-type]
+            engine,  # type: ignore[arg-type]
+            builds,
+            CATALOGUE[name],
+            image=arm,
+            cxx=cxx,
+            cross=cross,
+            log=tmp_path / "log",
+        )
+    assert engine.runs == [
+        (mine, platform.machine(), ["WHEELHOUSE_TARGET_ARCH=aarch64"]),
+        (arm.builder, "aarch64", []),
+        (arm.builder, "aarch64", []),
+    ]
+    assert CATALOGUE["curl"].cross == "arch-image"
+    assert CATALOGUE["openldap"].cross == "arch-image"
+    assert CATALOGUE["krb5"].cross == "emulated"

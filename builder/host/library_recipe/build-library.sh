@@ -17,8 +17,10 @@ if [ "$target" != "$(uname -m)" ]; then
   host="--host=$target-linux-musl"
   zig=/opt/wheelhouse-cxx/zig/zig
   export AR="$zig ar" RANLIB="$zig ranlib"
+fi
+if [ "${CC:-}" = /opt/wheelhouse-cxx/cc ]; then
   # version scripts that name symbols a build leaves out (alsa-lib's, attr's): GNU ld lets them
-  # pass, LLD only when asked
+  # pass, zig's LLD only when asked
   export LDFLAGS="${LDFLAGS:+$LDFLAGS }-Wl,--undefined-version"
 fi
 export CFLAGS="${CFLAGS:--O2} -fPIC"
@@ -95,6 +97,34 @@ case "$library" in
     # shellcheck disable=SC2086
     autotools --enable-threads --enable-float $simd
     autotools --enable-threads --enable-long-double
+    ;;
+  curl)
+    # libcurl with TLS from the images' static OpenSSL, the CA bundle where Alpine keeps it; no
+    # HTTP/2, IDN, PSL, SSH or LDAP (libraries the images do not have)
+    autotools --with-openssl --with-zlib --without-zstd --without-brotli --without-nghttp2 \
+      --without-libidn2 --without-libpsl --without-libssh2 --without-librtmp --disable-ldap \
+      --disable-ldaps --disable-manual --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
+      --with-ca-path=/etc/ssl/certs
+    ;;
+  cyrus-sasl)
+    # libsasl2 and its mechanism plugins (PLAIN, LOGIN, ANONYMOUS, CRAM-MD5, DIGEST-MD5, SCRAM;
+    # not GSSAPI, which would need krb5, nor OTP); no daemon, password database or samples
+    autotools --disable-sample --disable-otp --disable-gssapi --enable-login \
+      --without-saslauthd --without-authdaemond --with-dblib=none --with-devrandom=/dev/urandom
+    ;;
+  openldap)
+    # the client libraries (liblber, libldap) and their headers: SASL (required: mounted) and TLS
+    # from the images' static OpenSSL, as Alpine's openldap-dev; no server, no tools
+    # shellcheck disable=SC2086  # $host is one word or none
+    ./configure --prefix="$prefix" --enable-shared --disable-static $host --disable-slapd \
+      --disable-debug --with-cyrus-sasl --with-tls=openssl --without-systemd --without-fetch
+    make depend >/dev/null
+    make -C libraries/liblutil -j"$jobs"  # (only the libraries' test programs link it)
+    for part in include libraries/liblber libraries/libldap; do
+      make -C "$part" -j"$jobs"
+      make -C "$part" install
+    done
+    make -C libraries install-local  # lber.pc and ldap.pc
     ;;
   *)
     echo "build-library: no recipe for $library" >&2
