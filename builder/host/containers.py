@@ -61,6 +61,24 @@ class Containers:
             return None
         return result.output.strip() or None
 
+    def copy_out(self, image: str, path: str, dest: Path, *, arch: str) -> None:
+        """Copy `path` of the image (for `arch`) to `dest` on this machine, without running it.
+        Raises CommandFailed."""
+        created = self._commands.run(
+            ["docker", "create", "--platform", docker_platform(arch), image, "true"],
+            timeout=120,
+            what=f"docker create {image}",
+        )
+        container = created.output.strip().splitlines()[-1]
+        try:
+            self._commands.run(
+                ["docker", "cp", f"{container}:{path}", str(dest)],
+                timeout=600,
+                what=f"copying {path} out of {image}",
+            )
+        finally:
+            self._commands.run(["docker", "rm", container], check=False, timeout=120)
+
     def pull(self, image: str) -> bool:
         try:
             self._commands.run(

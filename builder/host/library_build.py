@@ -4,6 +4,7 @@ fetched and unpacked on this machine, compiled in the arch's builder image."""
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import re
 import shutil
@@ -15,8 +16,10 @@ from builder.errors import EnvironmentProblem
 from builder.host.commands import CommandRunner
 from builder.host.containers import Containers, Mount
 from builder.host.images import local_tags
+from builder.host.library_cmake import BIN as CMAKE_BIN
+from builder.host.library_cmake import ensure_cmake
 from builder.host.toolchain_files import note
-from builder.inputs.system_libraries import SystemLibrary
+from builder.inputs.system_libraries import LOCAL_PREFIX, SystemLibrary
 from builder.plan.jobs import ImageRef
 from builder.wheelbuild.cxx_toolchain import MOUNT as CXX_MOUNT
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
@@ -51,8 +54,8 @@ def ensure_library(
     then the build runs in this machine's own builder image of the same recipe, configure
     included, cross-compiling for the arch (5x faster than configure and libtool under
     emulation: libsodium 38 s against 195 s), or in the arch's image when this machine's is not
-    built or the library links what the arch's image has baked (`SystemLibrary.cross`);
-    otherwise with the image's own musl-cc. Raises CommandFailed when a step fails,
+    built; a library that links what the arch's image has baked (`SystemLibrary.cross`,
+    "arch-libs") gets that image's /opt/syslibs there in place of this machine's; otherwise with the image's own musl-cc. Raises CommandFailed when a step fails,
     EnvironmentProblem when a cross build has no zig."""
     arch, builder_id = image.arch, image.builder_id
     destination = builds.directory(library, arch, builder_id)
@@ -72,8 +75,11 @@ def ensure_library(
     destination.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="build-", dir=destination.parent) as scratch:
         work = Path(scratch)
-        tree, out = work / "source", work / "out"
+        tree, out, recipe = work / "source", work / "out", work / "recipe"
         out.mkdir()
+        # the scripts as they are now: sh reads a script as it runs, so an edit or an upgrade
+        # of wheelhouse during a long build would otherwise change the part still to come
+        shutil.copytree(RECIPE_DIR, recipe)
         commands.run(
             [
                 "bash",
@@ -90,14 +96,20 @@ def ensure_library(
         compiler = [f"CC={CXX_MOUNT}/cc"] if cross else []
         compiler += [f"CXX={CXX_MOUNT}/c++"] if cxx is not None else []
         builder, where = image.builder, arch
-        machine = cross and library.cross == "machine"
-        native = _machine_builder(containers, image) if machine else None
+        native = _machine_builder(containers, image) if cross else None
+        tools = []
         if native is not None:
             builder, where = native, platform.machine()
             compiler += [f"WHEELHOUSE_TARGET_ARCH={arch}"]
+            if library.cross == "arch-libs":
+                baked = _baked_libraries(containers, builds, image, log)
+                tools.append(Mount(source=baked, target=LOCAL_PREFIX))
         if requirements:
             prefixes = " ".join(mount.target for layer in requirements for mount in layer.mounts)
             compiler += [f"WHEELHOUSE_LIBRARY_NEEDS={prefixes}"]
+        if "cmake" in library.build_tools:
+            tools.append(ensure_cmake(commands, builds, where, log))
+            compiler += [f"WHEELHOUSE_CMAKE={CMAKE_BIN}"]
         result = containers.run(
             builder,
             [
@@ -111,11 +123,12 @@ def ensure_library(
             ],
             arch=where,
             mounts=[
-                Mount(source=RECIPE_DIR, target=RECIPE_MOUNT),
+                Mount(source=recipe, target=RECIPE_MOUNT),
                 Mount(source=tree, target=TREE_MOUNT, read_only=False),
                 Mount(source=out, target=library.local_prefix, read_only=False),
                 *(cxx.mounts() if cxx is not None else ()),
                 *(mount for layer in requirements for mount in layer.mounts),
+                *tools,
             ],
             log=log,
             timeout=3600,
@@ -137,6 +150,24 @@ def ensure_library(
                 out.rename(destination)
     note(log, f"# {library.name} {recorded_release(destination)} for {arch} ready")
     return destination
+
+
+def _baked_libraries(
+    containers: Containers, builds: LibraryBuilds, image: ImageRef, log: Path
+) -> Path:
+    """The libraries `image` (the arch's builder) has baked (/opt/syslibs), copied out once
+    into the cache, for a cross build in this machine's image to find in their place."""
+    digest = hashlib.sha256(image.builder_id.encode()).hexdigest()[:16]
+    directory = builds.root / "baked" / f"{image.arch}-{digest}"
+    if not (directory / "lib").is_dir():
+        note(log, f"# copying the libraries {image.builder} has baked for {image.arch} (once)")
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(prefix="baked-", dir=directory.parent) as scratch:
+            copy = Path(scratch) / "syslibs"
+            containers.copy_out(image.builder, LOCAL_PREFIX, copy, arch=image.arch)
+            shutil.rmtree(directory, ignore_errors=True)  # a half-copied one of a killed run
+            copy.rename(directory)
+    return directory
 
 
 def _machine_builder(containers: Containers, image: ImageRef) -> str | None:

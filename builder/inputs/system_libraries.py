@@ -17,11 +17,12 @@ from typing import Literal
 
 # How a library is built for another arch than this machine's (a cross job's):
 # "machine": in this machine's builder image, cross-compiled by zig (configure runs natively);
-# "arch-image": in the arch's own builder image under emulation, compiled by zig natively, for
-#   libraries that link what that image has baked for the arch (its static OpenSSL);
+# "arch-libs": the same, with the libraries the arch's image has baked (its static OpenSSL, which
+#   curl, Cyrus SASL, OpenLDAP and MariaDB's client link) in place of this machine's own;
 # "emulated": in the arch's image with its own compiler, all under emulation (krb5: zig's driver
-#   hands links of its *.so-named PIC objects to the system's linker).
-CrossBuild = Literal["machine", "arch-image", "emulated"]
+#   hands links of its *.so-named PIC objects to the system's linker; HDF5 runs a program it
+#   compiled to learn the machine's types).
+CrossBuild = Literal["machine", "arch-libs", "emulated"]
 
 LOCAL_PREFIX = "/opt/syslibs"  # where the local builder images install the baked ones
 ON_DEMAND_ROOT = "/opt/wheelhouse-libs"  # where a job's container sees those built on demand
@@ -40,6 +41,7 @@ class SystemLibrary:
     # other on-demand libraries its build and its users need (mounted with it)
     requires: tuple[str, ...] = ()
     cross: CrossBuild = "machine"  # how a build for another arch runs (above)
+    build_tools: tuple[Literal["cmake"], ...] = ()  # what its build needs the images lack
 
     @property
     def local_prefix(self) -> str:
@@ -139,7 +141,7 @@ CATALOGUE: dict[str, SystemLibrary] = {
             ("libcurl",),
             "libcurl",
             on_demand=True,
-            cross="arch-image",
+            cross="arch-libs",
         ),
         SystemLibrary(
             "cyrus-sasl",
@@ -148,7 +150,7 @@ CATALOGUE: dict[str, SystemLibrary] = {
             ("libsasl2",),
             "libsasl2",
             on_demand=True,
-            cross="arch-image",
+            cross="arch-libs",
         ),
         SystemLibrary(
             "openldap",
@@ -158,7 +160,36 @@ CATALOGUE: dict[str, SystemLibrary] = {
             "ldap",
             on_demand=True,
             requires=("cyrus-sasl",),
-            cross="arch-image",
+            cross="arch-libs",
+        ),
+        SystemLibrary(
+            "mariadb-connector-c",
+            "mysql/mysql.h",
+            "mariadb",
+            ("libmariadb",),
+            "libmariadb",
+            on_demand=True,
+            cross="arch-libs",
+            build_tools=("cmake",),
+        ),
+        SystemLibrary(
+            "hdf5",
+            "hdf5.h",
+            "hdf5",
+            ("libhdf5", "libhdf5_hl"),
+            "hdf5",
+            on_demand=True,
+            cross="emulated",
+        ),
+        SystemLibrary(
+            "netcdf",
+            "netcdf.h",
+            "netcdf",
+            ("libnetcdf",),
+            "netcdf",
+            on_demand=True,
+            requires=("hdf5", "curl"),
+            cross="emulated",
         ),
     )
 }
@@ -198,6 +229,9 @@ ALIASES = {
     "libsasl2": "cyrus-sasl",
     "ldap": "openldap",
     "libldap": "openldap",
+    "mariadb": "mariadb-connector-c",
+    "libmariadb": "mariadb-connector-c",
+    "mysqlclient": "mariadb-connector-c",
 }
 
 

@@ -23,6 +23,9 @@ from builder.wheelbuild.layers import Layer, recipe_digest
 
 RECIPE_DIR = Path(__file__).resolve().parent.parent / "host" / "library_recipe"
 RELEASE_FILE = ".wheelhouse-release"  # in a built library's directory: its release, once complete
+# the CMake release a library that builds with it gets, as its musllinux wheel
+# (builder/host/library_cmake.py; the release wheelhouse itself runs has no musllinux wheel)
+CMAKE_RELEASE = "4.4.5"
 
 
 def library_identity(library: SystemLibrary) -> str:
@@ -33,9 +36,10 @@ def library_identity(library: SystemLibrary) -> str:
     once)."""
     files = sorted(RECIPE_DIR.iterdir())
     against = "".join(f"; against {library_identity(CATALOGUE[name])}" for name in library.requires)
+    tools = f", CMake {CMAKE_RELEASE}" if "cmake" in library.build_tools else ""
     return (
         f"{library.name} from Debian {library.debian_suite}'s {library.debian_source}, "
-        f"recipe {recipe_digest(files, with_zig=True)}{against}"
+        f"recipe {recipe_digest(files, with_zig=True)}{tools}{against}"
     )
 
 

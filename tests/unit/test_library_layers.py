@@ -19,6 +19,7 @@ from builder.plan.jobs import BuildJob
 from builder.wheelbuild.cibuildwheel_options import before_all_command, cibuildwheel_env
 from builder.wheelbuild.cxx_toolchain import CxxToolchain
 from builder.wheelbuild.library_layers import (
+    CMAKE_RELEASE,
     RELEASE_FILE,
     library_builds,
     library_environment,
@@ -146,12 +147,19 @@ class RecordingEngine:
 
     def __init__(self) -> None:
         self.runs: list[tuple[str, str, list[str]]] = []
+        self.baked: list[str | None] = []  # per build: where the arch's baked libraries are
 
     def image_id(self, image: str) -> str | None:
         return f"sha256:{len(image)}"
 
+    def copy_out(self, image: str, path: str, dest: Path, *, arch: str) -> None:
+        self.runs.append((image, arch, [f"copy {path}"]))
+        (dest / "lib").mkdir(parents=True)
+
     def run(self, image: str, argv: list[str], *, arch: str, mounts: list[Mount], **_: object):  # type: ignore[no-untyped-def]
         self.runs.append((image, arch, [a for a in argv if a.startswith("WHEELHOUSE_")]))
+        baked = [m for m in mounts if m.target == "/opt/syslibs"]
+        self.baked.append(baked[0].target if baked and (baked[0].source / "lib").is_dir() else None)
         library = CATALOGUE[argv[argv.index(f"{RECIPE_MOUNT}/build-library.sh") + 1]]
         (out,) = [m.source for m in mounts if m.target == library.local_prefix]
         header = out / "include" / library.header
@@ -167,16 +175,16 @@ class NoCommands:
 
 
 def test_a_cross_built_library_runs_where_its_recipe_says(tmp_path: Path) -> None:
-    """libsodium cross-compiles in this machine's builder image; curl, which links the static
-    OpenSSL the arch's image has baked, builds in that image (zig compiling natively); krb5
-    (`emulated`) there too, with the image's own compiler."""
+    """libsodium cross-compiles in this machine's builder image; curl too, with the libraries
+    the arch's image has baked (its static OpenSSL) copied out once and mounted in place of this
+    machine's; krb5 (`emulated`) builds in the arch's image, with the image's own compiler."""
     digest = "547073b5504ed60c"
     arm = replace(IMAGE, arch="aarch64", builder=local_tags("aarch64", "musllinux_1_2", digest)[1])
     mine = local_tags(platform.machine(), "musllinux_1_2", digest)[1]
     cxx = CxxToolchain(zig_dir=tmp_path, version="0.17.1", work=tmp_path, cache=tmp_path)
     engine = RecordingEngine()
     builds = library_builds(tmp_path / "cache")
-    for name, cross in (("libsodium", True), ("curl", True), ("krb5", False)):
+    for name, cross in (("libsodium", True), ("curl", True), ("cyrus-sasl", True), ("krb5", False)):
         ensure_library(
             NoCommands(),  # type: ignore[arg-type]
             engine,  # type: ignore[arg-type]
@@ -187,11 +195,24 @@ def test_a_cross_built_library_runs_where_its_recipe_says(tmp_path: Path) -> Non
             cross=cross,
             log=tmp_path / "log",
         )
+    cross_build = (mine, platform.machine(), ["WHEELHOUSE_TARGET_ARCH=aarch64"])
     assert engine.runs == [
-        (mine, platform.machine(), ["WHEELHOUSE_TARGET_ARCH=aarch64"]),
-        (arm.builder, "aarch64", []),
+        cross_build,
+        (arm.builder, "aarch64", ["copy /opt/syslibs"]),  # once, for curl and cyrus-sasl
+        cross_build,
+        cross_build,
         (arm.builder, "aarch64", []),
     ]
-    assert CATALOGUE["curl"].cross == "arch-image"
-    assert CATALOGUE["openldap"].cross == "arch-image"
-    assert CATALOGUE["krb5"].cross == "emulated"
+    assert engine.baked == [None, "/opt/syslibs", "/opt/syslibs", None]
+    assert CATALOGUE["openldap"].cross == "arch-libs"
+
+
+def test_a_library_built_with_cmake_names_its_release_in_its_identity() -> None:
+    mariadb = library_identity(CATALOGUE["mariadb-connector-c"])
+    assert f", CMake {CMAKE_RELEASE}" in mariadb
+    assert "CMake" not in library_identity(CATALOGUE["libsodium"])
+    # netcdf is built against hdf5 and curl, whose identities its own names
+    netcdf = library_identity(CATALOGUE["netcdf"])
+    assert netcdf.count("; against ") == 2
+    assert "hdf5 from Debian" in netcdf
+    assert "curl from Debian" in netcdf

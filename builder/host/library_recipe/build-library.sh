@@ -18,12 +18,14 @@ if [ "$target" != "$(uname -m)" ]; then
   zig=/opt/wheelhouse-cxx/zig/zig
   export AR="$zig ar" RANLIB="$zig ranlib"
 fi
+export CFLAGS="${CFLAGS:--O2} -fPIC"
 if [ "${CC:-}" = /opt/wheelhouse-cxx/cc ]; then
   # version scripts that name symbols a build leaves out (alsa-lib's, attr's): GNU ld lets them
-  # pass, zig's LLD only when asked
+  # pass, zig's LLD only when asked; __DATE__ in a version string (OpenLDAP's), which zig's
+  # clang makes an error
   export LDFLAGS="${LDFLAGS:+$LDFLAGS }-Wl,--undefined-version"
+  CFLAGS="$CFLAGS -Wno-error=date-time"
 fi
-export CFLAGS="${CFLAGS:--O2} -fPIC"
 # the libraries this one is built against, each mounted at its prefix
 for need in ${WHEELHOUSE_LIBRARY_NEEDS:-}; do
   export CPATH="$need/include${CPATH:+:$CPATH}"
@@ -31,16 +33,39 @@ for need in ${WHEELHOUSE_LIBRARY_NEEDS:-}; do
   export LD_LIBRARY_PATH="$need/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export PKG_CONFIG_PATH="$need/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 done
+# CMake, for the libraries that build with it (library_cmake.py mounts its musllinux wheel's)
+if [ -n "${WHEELHOUSE_CMAKE:-}" ]; then
+  export PATH="$WHEELHOUSE_CMAKE:$PATH"
+fi
 cd "$tree"
 
 # configure, make, make install: shared libraries only, the rest as each one's case says
-autotools() {
+configure_shared() {
   # shellcheck disable=SC2086  # $host is one word or none
   ./configure --prefix="$prefix" --enable-shared --disable-static --disable-dependency-tracking \
     $host "$@"
+}
+autotools() {
+  configure_shared "$@"
   make -j"$jobs"
   make install
   make distclean >/dev/null 2>&1 || true
+}
+
+# cmake configure, build and install of the CMake project in directory $1 (then its options):
+# shared, position-independent, installed into lib/ and include/ of the prefix; projects that
+# still declare a CMake older than 3.5 as their minimum (CMake 4 refuses those) are let through
+cmake_build() {
+  project=$1
+  shift
+  if [ -n "$host" ]; then
+    set -- -DCMAKE_SYSTEM_NAME=Linux -DCMAKE_SYSTEM_PROCESSOR="$target" "$@"
+  fi
+  cmake -S "$project" -B /tmp/wheelhouse-cmake-build -DCMAKE_BUILD_TYPE=Release \
+    -DCMAKE_INSTALL_PREFIX="$prefix" -DCMAKE_INSTALL_LIBDIR=lib -DBUILD_SHARED_LIBS=ON \
+    -DCMAKE_POSITION_INDEPENDENT_CODE=ON -DCMAKE_POLICY_VERSION_MINIMUM=3.5 "$@"
+  cmake --build /tmp/wheelhouse-cmake-build --parallel "$jobs"
+  cmake --install /tmp/wheelhouse-cmake-build
 }
 
 case "$library" in
@@ -101,10 +126,16 @@ case "$library" in
   curl)
     # libcurl with TLS from the images' static OpenSSL, the CA bundle where Alpine keeps it; no
     # HTTP/2, IDN, PSL, SSH or LDAP (libraries the images do not have)
-    autotools --with-openssl --with-zlib --without-zstd --without-brotli --without-nghttp2 \
-      --without-libidn2 --without-libpsl --without-libssh2 --without-librtmp --disable-ldap \
-      --disable-ldaps --disable-manual --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt \
-      --with-ca-path=/etc/ssl/certs
+    configure_shared --with-openssl --with-zlib --without-zstd --without-brotli \
+      --without-nghttp2 --without-libidn2 --without-libpsl --without-libssh2 --without-librtmp \
+      --disable-ldap --disable-ldaps --disable-manual \
+      --with-ca-bundle=/etc/ssl/certs/ca-certificates.crt --with-ca-path=/etc/ssl/certs
+    # the library, its headers, curl-config and libcurl.pc: not the curl program, whose shell
+    # completions are made by running it (which a cross build cannot)
+    make -C lib -j"$jobs"
+    make -C lib install
+    make -C include install
+    make install-binSCRIPTS install-pkgconfigDATA
     ;;
   cyrus-sasl)
     # libsasl2 and its mechanism plugins (PLAIN, LOGIN, ANONYMOUS, CRAM-MD5, DIGEST-MD5, SCRAM;
@@ -125,6 +156,40 @@ case "$library" in
       make -C "$part" install
     done
     make -C libraries install-local  # lber.pc and ldap.pc
+    ;;
+  hdf5)
+    # the C library and its high-level one (netCDF needs both), deflate from the images' zlib;
+    # no tools, tests, C++ or Fortran bindings. Its build runs a program it compiled to learn
+    # the machine's types (H5detect): never cross-compiled (system_libraries.py)
+    autotools --enable-hl --disable-hltools --disable-tools --disable-tests --disable-cxx \
+      --disable-fortran --disable-java --with-zlib=yes --enable-build-mode=production
+    ;;
+  netcdf)
+    # netCDF-4 on HDF5 (required: mounted) and OPeNDAP through libcurl (required: mounted), as
+    # Alpine's netcdf-dev; no filter plugins, tests, examples or utilities
+    # (its configure asks for m4, which the images lack; the sources made with it ship made)
+    NC_M4=m4 autotools --enable-netcdf-4 --enable-dap --disable-byterange --disable-nczarr-filters \
+      --disable-plugins --disable-testsets --disable-examples --disable-utilities \
+      --disable-libxml2 --disable-doxygen
+    ;;
+  mariadb-connector-c)
+    # MariaDB Connector/C (libmariadb) from the server's source package, where Debian keeps it:
+    # TLS from the images' static OpenSSL, its bundled zlib, the authentication plugins a
+    # server may ask for linked into the library (a wheel carries no plugin directory); no
+    # GSSAPI plugin (krb5), remote-file plugin (curl) or tests
+    plugins=""
+    for plugin in dialog client_ed25519 caching_sha2_password sha256_password \
+      mysql_clear_password; do
+      plugins="$plugins -DCLIENT_PLUGIN_$(echo "$plugin" | tr a-z A-Z)=STATIC"
+    done
+    # (warnings are not errors: it makes them so unless told, and GCC 12 warns where MariaDB's
+    # compilers did not)
+    # shellcheck disable=SC2086  # $plugins is words
+    cmake_build libmariadb -DCMAKE_COMPILE_WARNING_AS_ERROR=OFF -DWITH_UNIT_TESTS=OFF -DWITH_CURL=OFF -DWITH_SSL=OPENSSL \
+      -DOPENSSL_ROOT_DIR=/opt/syslibs -DOPENSSL_USE_STATIC_LIBS=TRUE \
+      -DCLIENT_PLUGIN_AUTH_GSSAPI_CLIENT=OFF -DCLIENT_PLUGIN_REMOTE_IO=OFF \
+      -DINSTALL_LIBDIR=lib -DINSTALL_INCLUDEDIR=include/mysql -DINSTALL_PCDIR=lib/pkgconfig \
+      -DINSTALL_BINDIR=bin -DINSTALL_PLUGINDIR=lib/mariadb/plugin $plugins
     ;;
   *)
     echo "build-library: no recipe for $library" >&2
