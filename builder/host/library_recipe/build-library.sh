@@ -26,10 +26,12 @@ if [ "${CC:-}" = /opt/wheelhouse-cxx/cc ]; then
   export LDFLAGS="${LDFLAGS:+$LDFLAGS }-Wl,--undefined-version"
   CFLAGS="$CFLAGS -Wno-error=date-time"
 fi
-# the libraries this one is built against, each mounted at its prefix
+# the libraries this one is built against, each mounted at its prefix (-L too: the images'
+# musl-cc hands the linker only the first directory of LIBRARY_PATH)
 for need in ${WHEELHOUSE_LIBRARY_NEEDS:-}; do
   export CPATH="$need/include${CPATH:+:$CPATH}"
   export LIBRARY_PATH="$need/lib${LIBRARY_PATH:+:$LIBRARY_PATH}"
+  export LDFLAGS="-L$need/lib${LDFLAGS:+ $LDFLAGS}"
   export LD_LIBRARY_PATH="$need/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
   export PKG_CONFIG_PATH="$need/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
 done
@@ -43,7 +45,12 @@ cd "$tree"
 configure_shared() {
   # shellcheck disable=SC2086  # $host is one word or none
   ./configure --prefix="$prefix" --enable-shared --disable-static --disable-dependency-tracking \
-    $host "$@"
+    $host "$@" || {
+    status=$?
+    echo "build-library: configure failed; the end of its config.log:" >&2
+    tail -n 60 config.log >&2
+    exit "$status"
+  }
 }
 autotools() {
   configure_shared "$@"
@@ -167,8 +174,9 @@ case "$library" in
   netcdf)
     # netCDF-4 on HDF5 (required: mounted) and OPeNDAP through libcurl (required: mounted), as
     # Alpine's netcdf-dev; no filter plugins, tests, examples or utilities
-    # (its configure asks for m4, which the images lack; the sources made with it ship made)
-    NC_M4=m4 autotools --enable-netcdf-4 --enable-dap --disable-byterange --disable-nczarr-filters \
+    # (its configure asks for m4, which the images lack; the sources made with it ship made.
+    # Its bundled XML parser, tinyxml2, calls fseeko64 on Linux: musl declares it on request)
+    CXXFLAGS="${CXXFLAGS:+$CXXFLAGS }-D_LARGEFILE64_SOURCE" NC_M4=m4 autotools --enable-netcdf-4 --enable-dap --disable-byterange --disable-nczarr-filters \
       --disable-plugins --disable-testsets --disable-examples --disable-utilities \
       --disable-libxml2 --disable-doxygen
     ;;
