@@ -147,12 +147,14 @@ _CONTAINER_VARIABLE = re.compile(r"\$[A-Z_][A-Z0-9_]*")
 
 def _value(value: str) -> str:
     """A value for CIBW_ENVIRONMENT, quoted; a container variable (`$CC`, or `$PATH` at the end
-    of `dir:$PATH`) stays one, evaluated in the container."""
+    of `dir:$PATH`, `$LDFLAGS` at the end of `-Ldir $LDFLAGS`) stays one, evaluated in the
+    container."""
     if _CONTAINER_VARIABLE.fullmatch(value):
         return f'"{value}"'
-    head, colon, variable = value.rpartition(":")
-    if colon and _CONTAINER_VARIABLE.fullmatch(variable):
-        return f'{shlex.quote(head)}:"{variable}"'
+    for separator in (":", " "):
+        head, found, variable = value.rpartition(separator)
+        if found and _CONTAINER_VARIABLE.fullmatch(variable):
+            return f'{shlex.quote(head)}"{separator}{variable}"'
     return shlex.quote(value)
 
 

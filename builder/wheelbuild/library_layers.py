@@ -49,6 +49,8 @@ def library_environment(prefix: str) -> tuple[tuple[str, str], ...]:
     return (
         ("CPATH", f"{prefix}/include:$CPATH"),
         ("LIBRARY_PATH", f"{prefix}/lib:$LIBRARY_PATH"),
+        # -L too: the local images' musl-cc hands the linker only LIBRARY_PATH's first directory
+        ("LDFLAGS", f"-L{prefix}/lib $LDFLAGS"),
         ("LD_LIBRARY_PATH", f"{prefix}/lib:$LD_LIBRARY_PATH"),
         ("PKG_CONFIG_PATH", f"{prefix}/lib/pkgconfig:$PKG_CONFIG_PATH"),
         ("PATH", f"{prefix}/bin:$PATH"),

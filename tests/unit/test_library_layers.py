@@ -83,6 +83,7 @@ def test_its_layer_mounts_it_at_its_prefix_and_adds_to_what_others_set(tmp_path:
     prefix = "/opt/wheelhouse-libs/libsodium"
     assert build_env["CPATH"] == f"{prefix}/include:/opt/wheelhouse-openmp/include"
     assert build_env["LIBRARY_PATH"] == f"{prefix}/lib:/opt/wheelhouse-openmp/lib"
+    assert build_env["LDFLAGS"].split() == [f"-L{prefix}/lib"]
     assert build_env["PKG_CONFIG_PATH"] == f"{prefix}/lib/pkgconfig:/opt/syslibs/pc"
     assert build_env["PATH"].startswith(f"{prefix}/bin:")
     # the local images' check looks where the library is mounted
