@@ -187,6 +187,7 @@ CATALOGUE: dict[str, SystemLibrary] = {
             "netcdf",
             ("libnetcdf",),
             "netcdf",
+            "trixie",  # 4.9.3: netCDF4 1.7 calls nc_rc_get, new in 4.9.1 (bookworm has 4.9.0)
             on_demand=True,
             requires=("hdf5", "curl"),
             cross="emulated",

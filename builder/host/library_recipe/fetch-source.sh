@@ -18,10 +18,13 @@ suite=${2:?} source=${3:?} tree=${4:?}
 newest_dsc() {
   ls "$downloads/${source}"_*.dsc 2>/dev/null | sort -V | tail -n1 || true
 }
+newest_orig() {  # Debian's copy of the upstream tarball (apt checked it against the index)
+  ls "$downloads/${source}"_*.orig.tar.* 2>/dev/null | grep -v '\.asc$' | sort -V | tail -n1 || true
+}
 
 mkdir -p "$downloads"
 dsc=$(newest_dsc)
-if [ -z "$dsc" ]; then
+if [ -z "$dsc" ] && [ -z "$(newest_orig)" ]; then
   if [ ! -x /usr/bin/apt-get ]; then
     echo "fetch-source: $source comes from Debian's sources, which needs a Debian host" \
       "(apt-get); elsewhere use the pypa images, whose apk has the library" >&2
@@ -41,27 +44,40 @@ if [ -z "$dsc" ]; then
     if (cd "$downloads" && apt-get "${apt_opts[@]}" -q source --download-only "$source=$version"); then
       break
     fi
+    # a pool can serve the upstream tarball and not Debian's .dsc and patches (trixie's
+    # netcdf 4.9.3 here): the newest upstream release, unpatched, rather than an older one
+    if [ -n "$(newest_orig)" ]; then
+      echo "fetch-source: $source $version: only its upstream tarball could be downloaded;" \
+        "building that, without Debian's patches" >&2
+      break
+    fi
     echo "fetch-source: $source $version could not be downloaded; trying an older one" >&2
     rm -f "$downloads/${source}"_*
   done
   dsc=$(newest_dsc)
-  if [ -z "$dsc" ]; then
+  if [ -z "$dsc" ] && [ -z "$(newest_orig)" ]; then
     echo "fetch-source: Debian $suite offers no source package $source" >&2
     exit 1
   fi
 fi
-if ! command -v dpkg-source >/dev/null; then
-  echo "fetch-source: unpacking $source needs dpkg-source (apt-get install dpkg-dev)" >&2
-  exit 2
-fi
 rm -rf "$tree"
-dpkg-source --no-check -x "$dsc" "$tree" >/dev/null
+if [ -z "$dsc" ]; then
+  mkdir -p "$tree"
+  tar -xf "$(newest_orig)" -C "$tree" --strip-components=1
+else
+  if ! command -v dpkg-source >/dev/null; then
+    echo "fetch-source: unpacking $source needs dpkg-source (apt-get install dpkg-dev)" >&2
+    exit 2
+  fi
+  dpkg-source --no-check -x "$dsc" "$tree" >/dev/null
+fi
 # patches Debian's own build takes off again for the flavour built here: curl's last two make
 # its GnuTLS and NSS flavours (libcurl-gnutls, libcurl-nss); OpenSSL's is built without them
 case "$source" in
   curl)
     for patch in 99_nss.patch 90_gnutls.patch; do
-      patch -d "$tree" -R -p1 -s <"$tree/debian/patches/$patch"
+      [ ! -f "$tree/debian/patches/$patch" ] ||
+        patch -d "$tree" -R -p1 -s <"$tree/debian/patches/$patch"
     done
     ;;
 esac
@@ -79,4 +95,8 @@ if [ -f "$configured/configure.ac" ]; then
   fi
   (cd "$configured" && autoreconf -fi >/dev/null)
 fi
-echo "fetch-source: $(basename "$dsc" .dsc) unpacked, Debian's patches applied"
+if [ -n "$dsc" ]; then
+  echo "fetch-source: $(basename "$dsc" .dsc) unpacked, Debian's patches applied"
+else
+  echo "fetch-source: $(basename "$(newest_orig)") unpacked (no Debian patches)"
+fi
