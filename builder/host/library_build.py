@@ -55,8 +55,9 @@ def ensure_library(
     included, cross-compiling for the arch (5x faster than configure and libtool under
     emulation: libsodium 38 s against 195 s), or in the arch's image when this machine's is not
     built; a library that links what the arch's image has baked (`SystemLibrary.cross`,
-    "arch-libs") gets that image's /opt/syslibs there in place of this machine's; otherwise with the image's own musl-cc. Raises CommandFailed when a step fails,
-    EnvironmentProblem when a cross build has no zig."""
+    "arch-libs") gets that image's /opt/syslibs there in place of this machine's; otherwise
+    with the image's own musl-cc. A library built with CMake gets CMake's musllinux wheel.
+    Raises CommandFailed when a step fails, EnvironmentProblem when a cross build has no zig."""
     arch, builder_id = image.arch, image.builder_id
     destination = builds.directory(library, arch, builder_id)
     if builds.ready(library, arch, builder_id):
@@ -97,18 +98,18 @@ def ensure_library(
         compiler += [f"CXX={CXX_MOUNT}/c++"] if cxx is not None else []
         builder, where = image.builder, arch
         native = _machine_builder(containers, image) if cross else None
-        tools = []
+        extra: list[Mount] = []  # the arch's baked libraries, CMake
         if native is not None:
             builder, where = native, platform.machine()
             compiler += [f"WHEELHOUSE_TARGET_ARCH={arch}"]
             if library.cross == "arch-libs":
                 baked = _baked_libraries(containers, builds, image, log)
-                tools.append(Mount(source=baked, target=LOCAL_PREFIX))
+                extra.append(Mount(source=baked, target=LOCAL_PREFIX))
         if requirements:
             prefixes = " ".join(mount.target for layer in requirements for mount in layer.mounts)
             compiler += [f"WHEELHOUSE_LIBRARY_NEEDS={prefixes}"]
         if "cmake" in library.build_tools:
-            tools.append(ensure_cmake(commands, builds, where, log))
+            extra.append(ensure_cmake(commands, builds, where, log))
             compiler += [f"WHEELHOUSE_CMAKE={CMAKE_BIN}"]
         result = containers.run(
             builder,
@@ -128,7 +129,7 @@ def ensure_library(
                 Mount(source=out, target=library.local_prefix, read_only=False),
                 *(cxx.mounts() if cxx is not None else ()),
                 *(mount for layer in requirements for mount in layer.mounts),
-                *tools,
+                *extra,
             ],
             log=log,
             timeout=3600,
