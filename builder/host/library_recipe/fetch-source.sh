@@ -41,7 +41,8 @@ if [ -z "$dsc" ] && [ -z "$(newest_orig)" ]; then
   # update's files answered 404 for cyrus-sasl2): then the next one down
   for version in $(apt-cache "${apt_opts[@]}" showsrc "$source" |
     sed -n 's/^Version: //p' | sort -urV); do
-    if (cd "$downloads" && apt-get "${apt_opts[@]}" -q source --download-only "$source=$version"); then
+    if (cd "$downloads" &&
+      apt-get "${apt_opts[@]}" -q source --download-only "$source=$version"); then
       break
     fi
     # a pool can serve the upstream tarball and not Debian's .dsc and patches (trixie's
