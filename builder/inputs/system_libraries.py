@@ -132,8 +132,8 @@ CATALOGUE: dict[str, SystemLibrary] = {
             "fftw3",
             on_demand=True,
         ),
-        # TLS from the images' static OpenSSL, as libpq has it (the symbols a user of the
-        # library calls itself, as pycurl does, resolve to that one copy)
+        # TLS from the images' static OpenSSL, as libpq has it, kept inside the library (a user
+        # that calls OpenSSL itself, as pycurl does, links its own copy of what it calls)
         SystemLibrary(
             "curl",
             "curl/curl.h",
